@@ -1,0 +1,125 @@
+package secretstore
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors, one per AWS Secrets Manager exception. Every error an
+// operation returns is an *Error that unwraps to exactly one of them, so
+// callers match with errors.Is:
+//
+//	if errors.Is(err, secretstore.ErrResourceNotFound) { ... }
+//
+// The *Error itself carries the AWS exception name (Code) and a message a
+// person can act on. No message ever contains a secret value.
+var (
+	// ErrResourceNotFound (ResourceNotFoundException): the secret, the
+	// version or the staging label does not exist.
+	ErrResourceNotFound = errors.New("ResourceNotFoundException")
+
+	// ErrInvalidParameter (InvalidParameterException): a parameter has a value
+	// AWS rejects, such as a recovery window outside 7..30 days.
+	ErrInvalidParameter = errors.New("InvalidParameterException")
+
+	// ErrInvalidRequest (InvalidRequestException): the request is valid but not
+	// in the secret's current state, such as reading a secret that is
+	// scheduled for deletion.
+	ErrInvalidRequest = errors.New("InvalidRequestException")
+
+	// ErrResourceExists (ResourceExistsException): a secret with that name
+	// already exists, or a ClientRequestToken was reused with another value.
+	ErrResourceExists = errors.New("ResourceExistsException")
+
+	// ErrLimitExceeded (LimitExceededException): a quota was reached, such as
+	// the number of versions or staging labels of one secret.
+	ErrLimitExceeded = errors.New("LimitExceededException")
+
+	// ErrDecryptionFailure (DecryptionFailure): a stored value could not be
+	// decrypted; the bytes on disk were changed or belong to another record.
+	ErrDecryptionFailure = errors.New("DecryptionFailure")
+
+	// ErrEncryptionFailure (EncryptionFailure): a value could not be
+	// encrypted with the secret's key.
+	ErrEncryptionFailure = errors.New("EncryptionFailure")
+
+	// ErrPreconditionNotMet (PreconditionNotMetException): a precondition of
+	// the request is not satisfied.
+	ErrPreconditionNotMet = errors.New("PreconditionNotMetException")
+
+	// ErrMalformedPolicyDocument (MalformedPolicyDocumentException): a
+	// resource policy is not valid JSON or not a valid policy.
+	ErrMalformedPolicyDocument = errors.New("MalformedPolicyDocumentException")
+
+	// ErrInternalServiceError (InternalServiceError): the store failed for a
+	// reason that is not the caller's, such as a disk error or a record
+	// written by a newer version of secretstore.
+	ErrInternalServiceError = errors.New("InternalServiceError")
+
+	// ErrValidation (ValidationException): an input does not satisfy the
+	// API model, such as a secret name with characters AWS does not allow.
+	ErrValidation = errors.New("ValidationException")
+
+	// ErrInvalidNextToken (InvalidNextTokenException): a NextToken was not
+	// produced by the same kind of list call.
+	ErrInvalidNextToken = errors.New("InvalidNextTokenException")
+)
+
+// ErrWrongMasterKey is returned by Open when the database was created with
+// another master key (or passphrase). Nothing has been written when it is
+// returned. It is not an AWS exception: AWS has no master key.
+var ErrWrongMasterKey = errors.New("secretstore: the master key does not match the one this database was created with")
+
+// ErrClosed is returned by every operation on a Store after Close.
+var ErrClosed = errors.New("secretstore: store is closed")
+
+// Error is the error returned by the operations of a Store. Code is the AWS
+// exception name (for example "ResourceNotFoundException"), as the wire
+// protocol sends it in __type; Message is the text AWS would send with it.
+type Error struct {
+	Code    string
+	Message string
+	err     error // the sentinel
+}
+
+// Error returns "Code: Message".
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the sentinel for e.Code, so errors.Is works.
+func (e *Error) Unwrap() error { return e.err }
+
+// newError returns an *Error for sentinel with a formatted message. The
+// message must never include a secret value.
+func newError(sentinel error, format string, args ...any) *Error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &Error{Code: sentinel.Error(), Message: msg, err: sentinel}
+}
+
+// ErrorCode returns the AWS exception name of err: its Code when err is (or
+// wraps) an *Error, "InternalServiceError" for any other non-nil error, and
+// "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ErrInternalServiceError.Error()
+}
+
+// Messages AWS sends, kept in one place so the wire layer and the tests use
+// the same text.
+const (
+	msgSecretNotFound      = "Secrets Manager can't find the specified secret."
+	msgMarkedForDeletion   = "You can't perform this operation on the secret because it was marked for deletion."
+	msgReplicaNotPermitted = "Operation not permitted on a replica secret. Call must be made in primary secret's region."
+	msgBothValues          = "You can't specify both a binary secret value and a string secret value in the same secret."
+	msgInvalidName         = "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
+)
+
+func errSecretNotFound() *Error { return newError(ErrResourceNotFound, msgSecretNotFound) }

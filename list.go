@@ -1,0 +1,359 @@
+package secretstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ListSecrets sort keys (SortBy) and orders (SortOrder).
+const (
+	SortByCreatedDate      = "created-date"
+	SortByLastAccessedDate = "last-accessed-date"
+	SortByLastChangedDate  = "last-changed-date"
+	SortByName             = "name"
+	SortOrderAsc           = "asc"
+	SortOrderDesc          = "desc"
+)
+
+// ListSecretsInput is the input of ListSecrets.
+type ListSecretsInput struct {
+	// IncludePlannedDeletion lists secrets scheduled for deletion too.
+	IncludePlannedDeletion bool
+	// MaxResults is the page size, 1 to 100; 0 means 100.
+	MaxResults int32
+	// NextToken continues a listing from the NextToken of the previous page,
+	// called with the same SortBy and SortOrder.
+	NextToken string
+	// Filters select secrets; see Filter.
+	Filters []Filter
+	// SortOrder is "asc" (the default) or "desc".
+	SortOrder string
+	// SortBy is "created-date" (the default), "last-accessed-date",
+	// "last-changed-date" or "name".
+	SortBy string
+}
+
+// ListSecretsOutput is the output of ListSecrets.
+type ListSecretsOutput struct {
+	SecretList []SecretListEntry
+	// NextToken is set when there are more secrets to list.
+	NextToken string
+}
+
+// SecretListEntry describes one secret in ListSecrets: DescribeSecret's
+// members, with the labelled versions in SecretVersionsToStages.
+type SecretListEntry struct {
+	ARN                    string
+	Name                   string
+	Description            string
+	KmsKeyId               string
+	CreatedDate            time.Time
+	LastChangedDate        time.Time
+	LastAccessedDate       time.Time
+	DeletedDate            time.Time
+	Tags                   []Tag
+	SecretVersionsToStages map[string][]string
+	OwningService          string
+	PrimaryRegion          string
+}
+
+// ListSecrets lists the secrets of the store's region, a page at a time.
+// The store is consistent at once: a secret is listed as soon as it is
+// created (AWS may lag by minutes). Paging with NextToken stays correct
+// while secrets are created and deleted between pages: each page continues
+// after the last secret of the previous one in the sort order, so no secret
+// that exists throughout is skipped or listed twice. (With the
+// last-accessed-date and last-changed-date orders, a secret that changes
+// between pages moves in the order.)
+func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSecretsOutput, error) {
+	var out *ListSecretsOutput
+	err := s.run(ctx, "ListSecrets", "", func(c *core) (*secretRecord, error) {
+		limit, err := pageSize(in.MaxResults, defaultMaxResult)
+		if err != nil {
+			return nil, err
+		}
+		q, err := s.newListQuery(in.Filters, in.SortBy, in.SortOrder, in.NextToken, in.IncludePlannedDeletion)
+		if err != nil {
+			return nil, err
+		}
+		var page []*secretRecord
+		out = &ListSecretsOutput{}
+		err = c.view(func(txn *badger.Txn) error {
+			q.now = now(c.clock)
+			page, out.NextToken, err = s.listPage(txn, q, limit)
+			return err
+		})
+		for _, r := range page {
+			out.SecretList = append(out.SecretList, SecretListEntry{
+				ARN:                    c.arn(r),
+				Name:                   r.Name,
+				Description:            r.Description,
+				KmsKeyId:               r.KmsKeyId,
+				CreatedDate:            r.CreatedDate,
+				LastChangedDate:        r.LastChangedDate,
+				LastAccessedDate:       r.LastAccessedDate,
+				DeletedDate:            r.DeletedDate,
+				Tags:                   r.tags(),
+				SecretVersionsToStages: r.labelled(),
+				OwningService:          r.OwningService,
+				PrimaryRegion:          r.PrimaryRegion,
+			})
+		}
+		return nil, err
+	})
+	return out, err
+}
+
+// listQuery is a validated ListSecrets request.
+type listQuery struct {
+	filters        *compiledFilters
+	sortBy         string
+	desc           bool
+	after          listCursor // list only what comes after it
+	includeDeleted bool
+	now            time.Time
+}
+
+// listCursor is a position in a sort order: the sort key of a secret (its
+// name, or a date) and its name, which breaks ties.
+type listCursor struct {
+	set  bool
+	at   int64 // the date, in milliseconds, for the date orders
+	name string
+}
+
+func (s *Store) newListQuery(filters []Filter, sortBy, sortOrder, token string, includeDeleted bool) (*listQuery, error) {
+	q := &listQuery{sortBy: sortBy, includeDeleted: includeDeleted}
+	var err error
+	if q.filters, err = compileFilters(filters); err != nil {
+		return nil, err
+	}
+	switch sortBy {
+	case "":
+		q.sortBy = SortByCreatedDate
+	case SortByCreatedDate, SortByLastAccessedDate, SortByLastChangedDate, SortByName:
+	default:
+		return nil, newError(ErrValidation, "1 validation error detected: Value '%s' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]", sortBy)
+	}
+	switch sortOrder {
+	case "", SortOrderAsc:
+	case SortOrderDesc:
+		q.desc = true
+	default:
+		return nil, newError(ErrValidation, "1 validation error detected: Value '%s' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [asc, desc]", sortOrder)
+	}
+	if token != "" {
+		if q.after, err = decodeListToken(token, q.sortBy, q.desc); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// Tokens are opaque to callers: "l1", the order, the cursor.
+func (q *listQuery) token(r *secretRecord) string {
+	order := SortOrderAsc
+	if q.desc {
+		order = SortOrderDesc
+	}
+	raw := "l1\x00" + q.sortBy + "\x00" + order + "\x00" + strconv.FormatInt(q.key(r), 10) + "\x00" + r.Name
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeListToken(token, sortBy string, desc bool) (listCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	parts := strings.Split(string(b), "\x00")
+	if err != nil || len(parts) != 5 || parts[0] != "l1" || parts[1] != sortBy || (parts[2] == SortOrderDesc) != desc {
+		return listCursor{}, errBadToken()
+	}
+	at, err := strconv.ParseInt(parts[3], 10, 64)
+	if err != nil {
+		return listCursor{}, errBadToken()
+	}
+	return listCursor{set: true, at: at, name: parts[4]}, nil
+}
+
+// key returns r's date in the query's sort order, in milliseconds.
+func (q *listQuery) key(r *secretRecord) int64 {
+	switch q.sortBy {
+	case SortByCreatedDate:
+		return r.CreatedDate.UnixMilli()
+	case SortByLastAccessedDate:
+		return millisOrZero(r.LastAccessedDate)
+	case SortByLastChangedDate:
+		return millisOrZero(r.LastChangedDate)
+	}
+	return 0
+}
+
+func millisOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// past reports whether r comes after the cursor in the query's order.
+func (q *listQuery) past(r *secretRecord) bool {
+	if !q.after.set {
+		return true
+	}
+	k := q.key(r)
+	c := 0
+	switch {
+	case k < q.after.at:
+		c = -1
+	case k > q.after.at:
+		c = 1
+	default:
+		c = strings.Compare(r.Name, q.after.name)
+	}
+	if q.desc {
+		return c < 0
+	}
+	return c > 0
+}
+
+// wants reports whether the query lists r.
+func (q *listQuery) wants(r *secretRecord) bool {
+	if r.expired(q.now) || (r.deleted() && !q.includeDeleted) {
+		return false
+	}
+	return q.filters.match(&filterSubject{
+		Name:          r.Name,
+		Description:   r.Description,
+		PrimaryRegion: r.PrimaryRegion,
+		OwningService: r.OwningService,
+		Tags:          r.Tags,
+	})
+}
+
+// listPage returns up to limit secrets that q lists, and the token of the
+// next page if there is one.
+func (s *Store) listPage(txn *badger.Txn, q *listQuery, limit int) ([]*secretRecord, string, error) {
+	var page []*secretRecord
+	var next string
+	err := s.scan(txn, q, func(r *secretRecord) bool {
+		if len(page) == limit {
+			next = q.token(page[len(page)-1])
+			return false
+		}
+		page = append(page, r)
+		return true
+	})
+	return page, next, err
+}
+
+// scan calls fn, in the query's order, with each secret that comes after
+// the query's cursor and that the query lists, until fn returns false.
+func (s *Store) scan(txn *badger.Txn, q *listQuery, fn func(*secretRecord) bool) error {
+	visit := func(r *secretRecord) bool {
+		if !q.past(r) || !q.wants(r) {
+			return true
+		}
+		return fn(r)
+	}
+	switch q.sortBy {
+	case SortByName:
+		prefix := secretPrefix(s.region, "")
+		start := secretPrefix(s.region, q.after.name)
+		return iterate(txn, prefix, start, q.desc, func(_, v []byte) (bool, error) {
+			r, err := decodeSecret(v)
+			if err != nil {
+				return false, err
+			}
+			return visit(r), nil
+		})
+	case SortByCreatedDate:
+		prefix := createdPrefix(s.region)
+		start := prefix
+		if q.after.set {
+			start = binary.BigEndian.AppendUint64(slices.Clip(prefix), uint64(q.after.at))
+			start = append(start, q.after.name...)
+		}
+		return iterate(txn, prefix, start, q.desc, func(k, _ []byte) (bool, error) {
+			r, err := getSecret(txn, s.region, string(k[len(prefix)+8:]))
+			if err != nil {
+				return false, err
+			}
+			if r == nil || r.CreatedDate.UnixMilli() != int64(binary.BigEndian.Uint64(k[len(prefix):])) {
+				return true, nil // an index entry without its secret: skip it
+			}
+			return visit(r), nil
+		})
+	}
+	// The date orders that change over time have no index: sort them all.
+	var all []*secretRecord
+	prefix := secretPrefix(s.region, "")
+	err := iterate(txn, prefix, prefix, false, func(_, v []byte) (bool, error) {
+		r, err := decodeSecret(v)
+		if err != nil {
+			return false, err
+		}
+		if q.past(r) && q.wants(r) {
+			all = append(all, r)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(all, func(a, b *secretRecord) int {
+		c := compareInt(q.key(a), q.key(b))
+		if c == 0 {
+			c = strings.Compare(a.Name, b.Name)
+		}
+		if q.desc {
+			return -c
+		}
+		return c
+	})
+	for _, r := range all {
+		if !fn(r) {
+			break
+		}
+	}
+	return nil
+}
+
+func compareInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// iterate walks the keys with prefix from start (forward) or from start
+// backwards (reverse; start == prefix then means from the end), calling fn
+// with each key and value until it returns false. The value is a copy.
+func iterate(txn *badger.Txn, prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
+	defer it.Close()
+	seek := start
+	if reverse && bytes.Equal(start, prefix) {
+		seek = append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 16)...)
+	}
+	for it.Seek(seek); it.Valid(); it.Next() {
+		item := it.Item()
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		more, err := fn(item.Key(), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}

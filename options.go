@@ -1,0 +1,127 @@
+package secretstore
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	// DefaultRegion is the region of a Store whose Options.Region is empty.
+	DefaultRegion = "us-east-1"
+	// DefaultAccountID is the account in ARNs when Options.AccountID is empty.
+	DefaultAccountID = "123456789012"
+	// DefaultReapInterval is how often the background reaper runs when
+	// Options.ReapInterval is zero.
+	DefaultReapInterval = 5 * time.Minute
+)
+
+// Options configure Open. The zero value of each field is its documented
+// default, except that one key source (MasterKey, MasterKeyFile or
+// Passphrase) and a place (Dir or InMemory) must be given.
+type Options struct {
+	// Dir is the folder holding the Badger database. It is created with mode
+	// 0700 if it does not exist. Required unless InMemory is set.
+	Dir string
+
+	// InMemory keeps the database in memory only (Badger's in-memory mode):
+	// nothing touches the disk and everything is gone after Close. For
+	// tests. Dir must be empty.
+	InMemory bool
+
+	// MasterKey is the 32-byte key that wraps every data key. Keep it out of
+	// the data folder. Exactly one of MasterKey, MasterKeyFile and
+	// Passphrase must be set.
+	MasterKey []byte
+
+	// MasterKeyFile names a file holding the master key: 32 raw bytes or
+	// their standard base64 encoding.
+	MasterKeyFile string
+
+	// Passphrase derives the master key with Argon2id (t=3, 64 MiB, 4
+	// lanes). The random salt is kept in the database.
+	Passphrase string
+
+	// Region is the AWS region of the Store; default DefaultRegion
+	// (us-east-1). Store.Region gives views of other regions.
+	Region string
+
+	// AccountID is the 12-digit account in ARNs; default DefaultAccountID
+	// (123456789012).
+	AccountID string
+
+	// Clock is the time source of every time-dependent rule; default the
+	// system clock. Tests pass a *FakeClock.
+	Clock Clock
+
+	// Logger receives the store's own log lines (the reaper, Badger's
+	// warnings); default none. Secret values are never logged.
+	Logger *slog.Logger
+
+	// SyncWrites makes every acknowledged write durable across power loss
+	// (Badger fsyncs before a commit returns). Default true; set it to
+	// new(false) to trade durability for write speed.
+	SyncWrites *bool
+
+	// ReapInterval is how often the background reaper runs; default
+	// DefaultReapInterval (5 minutes).
+	ReapInterval time.Duration
+
+	// DisableReaper stops Open from starting the background reaper, for
+	// callers that run Store.Reap themselves. Default false.
+	DisableReaper bool
+
+	// OnEvent, if set, is called after every operation with its outcome
+	// (never a secret value), and for every secret the reaper purges. It is
+	// called synchronously on the operation's goroutine: keep it fast.
+	OnEvent func(Event)
+}
+
+// withDefaults returns o with defaults filled in, or an error naming the
+// first field that is wrong.
+func (o Options) withDefaults() (Options, error) {
+	switch {
+	case o.InMemory && o.Dir != "":
+		return o, fmt.Errorf("secretstore: set Options.Dir or Options.InMemory, not both")
+	case !o.InMemory && o.Dir == "":
+		return o, fmt.Errorf("secretstore: Options.Dir is empty: name the data folder, or set InMemory for a store that lives in memory")
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if !validRegion(o.Region) {
+		return o, fmt.Errorf("secretstore: Options.Region %q is not a region name like us-east-1", o.Region)
+	}
+	if o.AccountID == "" {
+		o.AccountID = DefaultAccountID
+	}
+	if len(o.AccountID) != 12 || !allDigits(o.AccountID) {
+		return o, fmt.Errorf("secretstore: Options.AccountID %q is not a 12-digit account id", o.AccountID)
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SyncWrites == nil {
+		o.SyncWrites = new(true)
+	}
+	if o.ReapInterval == 0 {
+		o.ReapInterval = DefaultReapInterval
+	}
+	if o.ReapInterval < 0 {
+		return o, fmt.Errorf("secretstore: Options.ReapInterval is negative")
+	}
+	return o, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

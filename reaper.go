@@ -1,0 +1,332 @@
+package secretstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// The reaper does later, at low priority, what Secrets Manager does in the
+// background:
+//
+//   - it purges every secret whose recovery window has ended: its record,
+//     tags and index entries (the secret is already invisible from its
+//     DeletionDate on; purging only reclaims the space);
+//   - it prunes deprecated versions of secrets that hold more than
+//     MaxVersions versions (see pruneVersions);
+//   - it shreds the version records of what was purged or pruned: Badger's
+//     DropPrefix removes them, with their wrapped data keys, from every level
+//     of the database, so no bytes left behind can be decrypted;
+//   - it runs Badger's value-log garbage collection (on disk).
+//
+// Its work follows indexes ordered by deletion date, so a pass costs what has
+// expired, not the size of the store. It works in bounded batches, each its
+// own transaction, and yields between them; a failure on one secret is
+// logged and counted, and the pass goes on.
+
+// ReapStats counts what one reaper pass did.
+type ReapStats struct {
+	// Purged is the number of secrets permanently deleted.
+	Purged int
+	// PrunedVersions is the number of deprecated versions removed.
+	PrunedVersions int
+	// Shredded is the number of secrets and versions whose records were
+	// dropped from the database.
+	Shredded int
+	// RecordsRead is the number of index entries and records the pass read.
+	RecordsRead int
+	// Failed is the number of secrets the pass could not process; each is
+	// logged.
+	Failed int
+	// ValueLogGC is the number of value-log files Badger rewrote.
+	ValueLogGC int
+}
+
+const (
+	reapBatch  = 256  // secrets per transaction
+	shredBatch = 4096 // prefixes per DropPrefix
+)
+
+// shredLater queues the records under prefix (a secret's versions, or one
+// version) for the reaper to drop from the database. They must stay live
+// until then: Badger drops only prefixes under which a live key exists.
+func shredLater(txn *badger.Txn, prefix []byte) error {
+	return txn.Set(append([]byte{prefixShred}, prefix...), nil)
+}
+
+// Reap runs one reaper pass now and returns what it did. Tests with a fake
+// clock call it after moving the clock; callers that set
+// Options.DisableReaper call it on their own schedule. It returns early,
+// with ctx's error, when ctx is done.
+func (s *Store) Reap(ctx context.Context) (ReapStats, error) {
+	c, err := s.begin()
+	if err != nil {
+		return ReapStats{}, err
+	}
+	defer c.end()
+	return c.reap(ctx)
+}
+
+func (c *core) reap(ctx context.Context) (ReapStats, error) {
+	c.reapMu.Lock()
+	defer c.reapMu.Unlock()
+	var st ReapStats
+	now := now(c.clock)
+	if err := c.purgeExpired(ctx, now, &st); err != nil {
+		return st, err
+	}
+	if err := c.pruneAll(ctx, now, &st); err != nil {
+		return st, err
+	}
+	if err := c.shred(ctx, &st); err != nil {
+		return st, err
+	}
+	if !c.opts.InMemory {
+		for st.ValueLogGC < 16 && ctx.Err() == nil && c.db.RunValueLogGC(0.5) == nil {
+			st.ValueLogGC++
+		}
+	}
+	return st, ctx.Err()
+}
+
+// indexEntry is an entry of the deletion-date or prune index.
+type indexEntry struct {
+	key          []byte
+	region, name string
+	id           [idLen]byte
+}
+
+// readIndex returns up to reapBatch entries of the index with prefix, from
+// start, with keys below end (nil: no end).
+func (c *core) readIndex(prefix, start, end []byte, st *ReapStats) ([]indexEntry, error) {
+	var out []indexEntry
+	err := c.view(func(txn *badger.Txn) error {
+		return iterate(txn, prefix, start, false, func(k, v []byte) (bool, error) {
+			if end != nil && bytes.Compare(k, end) >= 0 {
+				return false, nil
+			}
+			st.RecordsRead++
+			e := indexEntry{key: bytes.Clone(k)}
+			copy(e.id[:], k[len(k)-idLen:])
+			var ok bool
+			if e.region, e.name, ok = splitRegionName(v); !ok {
+				c.log.Error("reaper: malformed index entry; removing it", "key", k)
+			}
+			out = append(out, e)
+			return len(out) < reapBatch, nil
+		})
+	})
+	return out, err
+}
+
+// purgeExpired purges every secret whose DeletionDate is at or before now.
+func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) error {
+	prefix := []byte{prefixDeletion}
+	end := deletionKey(now.Add(time.Millisecond), [idLen]byte{}) // DeletionDate <= now
+	start := prefix
+	for {
+		batch, err := c.readIndex(prefix, start, end, st)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		var purged []*secretRecord
+		err = c.update(ctx, func(txn *badger.Txn) error {
+			purged = purged[:0]
+			for _, e := range batch {
+				r, err := c.purgeOne(txn, e, now, st)
+				if err != nil {
+					if !isAWSError(err) {
+						return err // the database failed: stop the pass
+					}
+					st.Failed++
+					c.log.Error("reaper: can't purge secret", "region", e.region, "name", e.name, "err", err)
+					continue
+				}
+				if r != nil {
+					purged = append(purged, r)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		st.Purged += len(purged)
+		for _, r := range purged {
+			c.log.Info("reaper: purged secret", "region", r.Region, "name", r.Name)
+			if c.onEvent != nil {
+				c.onEvent(Event{Time: now, Operation: "EndSecretVersionDelete", Region: r.Region, SecretId: r.Name, ARN: c.arn(r), Name: r.Name, DeletedDate: r.DeletedDate})
+			}
+		}
+		start = append(batch[len(batch)-1].key, 0)
+		if err := yield(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// purgeOne purges the secret a deletion-index entry points at, if it is
+// still that secret and still expired: a secret restored, or a new secret
+// created under the name since, is left alone (and the stale entry removed).
+func (c *core) purgeOne(txn *badger.Txn, e indexEntry, now time.Time, st *ReapStats) (*secretRecord, error) {
+	r, err := getSecret(txn, e.region, e.name)
+	st.RecordsRead++
+	if err != nil {
+		return nil, err
+	}
+	if r == nil || r.ID != e.id || !r.expired(now) || !bytes.Equal(deletionKey(r.DeletionDate, r.ID), e.key) {
+		return nil, txn.Delete(e.key)
+	}
+	return r, c.purge(txn, r)
+}
+
+// pruneAll prunes the deprecated versions of the secrets in the prune index.
+func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error {
+	prefix := []byte{prefixPrune}
+	start := prefix
+	for {
+		batch, err := c.readIndex(prefix, start, nil, st)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		pruned := 0
+		err = c.update(ctx, func(txn *badger.Txn) error {
+			pruned = 0
+			for _, e := range batch {
+				r, err := getSecret(txn, e.region, e.name)
+				st.RecordsRead++
+				if err != nil {
+					if !isAWSError(err) {
+						return err
+					}
+					st.Failed++
+					c.log.Error("reaper: can't prune secret", "region", e.region, "name", e.name, "err", err)
+					continue
+				}
+				if r == nil || r.ID != e.id {
+					if err := txn.Delete(e.key); err != nil {
+						return err
+					}
+					continue
+				}
+				n, err := pruneVersions(txn, r, now)
+				if err != nil {
+					return err
+				}
+				pruned += n
+				if len(r.Versions) <= MaxVersions {
+					if err := txn.Delete(e.key); err != nil {
+						return err
+					}
+				}
+				if n > 0 {
+					if err := putSecret(txn, r); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		st.PrunedVersions += pruned
+		start = append(batch[len(batch)-1].key, 0)
+		if err := yield(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// shred drops the records queued by shredLater from the database.
+func (c *core) shred(ctx context.Context, st *ReapStats) error {
+	for {
+		var queued [][]byte
+		err := c.view(func(txn *badger.Txn) error {
+			prefix := []byte{prefixShred}
+			return iterate(txn, prefix, prefix, false, func(k, _ []byte) (bool, error) {
+				st.RecordsRead++
+				queued = append(queued, bytes.Clone(k))
+				return len(queued) < shredBatch, nil
+			})
+		})
+		if err != nil || len(queued) == 0 {
+			return err
+		}
+		prefixes := make([][]byte, len(queued))
+		for i, k := range queued {
+			prefixes[i] = k[1:]
+		}
+		if err := c.db.DropPrefix(prefixes...); err != nil {
+			return dbError(err)
+		}
+		err = c.update(ctx, func(txn *badger.Txn) error {
+			for _, k := range queued {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		st.Shredded += len(queued)
+		if len(queued) < shredBatch {
+			return nil
+		}
+		if err := yield(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// yield lets foreground work run between batches.
+func yield(ctx context.Context) error {
+	runtime.Gosched()
+	return ctx.Err()
+}
+
+// reaper is the background goroutine Open starts and Close stops.
+type reaper struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startReaper(c *core, every time.Duration) *reaper {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &reaper{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			st, err := (&Store{c: c}).Reap(ctx)
+			switch {
+			case errors.Is(err, ErrClosed), errors.Is(err, context.Canceled):
+				return
+			case err != nil:
+				c.log.Error("reaper: pass failed", "err", err)
+			case st.Purged+st.PrunedVersions+st.Failed > 0:
+				c.log.Info("reaper: pass done", "purged", st.Purged, "prunedVersions", st.PrunedVersions, "failed", st.Failed)
+			}
+		}
+	}()
+	return r
+}
+
+// stop stops the goroutine and waits for it to end. It may be called more
+// than once.
+func (r *reaper) stop() {
+	r.cancel()
+	<-r.done
+}

@@ -1,0 +1,587 @@
+package secretstore
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// The on-disk format.
+//
+// Keys (one byte of prefix, then fields; names never contain 0x00):
+//
+//	0x01 "keyring"                          the keyring record (crypto.go)
+//	's' region 0x00 name                    a secret's record
+//	'v' id(16) versionID                    one version's encrypted value
+//	'c' region 0x00 created(8) name         ListSecrets' created-date index (empty value)
+//	'd' deletionDate(8) id(16)              the reaper's deletion-date index (value: region 0x00 name)
+//	'p' id(16)                              secrets holding more versions than the quota (value: region 0x00 name)
+//	'x' prefix                              records queued for the reaper to shred (reaper.go)
+//
+// Times in keys are big-endian milliseconds since the Unix epoch, so keys
+// sort by time. Records start with a kind byte and a schema version, then a
+// sequence of tagged fields; a field whose value is the zero value is left
+// out. A reader refuses a schema version it does not know, and a field tag
+// it does not know, rather than misread a record a newer build wrote.
+const (
+	prefixKeyring  = 0x01
+	prefixSecret   = 's'
+	prefixVersion  = 'v'
+	prefixCreated  = 'c'
+	prefixDeletion = 'd'
+	prefixPrune    = 'p'
+	prefixShred    = 'x'
+
+	kindSecret  = 'S'
+	kindVersion = 'V'
+	kindKeyring = 'K'
+
+	schemaVersion = 1
+)
+
+// idLen is the length of a secret's internal id. Versions and index entries
+// are keyed by it rather than by name, so a secret created under the name of
+// a purged one never shares records with it.
+const idLen = 16
+
+// secretRecord is everything stored about one secret except its values.
+type secretRecord struct {
+	ID               [idLen]byte
+	Region           string
+	Name             string
+	Suffix           string // the six characters at the end of the ARN
+	Description      string
+	KmsKeyId         string // "" is the default key, aws/secretsmanager
+	OwningService    string
+	PrimaryRegion    string // set on a replica: the region of its primary
+	ResourcePolicy   string
+	CreatedDate      time.Time
+	LastChangedDate  time.Time
+	LastAccessedDate time.Time // day resolution
+	DeletedDate      time.Time // when DeleteSecret was called; zero if not scheduled
+	DeletionDate     time.Time // when the secret will be purged
+	Tagged           bool      // tags were ever set: DescribeSecret then shows Tags, even empty
+	Tags             []Tag
+	Versions         []versionMeta // in creation order
+	Replicas         []replicaMeta
+}
+
+// versionMeta describes one version; its value is in a version record.
+type versionMeta struct {
+	ID               string
+	Stages           []string // staging labels; none means deprecated
+	CreatedDate      time.Time
+	LastAccessedDate time.Time // day resolution
+	KmsKeyId         string    // the key its data key is wrapped with
+}
+
+// replicaMeta is one replica region of a primary secret.
+type replicaMeta struct {
+	Region           string
+	KmsKeyId         string
+	Status           string
+	StatusMessage    string
+	LastAccessedDate time.Time
+}
+
+// versionRecord is one version's encrypted value (crypto.go).
+type versionRecord struct {
+	Term       uint32 // master key term its data key is wrapped with
+	KmsKeyId   string
+	WrappedKey []byte
+	Binary     bool // SecretBinary rather than SecretString
+	Ciphertext []byte
+}
+
+func (r *secretRecord) deleted() bool { return !r.DeletedDate.IsZero() }
+
+func (r *secretRecord) replica() bool { return r.PrimaryRegion != "" }
+
+// Field tags of a secret record.
+const (
+	fID = 1 + iota
+	fRegion
+	fName
+	fSuffix
+	fDescription
+	fKmsKeyId
+	fOwningService
+	fPrimaryRegion
+	fResourcePolicy
+	fCreatedDate
+	fLastChangedDate
+	fLastAccessedDate
+	fDeletedDate
+	fDeletionDate
+	fTagged
+	fTag
+	fVersion
+	fReplica
+)
+
+// Field tags inside a version entry, a tag, a replica entry and a version record.
+const (
+	fvID = 1 + iota
+	fvStage
+	fvCreatedDate
+	fvLastAccessedDate
+	fvKmsKeyId
+)
+
+const (
+	ftKey = 1 + iota
+	ftValue
+)
+
+const (
+	frRegion = 1 + iota
+	frKmsKeyId
+	frStatus
+	frStatusMessage
+	frLastAccessedDate
+)
+
+const (
+	fkTerm = 1 + iota
+	fkKmsKeyId
+	fkWrappedKey
+	fkBinary
+	fkCiphertext
+)
+
+// encoder appends tagged fields to a buffer.
+type encoder struct{ b []byte }
+
+func newEncoder(kind byte, size int) *encoder {
+	e := &encoder{b: make([]byte, 0, size)}
+	e.b = append(e.b, kind, schemaVersion)
+	return e
+}
+
+func (e *encoder) bytes(tag byte, v []byte) {
+	if len(v) == 0 {
+		return
+	}
+	e.b = append(e.b, tag)
+	e.b = binary.AppendUvarint(e.b, uint64(len(v)))
+	e.b = append(e.b, v...)
+}
+
+func (e *encoder) str(tag byte, v string) {
+	if v == "" {
+		return
+	}
+	e.b = append(e.b, tag)
+	e.b = binary.AppendUvarint(e.b, uint64(len(v)))
+	e.b = append(e.b, v...)
+}
+
+func (e *encoder) flag(tag byte, v bool) {
+	if v {
+		e.b = append(e.b, tag, 0)
+	}
+}
+
+func (e *encoder) uint(tag byte, v uint64) {
+	if v != 0 {
+		e.b = append(e.b, tag)
+		e.b = binary.AppendUvarint(e.b, v)
+	}
+}
+
+func (e *encoder) time(tag byte, t time.Time) {
+	if !t.IsZero() {
+		e.b = append(e.b, tag)
+		e.b = binary.AppendVarint(e.b, t.UnixMilli())
+	}
+}
+
+// nested writes a length-prefixed group of fields written by fn.
+func (e *encoder) nested(tag byte, fn func(*encoder)) {
+	e.b = append(e.b, tag)
+	at := len(e.b)
+	e.b = append(e.b, 0, 0, 0) // room for the length; fixed below
+	start := len(e.b)
+	fn(e)
+	n := len(e.b) - start
+	if n >= 1<<21 {
+		panic("secretstore: nested record field over 2 MiB") // callers bound what they nest
+	}
+	// Store the length as a 3-byte uvarint so it can be patched in place.
+	e.b[at] = byte(n) | 0x80
+	e.b[at+1] = byte(n>>7) | 0x80
+	e.b[at+2] = byte(n >> 14)
+}
+
+// decoder reads tagged fields. The first error sticks; fields read after it
+// are zero.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func newDecoder(kind byte, b []byte) *decoder {
+	d := &decoder{b: b}
+	switch {
+	case len(b) < 2:
+		d.err = fmt.Errorf("record too short")
+	case b[0] != kind:
+		d.err = fmt.Errorf("record kind %q, want %q", b[0], kind)
+	case b[1] != schemaVersion:
+		d.err = fmt.Errorf("record schema version %d; this build of secretstore reads version %d, so the database was written by a newer secretstore: upgrade", b[1], schemaVersion)
+	default:
+		d.b = b[2:]
+	}
+	return d
+}
+
+func (d *decoder) more() bool { return d.err == nil && len(d.b) > 0 }
+
+func (d *decoder) tag() byte {
+	t := d.b[0]
+	d.b = d.b[1:]
+	return t
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = fmt.Errorf("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// raw returns the next length-prefixed field without copying.
+func (d *decoder) raw() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = fmt.Errorf("field length %d past the end of the record", n)
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes() []byte { return append([]byte(nil), d.raw()...) }
+
+func (d *decoder) str() string { return string(d.raw()) }
+
+// stage decodes a staging label, without allocating for the AWS labels.
+func (d *decoder) stage() string {
+	b := d.raw()
+	switch string(b) {
+	case StageCurrent:
+		return StageCurrent
+	case StagePrevious:
+		return StagePrevious
+	case StagePending:
+		return StagePending
+	}
+	return string(b)
+}
+
+func (d *decoder) flag() bool {
+	if d.err == nil {
+		if len(d.b) == 0 || d.b[0] != 0 {
+			d.err = fmt.Errorf("bad flag")
+			return false
+		}
+		d.b = d.b[1:]
+	}
+	return d.err == nil
+}
+
+func (d *decoder) time() time.Time {
+	if d.err != nil {
+		return time.Time{}
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = fmt.Errorf("bad time")
+		return time.Time{}
+	}
+	d.b = d.b[n:]
+	return time.UnixMilli(v).UTC()
+}
+
+func (d *decoder) unknown(t byte) {
+	if d.err == nil {
+		d.err = fmt.Errorf("unknown field %d: the database was written by a newer secretstore: upgrade", t)
+	}
+}
+
+// sub decodes a nested group with fn.
+func (d *decoder) sub(fn func(*decoder)) {
+	b := d.raw()
+	if d.err != nil {
+		return
+	}
+	s := &decoder{b: b}
+	for s.more() {
+		fn(s)
+	}
+	if s.err != nil {
+		d.err = s.err
+	}
+}
+
+func encodeSecret(r *secretRecord) []byte {
+	e := newEncoder(kindSecret, 256+64*len(r.Versions))
+	e.bytes(fID, r.ID[:])
+	e.str(fRegion, r.Region)
+	e.str(fName, r.Name)
+	e.str(fSuffix, r.Suffix)
+	e.str(fDescription, r.Description)
+	e.str(fKmsKeyId, r.KmsKeyId)
+	e.str(fOwningService, r.OwningService)
+	e.str(fPrimaryRegion, r.PrimaryRegion)
+	e.str(fResourcePolicy, r.ResourcePolicy)
+	e.time(fCreatedDate, r.CreatedDate)
+	e.time(fLastChangedDate, r.LastChangedDate)
+	e.time(fLastAccessedDate, r.LastAccessedDate)
+	e.time(fDeletedDate, r.DeletedDate)
+	e.time(fDeletionDate, r.DeletionDate)
+	e.flag(fTagged, r.Tagged)
+	for _, t := range r.Tags {
+		e.nested(fTag, func(e *encoder) {
+			e.str(ftKey, t.Key)
+			e.str(ftValue, t.Value)
+		})
+	}
+	for i := range r.Versions {
+		v := &r.Versions[i]
+		e.nested(fVersion, func(e *encoder) {
+			e.str(fvID, v.ID)
+			for _, s := range v.Stages {
+				e.str(fvStage, s)
+			}
+			e.time(fvCreatedDate, v.CreatedDate)
+			e.time(fvLastAccessedDate, v.LastAccessedDate)
+			e.str(fvKmsKeyId, v.KmsKeyId)
+		})
+	}
+	for _, rp := range r.Replicas {
+		e.nested(fReplica, func(e *encoder) {
+			e.str(frRegion, rp.Region)
+			e.str(frKmsKeyId, rp.KmsKeyId)
+			e.str(frStatus, rp.Status)
+			e.str(frStatusMessage, rp.StatusMessage)
+			e.time(frLastAccessedDate, rp.LastAccessedDate)
+		})
+	}
+	return e.b
+}
+
+func decodeSecret(b []byte) (*secretRecord, error) {
+	r := new(secretRecord)
+	d := newDecoder(kindSecret, b)
+	for d.more() {
+		switch t := d.tag(); t {
+		case fID:
+			if id := d.raw(); len(id) == idLen {
+				copy(r.ID[:], id)
+			} else if d.err == nil {
+				d.err = fmt.Errorf("bad secret id")
+			}
+		case fRegion:
+			r.Region = d.str()
+		case fName:
+			r.Name = d.str()
+		case fSuffix:
+			r.Suffix = d.str()
+		case fDescription:
+			r.Description = d.str()
+		case fKmsKeyId:
+			r.KmsKeyId = d.str()
+		case fOwningService:
+			r.OwningService = d.str()
+		case fPrimaryRegion:
+			r.PrimaryRegion = d.str()
+		case fResourcePolicy:
+			r.ResourcePolicy = d.str()
+		case fCreatedDate:
+			r.CreatedDate = d.time()
+		case fLastChangedDate:
+			r.LastChangedDate = d.time()
+		case fLastAccessedDate:
+			r.LastAccessedDate = d.time()
+		case fDeletedDate:
+			r.DeletedDate = d.time()
+		case fDeletionDate:
+			r.DeletionDate = d.time()
+		case fTagged:
+			r.Tagged = d.flag()
+		case fTag:
+			var tg Tag
+			d.sub(func(d *decoder) {
+				switch t := d.tag(); t {
+				case ftKey:
+					tg.Key = d.str()
+				case ftValue:
+					tg.Value = d.str()
+				default:
+					d.unknown(t)
+				}
+			})
+			r.Tags = append(r.Tags, tg)
+		case fVersion:
+			var v versionMeta
+			d.sub(func(d *decoder) {
+				switch t := d.tag(); t {
+				case fvID:
+					v.ID = d.str()
+				case fvStage:
+					v.Stages = append(v.Stages, d.stage())
+				case fvCreatedDate:
+					v.CreatedDate = d.time()
+				case fvLastAccessedDate:
+					v.LastAccessedDate = d.time()
+				case fvKmsKeyId:
+					v.KmsKeyId = d.str()
+				default:
+					d.unknown(t)
+				}
+			})
+			r.Versions = append(r.Versions, v)
+		case fReplica:
+			var rp replicaMeta
+			d.sub(func(d *decoder) {
+				switch t := d.tag(); t {
+				case frRegion:
+					rp.Region = d.str()
+				case frKmsKeyId:
+					rp.KmsKeyId = d.str()
+				case frStatus:
+					rp.Status = d.str()
+				case frStatusMessage:
+					rp.StatusMessage = d.str()
+				case frLastAccessedDate:
+					rp.LastAccessedDate = d.time()
+				default:
+					d.unknown(t)
+				}
+			})
+			r.Replicas = append(r.Replicas, rp)
+		default:
+			d.unknown(t)
+		}
+	}
+	if d.err != nil {
+		return nil, corrupt("secret", d.err)
+	}
+	return r, nil
+}
+
+func encodeVersion(v *versionRecord) []byte {
+	e := newEncoder(kindVersion, 16+len(v.KmsKeyId)+len(v.WrappedKey)+len(v.Ciphertext))
+	e.uint(fkTerm, uint64(v.Term))
+	e.str(fkKmsKeyId, v.KmsKeyId)
+	e.bytes(fkWrappedKey, v.WrappedKey)
+	e.flag(fkBinary, v.Binary)
+	e.bytes(fkCiphertext, v.Ciphertext)
+	return e.b
+}
+
+// decodeVersion decodes a version record. The byte slices of the result
+// alias b.
+func decodeVersion(b []byte) (*versionRecord, error) {
+	v := new(versionRecord)
+	d := newDecoder(kindVersion, b)
+	for d.more() {
+		switch t := d.tag(); t {
+		case fkTerm:
+			v.Term = uint32(d.uvarint())
+		case fkKmsKeyId:
+			v.KmsKeyId = d.str()
+		case fkWrappedKey:
+			v.WrappedKey = d.raw()
+		case fkBinary:
+			v.Binary = d.flag()
+		case fkCiphertext:
+			v.Ciphertext = d.raw()
+		default:
+			d.unknown(t)
+		}
+	}
+	if d.err != nil {
+		return nil, corrupt("version", d.err)
+	}
+	return v, nil
+}
+
+// corrupt reports a record that cannot be read.
+func corrupt(what string, err error) error {
+	return newError(ErrInternalServiceError, "reading a %s record: %v", what, err)
+}
+
+// Keys.
+
+func secretKey(region, name string) []byte {
+	k := make([]byte, 0, 2+len(region)+len(name))
+	k = append(k, prefixSecret)
+	k = append(k, region...)
+	k = append(k, 0)
+	return append(k, name...)
+}
+
+// secretPrefix is the key prefix of every secret in region whose name starts
+// with namePrefix.
+func secretPrefix(region, namePrefix string) []byte { return secretKey(region, namePrefix) }
+
+func versionKey(id [idLen]byte, versionID string) []byte {
+	k := make([]byte, 0, 1+idLen+len(versionID))
+	k = append(k, prefixVersion)
+	k = append(k, id[:]...)
+	return append(k, versionID...)
+}
+
+func versionPrefix(id [idLen]byte) []byte {
+	return append([]byte{prefixVersion}, id[:]...)
+}
+
+func createdKey(region string, created time.Time, name string) []byte {
+	k := make([]byte, 0, 10+len(region)+len(name))
+	k = append(k, prefixCreated)
+	k = append(k, region...)
+	k = append(k, 0)
+	k = binary.BigEndian.AppendUint64(k, uint64(created.UnixMilli()))
+	return append(k, name...)
+}
+
+func createdPrefix(region string) []byte {
+	return append(append([]byte{prefixCreated}, region...), 0)
+}
+
+func deletionKey(at time.Time, id [idLen]byte) []byte {
+	k := make([]byte, 0, 9+idLen)
+	k = append(k, prefixDeletion)
+	k = binary.BigEndian.AppendUint64(k, uint64(at.UnixMilli()))
+	return append(k, id[:]...)
+}
+
+func pruneKey(id [idLen]byte) []byte {
+	return append([]byte{prefixPrune}, id[:]...)
+}
+
+// regionName is the value of index entries that point at a secret record.
+func regionName(region, name string) []byte {
+	return append(append(append(make([]byte, 0, len(region)+1+len(name)), region...), 0), name...)
+}
+
+func splitRegionName(v []byte) (region, name string, ok bool) {
+	for i, c := range v {
+		if c == 0 {
+			return string(v[:i]), string(v[i+1:]), true
+		}
+	}
+	return "", "", false
+}

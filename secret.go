@@ -1,0 +1,520 @@
+package secretstore
+
+import (
+	"context"
+	"crypto/rand"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+const (
+	maxDescriptionLen = 2048
+	maxKmsKeyIDLen    = 2048
+	maxTags           = 50
+	maxTagKeyLen      = 128
+	maxTagValueLen    = 256
+
+	// defaultKmsKeyID names the key used when a secret has no KmsKeyId.
+	defaultKmsKeyID = "aws/secretsmanager"
+)
+
+// CreateSecretInput is the input of CreateSecret.
+type CreateSecretInput struct {
+	// Name is the secret's name: 1 to 512 ASCII letters, digits and /_+=.@-.
+	// Required.
+	Name string
+	// ClientRequestToken becomes the first version's id (32 to 64
+	// characters); empty means a new UUID, as the AWS SDKs send. Calling
+	// again with the same token and value succeeds and changes nothing.
+	ClientRequestToken string
+	// Description is up to 2048 characters.
+	Description string
+	// KmsKeyId names the key the secret's values are encrypted with; empty
+	// means the default key, aws/secretsmanager. Every KmsKeyId gets its own
+	// key, derived from the store's master key.
+	KmsKeyId string
+	// SecretString is the value, up to 65536 bytes. At most one of
+	// SecretString and SecretBinary; with neither, the secret has no
+	// version until the first PutSecretValue.
+	SecretString string
+	// SecretBinary is a binary value, up to 65536 bytes.
+	SecretBinary []byte
+	// Tags are up to 50 tags.
+	Tags []Tag
+}
+
+// CreateSecretOutput is the output of CreateSecret.
+type CreateSecretOutput struct {
+	ARN  string
+	Name string
+	// VersionId is the id of the first version; empty when no value was given.
+	VersionId string
+}
+
+// CreateSecret creates a secret, with a first version labelled AWSCURRENT
+// when a value is given. A name in use fails with ErrResourceExists, or with
+// ErrInvalidRequest while the secret of that name is scheduled for deletion.
+func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*CreateSecretOutput, error) {
+	var out *CreateSecretOutput
+	err := s.run(ctx, "CreateSecret", in.Name, func(c *core) (*secretRecord, error) {
+		if err := checkName(in.Name); err != nil {
+			return nil, err
+		}
+		token, err := checkToken(in.ClientRequestToken)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkLen("description", in.Description, 0, maxDescriptionLen); err != nil {
+			return nil, err
+		}
+		if err := checkLen("kmsKeyId", in.KmsKeyId, 0, maxKmsKeyIDLen); err != nil {
+			return nil, err
+		}
+		val, hasValue, err := checkValue(in.SecretString, in.SecretBinary)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := mergeTags(nil, in.Tags)
+		if err != nil {
+			return nil, err
+		}
+		var rec *secretRecord
+		err = c.update(ctx, func(txn *badger.Txn) error {
+			now := now(c.clock)
+			old, err := getSecret(txn, s.region, in.Name)
+			if err != nil {
+				return err
+			}
+			if old != nil && old.expired(now) {
+				if err := c.purge(txn, old); err != nil {
+					return err
+				}
+				old = nil
+			}
+			if old != nil {
+				rec = old
+				return c.createExisting(txn, old, token, val, hasValue, &out)
+			}
+			r := &secretRecord{
+				Region:          s.region,
+				Name:            in.Name,
+				Suffix:          newSuffix(),
+				Description:     in.Description,
+				KmsKeyId:        in.KmsKeyId,
+				CreatedDate:     now,
+				LastChangedDate: now,
+				Tags:            tags,
+				Tagged:          len(tags) > 0,
+			}
+			if _, err := rand.Read(r.ID[:]); err != nil {
+				return err
+			}
+			rec = r
+			out = &CreateSecretOutput{ARN: c.arn(r), Name: r.Name}
+			if hasValue {
+				v, _, err := c.writeVersion(txn, r, token, val, nil, now)
+				if err != nil {
+					return err
+				}
+				out.VersionId = v.ID
+			}
+			if err := txn.Set(createdKey(r.Region, r.CreatedDate, r.Name), nil); err != nil {
+				return err
+			}
+			return putSecret(txn, r)
+		})
+		return rec, err
+	})
+	return out, err
+}
+
+// createExisting is CreateSecret on a name that is taken: AWS's idempotency
+// rule makes it a success when the token names a version with the same
+// value.
+func (c *core) createExisting(txn *badger.Txn, r *secretRecord, token string, val value, hasValue bool, out **CreateSecretOutput) error {
+	if r.deleted() {
+		return newError(ErrInvalidRequest, "You can't create this secret because a secret with this name is already scheduled for deletion.")
+	}
+	if hasValue && r.version(token) >= 0 {
+		same, err := c.sameValue(txn, r, token, val)
+		if err != nil {
+			return err
+		}
+		if !same {
+			return newError(ErrResourceExists, "You can't use ClientRequestToken %s because that value is already in use for a version of secret %s.", token, c.arn(r))
+		}
+		*out = &CreateSecretOutput{ARN: c.arn(r), Name: r.Name, VersionId: token}
+		return nil
+	}
+	return newError(ErrResourceExists, "The operation failed because the secret %s already exists.", r.Name)
+}
+
+// expired reports whether r's recovery window has ended: from then on the
+// secret is gone, whether or not the reaper has purged it yet.
+func (r *secretRecord) expired(now time.Time) bool {
+	return r.deleted() && !r.DeletionDate.After(now)
+}
+
+// resolveRecord resolves a SecretId to a secret that exists (it may be
+// scheduled for deletion).
+func (s *Store) resolveRecord(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
+	r, err := s.resolve(txn, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.expired(now) {
+		return nil, errSecretNotFound()
+	}
+	return r, nil
+}
+
+// resolveLive resolves a SecretId to a secret that is not scheduled for
+// deletion. The record is returned with the error when it exists.
+func (s *Store) resolveLive(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
+	r, err := s.resolveRecord(txn, id, now)
+	if err == nil && r.deleted() {
+		err = newError(ErrInvalidRequest, msgMarkedForDeletion)
+	}
+	return r, err
+}
+
+// resolveWritable resolves a SecretId to a secret that may be changed: not
+// scheduled for deletion and not a replica.
+func (s *Store) resolveWritable(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
+	r, err := s.resolveLive(txn, id, now)
+	if err == nil && r.replica() {
+		err = newError(ErrInvalidParameter, msgReplicaNotPermitted)
+	}
+	return r, err
+}
+
+// DescribeSecretInput is the input of DescribeSecret.
+type DescribeSecretInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+}
+
+// DescribeSecretOutput is the output of DescribeSecret. Members AWS leaves
+// out are zero: an empty string, a zero time, a nil slice or map.
+type DescribeSecretOutput struct {
+	ARN         string
+	Name        string
+	Description string
+	// KmsKeyId is empty when the secret uses the default key.
+	KmsKeyId         string
+	CreatedDate      time.Time
+	LastChangedDate  time.Time
+	LastAccessedDate time.Time // midnight UTC of the last day the value was read
+	// DeletedDate is when DeleteSecret was called, while the secret is
+	// scheduled for deletion.
+	DeletedDate time.Time
+	// Tags is nil if the secret was never tagged, and empty (not nil) once
+	// every tag has been removed, as AWS reports them.
+	Tags []Tag
+	// VersionIdsToStages maps each version that has a staging label to its
+	// labels. Deprecated versions are left out.
+	VersionIdsToStages map[string][]string
+	OwningService      string
+	PrimaryRegion      string
+	ReplicationStatus  []ReplicationStatusType
+}
+
+// ReplicationStatusType is the state of one replica of a secret.
+type ReplicationStatusType struct {
+	Region           string
+	KmsKeyId         string
+	Status           string // InProgress, Failed or InSync
+	StatusMessage    string
+	LastAccessedDate time.Time
+}
+
+// DescribeSecret returns a secret's metadata; never its value. It works on a
+// secret scheduled for deletion, and then shows DeletedDate.
+func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*DescribeSecretOutput, error) {
+	var out *DescribeSecretOutput
+	err := s.run(ctx, "DescribeSecret", in.SecretId, func(c *core) (*secretRecord, error) {
+		var r *secretRecord
+		err := c.view(func(txn *badger.Txn) (err error) {
+			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock))
+			return err
+		})
+		if err != nil {
+			return r, err
+		}
+		out = &DescribeSecretOutput{
+			ARN:                c.arn(r),
+			Name:               r.Name,
+			Description:        r.Description,
+			KmsKeyId:           r.KmsKeyId,
+			CreatedDate:        r.CreatedDate,
+			LastChangedDate:    r.LastChangedDate,
+			LastAccessedDate:   r.LastAccessedDate,
+			DeletedDate:        r.DeletedDate,
+			Tags:               r.tags(),
+			VersionIdsToStages: r.labelled(),
+			OwningService:      r.OwningService,
+			PrimaryRegion:      r.PrimaryRegion,
+		}
+		for _, rp := range r.Replicas {
+			out.ReplicationStatus = append(out.ReplicationStatus, ReplicationStatusType(rp))
+		}
+		return r, nil
+	})
+	return out, err
+}
+
+// tags returns r's tags as DescribeSecret reports them.
+func (r *secretRecord) tags() []Tag {
+	if !r.Tagged {
+		return nil
+	}
+	return append(make([]Tag, 0, len(r.Tags)), r.Tags...)
+}
+
+// UpdateSecretInput is the input of UpdateSecret.
+type UpdateSecretInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// ClientRequestToken is the id of the new version when a value is
+	// given; empty means a new UUID.
+	ClientRequestToken string
+	// Description replaces the description when not nil ("" clears it).
+	Description *string
+	// KmsKeyId changes the key when not nil; "" means the default key. The
+	// versions labelled AWSCURRENT, AWSPREVIOUS and AWSPENDING are
+	// re-encrypted under the new key.
+	KmsKeyId *string
+	// SecretString or SecretBinary, when given, becomes a new version
+	// labelled AWSCURRENT, as PutSecretValue does.
+	SecretString string
+	SecretBinary []byte
+}
+
+// UpdateSecretOutput is the output of UpdateSecret.
+type UpdateSecretOutput struct {
+	ARN  string
+	Name string
+	// VersionId is set only when a new version was created (or an identical
+	// one already had the token).
+	VersionId string
+}
+
+// UpdateSecret changes a secret's description or key and, when a value is
+// given, adds a version that becomes AWSCURRENT. With only SecretId it
+// succeeds and changes nothing.
+func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*UpdateSecretOutput, error) {
+	var out *UpdateSecretOutput
+	err := s.run(ctx, "UpdateSecret", in.SecretId, func(c *core) (*secretRecord, error) {
+		token, err := checkToken(in.ClientRequestToken)
+		if err != nil {
+			return nil, err
+		}
+		if in.Description != nil {
+			if err := checkLen("description", *in.Description, 0, maxDescriptionLen); err != nil {
+				return nil, err
+			}
+		}
+		if in.KmsKeyId != nil {
+			if err := checkLen("kmsKeyId", *in.KmsKeyId, 0, maxKmsKeyIDLen); err != nil {
+				return nil, err
+			}
+		}
+		val, hasValue, err := checkValue(in.SecretString, in.SecretBinary)
+		if err != nil {
+			return nil, err
+		}
+		var rec *secretRecord
+		err = c.update(ctx, func(txn *badger.Txn) error {
+			now := now(c.clock)
+			r, err := s.resolveWritable(txn, in.SecretId, now)
+			rec = r
+			if err != nil {
+				return err
+			}
+			out = &UpdateSecretOutput{ARN: c.arn(r), Name: r.Name}
+			changed := false
+			if in.Description != nil && *in.Description != r.Description {
+				r.Description, changed = *in.Description, true
+			}
+			if in.KmsKeyId != nil && *in.KmsKeyId != r.KmsKeyId {
+				if err := c.changeKey(txn, r, *in.KmsKeyId); err != nil {
+					return err
+				}
+				changed = true
+			}
+			if hasValue {
+				v, created, err := c.writeVersion(txn, r, token, val, nil, now)
+				if err != nil {
+					return err
+				}
+				out.VersionId = v.ID
+				changed = changed || created
+			}
+			if !changed {
+				return nil
+			}
+			r.LastChangedDate = now
+			return putSecret(txn, r)
+		})
+		return rec, err
+	})
+	return out, err
+}
+
+// changeKey makes kms r's key and re-wraps the data keys of its labelled
+// versions under it, as AWS re-encrypts the AWSCURRENT, AWSPREVIOUS and
+// AWSPENDING versions.
+func (c *core) changeKey(txn *badger.Txn, r *secretRecord, kms string) error {
+	r.KmsKeyId = kms
+	for i := range r.Versions {
+		v := &r.Versions[i]
+		if len(v.Stages) == 0 {
+			continue
+		}
+		key := versionKey(r.ID, v.ID)
+		item, err := txn.Get(key)
+		if err != nil {
+			return err
+		}
+		b, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		rec, err := decodeVersion(b)
+		if err != nil {
+			return err
+		}
+		if err := c.keys.rewrap(rec, r.ID, v.ID, c.keys.writeTerm(), kms); err != nil {
+			return err
+		}
+		if err := txn.Set(key, encodeVersion(rec)); err != nil {
+			return err
+		}
+		v.KmsKeyId = kms
+	}
+	return nil
+}
+
+// TagResourceInput is the input of TagResource.
+type TagResourceInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// Tags are added; a tag whose key the secret has replaces its value.
+	Tags []Tag
+}
+
+// TagResourceOutput is the (empty) output of TagResource.
+type TagResourceOutput struct{}
+
+// TagResource adds tags to a secret or changes their values. Keys are
+// case-sensitive; a secret carries at most 50 tags; keys starting with
+// "aws:" are reserved.
+func (s *Store) TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
+	err := s.run(ctx, "TagResource", in.SecretId, func(c *core) (*secretRecord, error) {
+		if len(in.Tags) == 0 {
+			return nil, newError(ErrInvalidParameter, "You must specify at least one tag.")
+		}
+		return s.retag(ctx, c, in.SecretId, func(tags []Tag) ([]Tag, error) { return mergeTags(tags, in.Tags) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &TagResourceOutput{}, nil
+}
+
+// UntagResourceInput is the input of UntagResource.
+type UntagResourceInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// TagKeys are the keys of the tags to remove; keys the secret does not
+	// have are ignored.
+	TagKeys []string
+}
+
+// UntagResourceOutput is the (empty) output of UntagResource.
+type UntagResourceOutput struct{}
+
+// UntagResource removes tags from a secret.
+func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
+	err := s.run(ctx, "UntagResource", in.SecretId, func(c *core) (*secretRecord, error) {
+		if len(in.TagKeys) == 0 {
+			return nil, newError(ErrInvalidParameter, "You must specify at least one tag key.")
+		}
+		for _, k := range in.TagKeys {
+			if err := checkLen("tagKeys", k, 1, maxTagKeyLen); err != nil {
+				return nil, err
+			}
+		}
+		return s.retag(ctx, c, in.SecretId, func(tags []Tag) ([]Tag, error) {
+			kept := tags[:0]
+			for _, t := range tags {
+				if !slices.Contains(in.TagKeys, t.Key) {
+					kept = append(kept, t)
+				}
+			}
+			return kept, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &UntagResourceOutput{}, nil
+}
+
+// retag replaces a secret's tags with edit's result.
+func (s *Store) retag(ctx context.Context, c *core, id string, edit func([]Tag) ([]Tag, error)) (*secretRecord, error) {
+	var rec *secretRecord
+	err := c.update(ctx, func(txn *badger.Txn) error {
+		now := now(c.clock)
+		r, err := s.resolveWritable(txn, id, now)
+		rec = r
+		if err != nil {
+			return err
+		}
+		if r.Tags, err = edit(r.Tags); err != nil {
+			return err
+		}
+		r.Tagged = true
+		r.LastChangedDate = now
+		return putSecret(txn, r)
+	})
+	return rec, err
+}
+
+// mergeTags returns tags with add applied: new keys appended, existing keys
+// given the new value. It validates add and the result's size.
+func mergeTags(tags, add []Tag) ([]Tag, error) {
+	out := append([]Tag(nil), tags...)
+	for i, t := range add {
+		if err := checkLen("tags.member.key", t.Key, 1, maxTagKeyLen); err != nil {
+			return nil, err
+		}
+		if err := checkLen("tags.member.value", t.Value, 0, maxTagValueLen); err != nil {
+			return nil, err
+		}
+		if len(t.Key) >= 4 && strings.EqualFold(t.Key[:4], "aws:") {
+			return nil, newError(ErrInvalidParameter, "Tag keys starting with \"aws:\" are reserved for AWS use.")
+		}
+		for _, u := range add[:i] {
+			if u.Key == t.Key {
+				return nil, newError(ErrInvalidParameter, "The tag key %q appears more than once in the request.", t.Key)
+			}
+		}
+		j := 0
+		for j < len(out) && out[j].Key != t.Key {
+			j++
+		}
+		if j < len(out) {
+			out[j].Value = t.Value
+		} else {
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxTags {
+		return nil, newError(ErrInvalidParameter, "A secret can have at most %d tags; this request would leave it with %d.", maxTags, len(out))
+	}
+	return out, nil
+}

@@ -1,0 +1,371 @@
+package secretstore
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// PutSecretValueInput is the input of PutSecretValue.
+type PutSecretValueInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// ClientRequestToken becomes the new version's id (32 to 64
+	// characters); empty means a new UUID. The same token with the same
+	// value again succeeds and changes nothing; with another value it fails
+	// with ErrResourceExists.
+	ClientRequestToken string
+	// SecretString or SecretBinary is the value: exactly one of them.
+	SecretString string
+	SecretBinary []byte
+	// VersionStages are the labels the new version gets, each taken from
+	// the version that had it. Empty means AWSCURRENT (and the old current
+	// version becomes AWSPREVIOUS).
+	VersionStages []string
+	// RotationToken is accepted and ignored, as it is outside rotation
+	// functions.
+	RotationToken string
+}
+
+// PutSecretValueOutput is the output of PutSecretValue.
+type PutSecretValueOutput struct {
+	ARN       string
+	Name      string
+	VersionId string
+	// VersionStages are the labels now on the version.
+	VersionStages []string
+}
+
+// PutSecretValue adds a version to a secret and moves staging labels to it.
+func (s *Store) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*PutSecretValueOutput, error) {
+	var out *PutSecretValueOutput
+	err := s.run(ctx, "PutSecretValue", in.SecretId, func(c *core) (*secretRecord, error) {
+		token, err := checkToken(in.ClientRequestToken)
+		if err != nil {
+			return nil, err
+		}
+		val, ok, err := checkValue(in.SecretString, in.SecretBinary)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, newError(ErrInvalidRequest, "You must provide either SecretString or SecretBinary.")
+		}
+		if err := checkStages(in.VersionStages); err != nil {
+			return nil, err
+		}
+		var rec *secretRecord
+		err = c.update(ctx, func(txn *badger.Txn) error {
+			now := now(c.clock)
+			r, err := s.resolveWritable(txn, in.SecretId, now)
+			rec = r
+			if err != nil {
+				return err
+			}
+			v, created, err := c.writeVersion(txn, r, token, val, in.VersionStages, now)
+			if err != nil {
+				return err
+			}
+			out = &PutSecretValueOutput{ARN: c.arn(r), Name: r.Name, VersionId: v.ID, VersionStages: slices.Clone(v.Stages)}
+			if !created {
+				return nil
+			}
+			return putSecret(txn, r)
+		})
+		return rec, err
+	})
+	return out, err
+}
+
+// GetSecretValueInput is the input of GetSecretValue.
+type GetSecretValueInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// VersionId selects a version by id.
+	VersionId string
+	// VersionStage selects the version carrying this label. With neither
+	// VersionId nor VersionStage, AWSCURRENT.
+	VersionStage string
+}
+
+// GetSecretValueOutput is the output of GetSecretValue.
+type GetSecretValueOutput struct {
+	ARN       string
+	Name      string
+	VersionId string
+	// SecretString is the value, unless the secret holds SecretBinary.
+	SecretString string
+	// SecretBinary is the value of a binary secret; nil otherwise.
+	SecretBinary []byte
+	// VersionStages are the version's labels.
+	VersionStages []string
+	// CreatedDate is when the version was created.
+	CreatedDate time.Time
+}
+
+// GetSecretValue returns the value of a version of a secret: AWSCURRENT
+// unless VersionId or VersionStage says otherwise. It records the day of
+// access as LastAccessedDate on the secret and the version.
+func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*GetSecretValueOutput, error) {
+	var out *GetSecretValueOutput
+	err := s.run(ctx, "GetSecretValue", in.SecretId, func(c *core) (*secretRecord, error) {
+		if err := checkVersionID("versionId", in.VersionId); err != nil {
+			return nil, err
+		}
+		if in.VersionStage != "" {
+			if err := checkLen("versionStage", in.VersionStage, 1, maxStageLen); err != nil {
+				return nil, err
+			}
+		}
+		var rec *secretRecord
+		err := c.readOrWrite(ctx, func(txn *badger.Txn, write bool) (bool, error) {
+			var err error
+			var stamp bool
+			out, rec, stamp, err = s.getValue(txn, in.SecretId, in.VersionId, in.VersionStage, now(c.clock), write)
+			return stamp, err
+		})
+		return rec, err
+	})
+	return out, err
+}
+
+// getValue reads one secret value for GetSecretValue and
+// BatchGetSecretValue. When the read is the first of the day it must record
+// LastAccessedDate: with write false it then returns stamp true and nothing
+// else, and the caller runs it again in a read-write transaction.
+func (s *Store) getValue(txn *badger.Txn, id, versionID, stage string, now time.Time, write bool) (out *GetSecretValueOutput, r *secretRecord, stamp bool, err error) {
+	r, err = s.resolveLive(txn, id, now)
+	if err != nil {
+		return nil, r, false, err
+	}
+	out, stamp, err = s.c.valueOf(txn, r, versionID, stage, now, write)
+	return out, r, stamp, err
+}
+
+// valueOf is getValue once the secret is found.
+func (c *core) valueOf(txn *badger.Txn, r *secretRecord, versionID, stage string, now time.Time, write bool) (out *GetSecretValueOutput, stamp bool, err error) {
+	i, err := r.pick(versionID, stage)
+	if err != nil {
+		return nil, false, err
+	}
+	v := &r.Versions[i]
+	if today := day(now); !r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today) {
+		if !write {
+			return nil, true, nil
+		}
+		r.LastAccessedDate, v.LastAccessedDate = today, today
+		if err := putSecret(txn, r); err != nil {
+			return nil, false, err
+		}
+	}
+	pt, binary, err := c.readValue(txn, r, v.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	out = &GetSecretValueOutput{
+		ARN:           c.arn(r),
+		Name:          r.Name,
+		VersionId:     v.ID,
+		VersionStages: slices.Clone(v.Stages),
+		CreatedDate:   v.CreatedDate,
+	}
+	if binary {
+		out.SecretBinary = pt
+	} else {
+		out.SecretString = string(pt)
+		clear(pt)
+	}
+	return out, false, nil
+}
+
+// pick returns the index of the version GetSecretValue reads.
+func (r *secretRecord) pick(versionID, stage string) (int, error) {
+	if versionID == "" {
+		if stage == "" {
+			stage = StageCurrent
+		}
+		i := r.holder(stage)
+		if i < 0 {
+			return -1, newError(ErrResourceNotFound, "Secrets Manager can't find the specified secret value for staging label: %s", stage)
+		}
+		return i, nil
+	}
+	i := r.version(versionID)
+	if i < 0 {
+		return -1, newError(ErrResourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: %s", versionID)
+	}
+	if stage != "" && !slices.Contains(r.Versions[i].Stages, stage) {
+		return -1, newError(ErrInvalidRequest, "You provided a VersionStage that is not associated to the provided VersionId.")
+	}
+	return i, nil
+}
+
+// readOrWrite runs fn in a read-only transaction, and again in a read-write
+// one if it reports that it needs to write. Reads, which rarely write, so
+// avoid the cost of a read-write transaction.
+func (c *core) readOrWrite(ctx context.Context, fn func(txn *badger.Txn, write bool) (needWrite bool, err error)) error {
+	var needWrite bool
+	err := c.view(func(txn *badger.Txn) (err error) {
+		needWrite, err = fn(txn, false)
+		return err
+	})
+	if err != nil || !needWrite {
+		return err
+	}
+	return c.update(ctx, func(txn *badger.Txn) error {
+		_, err := fn(txn, true)
+		return err
+	})
+}
+
+// BatchGetSecretValueInput is the input of BatchGetSecretValue: either
+// SecretIdList or Filters.
+type BatchGetSecretValueInput struct {
+	// SecretIdList names up to 20 secrets.
+	SecretIdList []string
+	// Filters select the secrets as ListSecrets does.
+	Filters []Filter
+	// MaxResults is the page size with Filters, 1 to 20; 0 means 20.
+	MaxResults int32
+	// NextToken continues a filtered listing.
+	NextToken string
+}
+
+// BatchGetSecretValueOutput is the output of BatchGetSecretValue.
+type BatchGetSecretValueOutput struct {
+	// SecretValues are the AWSCURRENT values of the secrets that could be read.
+	SecretValues []SecretValueEntry
+	// Errors are the secrets that could not be read, and why.
+	Errors []APIErrorType
+	// NextToken is set when a filtered listing has more pages.
+	NextToken string
+}
+
+// SecretValueEntry is one secret's value in BatchGetSecretValue.
+type SecretValueEntry struct {
+	ARN           string
+	Name          string
+	VersionId     string
+	SecretString  string
+	SecretBinary  []byte
+	VersionStages []string
+	CreatedDate   time.Time
+}
+
+// APIErrorType is a failure for one secret of BatchGetSecretValue.
+type APIErrorType struct {
+	SecretId  string
+	ErrorCode string // the AWS exception name
+	Message   string
+}
+
+const maxBatch = 20
+
+// BatchGetSecretValue returns the current values of several secrets, named
+// by SecretIdList or selected by Filters. A secret that cannot be read (not
+// found, scheduled for deletion, undecryptable) is reported in Errors and
+// does not fail the call.
+func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
+	var out *BatchGetSecretValueOutput
+	err := s.run(ctx, "BatchGetSecretValue", "", func(c *core) (*secretRecord, error) {
+		switch {
+		case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
+			return nil, newError(ErrInvalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
+		case len(in.SecretIdList) == 0 && len(in.Filters) == 0:
+			return nil, newError(ErrInvalidParameter, "Either 'SecretIdList' or 'Filters' must be provided.")
+		case in.MaxResults != 0 && len(in.Filters) == 0:
+			return nil, newError(ErrInvalidParameter, "'MaxResults' is only valid together with 'Filters'.")
+		case len(in.SecretIdList) > maxBatch:
+			return nil, newError(ErrValidation, "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to %d", maxBatch)
+		}
+		var err error
+		if len(in.Filters) > 0 {
+			out, err = s.batchFiltered(ctx, c, in)
+		} else {
+			out, err = s.batchList(ctx, c, in.SecretIdList)
+		}
+		return nil, err
+	})
+	return out, err
+}
+
+func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGetSecretValueOutput, error) {
+	var out *BatchGetSecretValueOutput
+	var found []*secretRecord
+	var errs []error
+	err := c.readOrWrite(ctx, func(txn *badger.Txn, write bool) (bool, error) {
+		out, found, errs = &BatchGetSecretValueOutput{}, found[:0], errs[:0]
+		now := now(c.clock)
+		for _, id := range ids {
+			v, r, stamp, err := s.getValue(txn, id, "", "", now, write)
+			if stamp {
+				return true, nil
+			}
+			found, errs = append(found, r), append(errs, err)
+			if err != nil {
+				if !isAWSError(err) {
+					return false, err // the database failed: fail the call
+				}
+				out.Errors = append(out.Errors, apiError(id, err))
+				continue
+			}
+			out.SecretValues = append(out.SecretValues, SecretValueEntry(*v))
+		}
+		return false, nil
+	})
+	if err == nil && c.onEvent != nil {
+		for i, id := range ids {
+			c.emit("BatchGetSecretValue", s.region, id, found[i], errs[i])
+		}
+	}
+	return out, err
+}
+
+func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
+	limit, err := pageSize(in.MaxResults, maxBatch)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.newListQuery(in.Filters, "", "", in.NextToken, false)
+	if err != nil {
+		return nil, err
+	}
+	var out *BatchGetSecretValueOutput
+	err = c.readOrWrite(ctx, func(txn *badger.Txn, write bool) (bool, error) {
+		out = &BatchGetSecretValueOutput{}
+		q.now = now(c.clock)
+		page, next, err := s.listPage(txn, q, limit)
+		if err != nil {
+			return false, err
+		}
+		out.NextToken = next
+		for _, r := range page {
+			v, stamp, err := c.valueOf(txn, r, "", "", q.now, write)
+			if stamp {
+				return true, nil
+			}
+			if err != nil {
+				if !isAWSError(err) {
+					return false, err
+				}
+				out.Errors = append(out.Errors, apiError(r.Name, err))
+				continue
+			}
+			out.SecretValues = append(out.SecretValues, SecretValueEntry(*v))
+		}
+		return false, nil
+	})
+	return out, err
+}
+
+func isAWSError(err error) bool {
+	_, ok := err.(*Error)
+	return ok
+}
+
+func apiError(id string, err error) APIErrorType {
+	e := err.(*Error)
+	return APIErrorType{SecretId: id, ErrorCode: e.Code, Message: e.Message}
+}

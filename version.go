@@ -1,0 +1,537 @@
+package secretstore
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/google/uuid"
+)
+
+// The staging labels Secrets Manager gives meaning to.
+const (
+	StageCurrent  = "AWSCURRENT"
+	StagePrevious = "AWSPREVIOUS"
+	StagePending  = "AWSPENDING"
+)
+
+// Quotas of one secret.
+const (
+	// MaxVersions is the number of versions above which deprecated versions
+	// (versions with no staging label) are removed by the reaper, oldest
+	// first; versions younger than VersionMinAge are never removed. A write
+	// that would leave more than MaxVersions versions that cannot be removed
+	// fails with ErrLimitExceeded.
+	MaxVersions = 100
+	// VersionMinAge is the age under which a deprecated version is kept.
+	VersionMinAge = 24 * time.Hour
+	// MaxStages is the number of distinct staging labels one secret may
+	// carry across all its versions.
+	MaxStages = 20
+)
+
+const (
+	maxValueLen      = 65536
+	maxStageLen      = 256
+	minTokenLen      = 32
+	maxTokenLen      = 64
+	defaultMaxResult = 100
+)
+
+// value is a secret value given to a write: a string or bytes.
+type value struct {
+	str    string
+	bin    []byte
+	binary bool
+}
+
+func (v value) bytes() []byte {
+	if v.binary {
+		return v.bin
+	}
+	return []byte(v.str)
+}
+
+// checkValue validates SecretString and SecretBinary; ok reports whether a
+// value was given.
+func checkValue(str string, bin []byte) (v value, ok bool, err error) {
+	switch {
+	case str != "" && len(bin) > 0:
+		return v, false, newError(ErrInvalidParameter, msgBothValues)
+	case len(bin) > 0:
+		if len(bin) > maxValueLen {
+			return v, false, newError(ErrValidation, "1 validation error detected: Value at 'secretBinary' failed to satisfy constraint: Member must have length less than or equal to %d", maxValueLen)
+		}
+		return value{bin: bin, binary: true}, true, nil
+	case str != "":
+		if err := checkLen("secretString", str, 1, maxValueLen); err != nil {
+			return v, false, err
+		}
+		return value{str: str}, true, nil
+	}
+	return v, false, nil
+}
+
+// checkToken validates a ClientRequestToken and returns it, or a new UUID
+// (as the AWS SDKs send) when it is empty.
+func checkToken(token string) (string, error) {
+	if token == "" {
+		return uuid.NewString(), nil
+	}
+	if len(token) < minTokenLen || len(token) > maxTokenLen {
+		return "", newError(ErrInvalidParameter, "ClientRequestToken must be %d-%d characters long.", minTokenLen, maxTokenLen)
+	}
+	return token, nil
+}
+
+// checkVersionID validates a VersionId (or RemoveFromVersionId...) member.
+func checkVersionID(member, id string) error {
+	if id == "" {
+		return nil
+	}
+	return checkLen(member, id, minTokenLen, maxTokenLen)
+}
+
+// checkStages validates a VersionStages list.
+func checkStages(stages []string) error {
+	if len(stages) > MaxStages {
+		return newError(ErrValidation, "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to %d", MaxStages)
+	}
+	for _, s := range stages {
+		if err := checkLen("versionStages", s, 1, maxStageLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// version returns the index of version id in r, or -1.
+func (r *secretRecord) version(id string) int {
+	for i := range r.Versions {
+		if r.Versions[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// holder returns the index of the version carrying label, or -1.
+func (r *secretRecord) holder(label string) int {
+	for i := range r.Versions {
+		if slices.Contains(r.Versions[i].Stages, label) {
+			return i
+		}
+	}
+	return -1
+}
+
+// attach puts label on version to, taking it from the version that held it.
+// This is the one place labels move: when AWSCURRENT moves, the version that
+// held it gains AWSPREVIOUS, taken in turn from its holder. A version left
+// with no label is deprecated.
+func (r *secretRecord) attach(label string, to int) {
+	from := r.holder(label)
+	if from == to {
+		return
+	}
+	if from >= 0 {
+		r.detach(label, from)
+	}
+	r.Versions[to].Stages = append(r.Versions[to].Stages, label)
+	if label == StageCurrent && from >= 0 {
+		r.attach(StagePrevious, from)
+	}
+}
+
+// detach removes label from version i.
+func (r *secretRecord) detach(label string, i int) {
+	r.Versions[i].Stages = slices.DeleteFunc(slices.Clone(r.Versions[i].Stages), func(s string) bool { return s == label })
+	if len(r.Versions[i].Stages) == 0 {
+		r.Versions[i].Stages = nil
+	}
+}
+
+// stageCount returns how many distinct labels the secret carries.
+func (r *secretRecord) stageCount() int {
+	n := 0
+	for i := range r.Versions {
+		n += len(r.Versions[i].Stages)
+	}
+	return n // a label is on at most one version, so no label is counted twice
+}
+
+// labelled returns the version ids and their labels, leaving out deprecated
+// versions; nil when there are none.
+func (r *secretRecord) labelled() map[string][]string {
+	var m map[string][]string
+	for i := range r.Versions {
+		v := &r.Versions[i]
+		if len(v.Stages) == 0 {
+			continue
+		}
+		if m == nil {
+			m = make(map[string][]string, len(r.Versions))
+		}
+		m[v.ID] = slices.Clone(v.Stages)
+	}
+	return m
+}
+
+// prunable reports whether the reaper may remove version i at time now.
+func (r *secretRecord) prunable(i int, now time.Time) bool {
+	v := &r.Versions[i]
+	return len(v.Stages) == 0 && now.Sub(v.CreatedDate) >= VersionMinAge
+}
+
+// writeVersion adds a version with value val and id token to secret r and
+// moves labels as a write does: to every label in stages, or, when stages is
+// empty, as PutSecretValue without VersionStages (AWSCURRENT to the new
+// version, AWSPREVIOUS to the old current one). The first version of a
+// secret always gets AWSCURRENT.
+//
+// A token that already names a version of r is AWS's idempotency rule: the
+// same value again is a success that changes nothing (created is false);
+// another value is ErrResourceExists.
+func (c *core) writeVersion(txn *badger.Txn, r *secretRecord, token string, val value, stages []string, now time.Time) (v *versionMeta, created bool, err error) {
+	if i := r.version(token); i >= 0 {
+		same, err := c.sameValue(txn, r, token, val)
+		if err != nil {
+			return nil, false, err
+		}
+		if !same {
+			return nil, false, newError(ErrResourceExists, "You can't use ClientRequestToken %s because that value is already in use for a version of secret %s.", token, c.arn(r))
+		}
+		return &r.Versions[i], false, nil
+	}
+	removable := 0
+	for i := range r.Versions {
+		if r.prunable(i, now) {
+			removable++
+		}
+	}
+	if len(r.Versions)-removable >= MaxVersions {
+		return nil, false, newError(ErrLimitExceeded, "Secret %s has %d versions that can't be removed yet: a secret can have at most %d versions, and versions that are labelled or younger than 24 hours are kept.", r.Name, len(r.Versions)-removable, MaxVersions)
+	}
+
+	rec, err := c.keys.seal(r.ID, token, r.KmsKeyId, val.binary, val.bytes())
+	if err != nil {
+		return nil, false, err
+	}
+	if err := txn.Set(versionKey(r.ID, token), encodeVersion(rec)); err != nil {
+		return nil, false, err
+	}
+	first := len(r.Versions) == 0
+	r.Versions = append(r.Versions, versionMeta{ID: token, CreatedDate: now, KmsKeyId: r.KmsKeyId})
+	to := len(r.Versions) - 1
+	if len(stages) == 0 {
+		if cur := r.holder(StageCurrent); cur >= 0 && slices.Contains(r.Versions[cur].Stages, StagePending) {
+			r.detach(StagePending, cur) // as AWS does: the old current loses AWSPENDING
+		}
+		stages = []string{StageCurrent}
+	}
+	for _, s := range stages {
+		r.attach(s, to)
+	}
+	if first && r.holder(StageCurrent) < 0 {
+		r.attach(StageCurrent, to)
+	}
+	if n := r.stageCount(); n > MaxStages {
+		return nil, false, newError(ErrLimitExceeded, "Secret %s would carry %d staging labels; a secret can carry at most %d.", r.Name, n, MaxStages)
+	}
+	if len(r.Versions) > MaxVersions {
+		if err := txn.Set(pruneKey(r.ID), regionName(r.Region, r.Name)); err != nil {
+			return nil, false, err
+		}
+	}
+	r.LastChangedDate = now
+	return &r.Versions[to], true, nil
+}
+
+// sameValue reports whether version id of r holds val.
+func (c *core) sameValue(txn *badger.Txn, r *secretRecord, id string, val value) (bool, error) {
+	old, binary, err := c.readValue(txn, r, id)
+	if err != nil {
+		return false, err
+	}
+	defer clear(old)
+	return binary == val.binary && subtle.ConstantTimeCompare(old, val.bytes()) == 1, nil
+}
+
+// readValue decrypts the value of version id of secret r. The caller should
+// clear the result when done with it.
+func (c *core) readValue(txn *badger.Txn, r *secretRecord, id string) (plaintext []byte, binary bool, err error) {
+	item, err := txn.Get(versionKey(r.ID, id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, newError(ErrResourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: %s", id)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	err = item.Value(func(b []byte) error {
+		v, err := decodeVersion(b)
+		if err != nil {
+			return err
+		}
+		binary = v.Binary
+		plaintext, err = c.keys.open(v, r.ID, id)
+		return err
+	})
+	return plaintext, binary, err
+}
+
+// UpdateSecretVersionStageInput is the input of UpdateSecretVersionStage.
+type UpdateSecretVersionStageInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// VersionStage is the staging label to attach, move or remove. Required.
+	VersionStage string
+	// RemoveFromVersionId is the version the label is taken from. Required
+	// when the label is on another version than MoveToVersionId.
+	RemoveFromVersionId string
+	// MoveToVersionId is the version the label is attached to.
+	MoveToVersionId string
+}
+
+// UpdateSecretVersionStageOutput is the output of UpdateSecretVersionStage.
+type UpdateSecretVersionStageOutput struct {
+	ARN  string
+	Name string
+}
+
+// UpdateSecretVersionStage attaches a staging label to a version, moves it
+// from one version to another, or removes it. A label is on at most one
+// version: moving it to MoveToVersionId requires naming its current holder
+// in RemoveFromVersionId. When AWSCURRENT moves, the version it leaves gains
+// AWSPREVIOUS. A version left with no label is deprecated.
+func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *UpdateSecretVersionStageInput) (*UpdateSecretVersionStageOutput, error) {
+	var out *UpdateSecretVersionStageOutput
+	err := s.run(ctx, "UpdateSecretVersionStage", in.SecretId, func(c *core) (*secretRecord, error) {
+		if err := checkLen("versionStage", in.VersionStage, 1, maxStageLen); err != nil {
+			return nil, err
+		}
+		if err := checkVersionID("removeFromVersionId", in.RemoveFromVersionId); err != nil {
+			return nil, err
+		}
+		if err := checkVersionID("moveToVersionId", in.MoveToVersionId); err != nil {
+			return nil, err
+		}
+		if in.RemoveFromVersionId == "" && in.MoveToVersionId == "" {
+			return nil, newError(ErrInvalidParameter, "You must specify RemoveFromVersionId, MoveToVersionId or both.")
+		}
+		var rec *secretRecord
+		err := c.update(ctx, func(txn *badger.Txn) error {
+			now := now(c.clock)
+			r, err := s.resolveWritable(txn, in.SecretId, now)
+			rec = r
+			if err != nil {
+				return err
+			}
+			if err := r.moveStage(in.VersionStage, in.RemoveFromVersionId, in.MoveToVersionId); err != nil {
+				return err
+			}
+			r.LastChangedDate = now
+			out = &UpdateSecretVersionStageOutput{ARN: c.arn(r), Name: r.Name}
+			return putSecret(txn, r)
+		})
+		return rec, err
+	})
+	return out, err
+}
+
+// moveStage applies UpdateSecretVersionStage's rules to r.
+func (r *secretRecord) moveStage(label, removeFrom, moveTo string) error {
+	from, to := -1, -1
+	if removeFrom != "" {
+		if from = r.version(removeFrom); from < 0 {
+			return newError(ErrInvalidParameter, "Secrets Manager can't find version %s of secret %s.", removeFrom, r.Name)
+		}
+		if !slices.Contains(r.Versions[from].Stages, label) {
+			return newError(ErrInvalidParameter, "Version %s of secret %s doesn't have the staging label %s, so it can't be removed from it.", removeFrom, r.Name, label)
+		}
+	}
+	if moveTo != "" {
+		if to = r.version(moveTo); to < 0 {
+			return newError(ErrInvalidParameter, "Secrets Manager can't find version %s of secret %s.", moveTo, r.Name)
+		}
+	}
+	holder := r.holder(label)
+	switch {
+	case to < 0: // remove only
+		r.detach(label, from)
+		return nil
+	case holder == to:
+		return nil // already there
+	case holder >= 0 && from != holder:
+		return newError(ErrInvalidParameter, "The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.", label, r.Versions[holder].ID)
+	}
+	r.attach(label, to)
+	if n := r.stageCount(); n > MaxStages {
+		return newError(ErrLimitExceeded, "Secret %s would carry %d staging labels; a secret can carry at most %d.", r.Name, n, MaxStages)
+	}
+	return nil
+}
+
+// ListSecretVersionIdsInput is the input of ListSecretVersionIds.
+type ListSecretVersionIdsInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// MaxResults is the page size, 1 to 100; 0 means 100.
+	MaxResults int32
+	// NextToken continues a listing from the NextToken of the previous page.
+	NextToken string
+	// IncludeDeprecated includes versions that have no staging label.
+	IncludeDeprecated bool
+}
+
+// ListSecretVersionIdsOutput is the output of ListSecretVersionIds.
+type ListSecretVersionIdsOutput struct {
+	ARN      string
+	Name     string
+	Versions []SecretVersionsListEntry
+	// NextToken is set when there are more versions to list.
+	NextToken string
+}
+
+// SecretVersionsListEntry describes one version.
+type SecretVersionsListEntry struct {
+	VersionId string
+	// VersionStages is nil for a deprecated version.
+	VersionStages    []string
+	CreatedDate      time.Time
+	LastAccessedDate time.Time // midnight UTC of the last day it was read; zero if never
+	// KmsKeyIds is the key the version is encrypted with;
+	// "DefaultEncryptionKey" for the default key.
+	KmsKeyIds []string
+}
+
+// ListSecretVersionIds lists the versions of a secret, oldest first, with
+// their staging labels. It works on a secret scheduled for deletion.
+func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionIdsInput) (*ListSecretVersionIdsOutput, error) {
+	var out *ListSecretVersionIdsOutput
+	err := s.run(ctx, "ListSecretVersionIds", in.SecretId, func(c *core) (*secretRecord, error) {
+		limit, err := pageSize(in.MaxResults, defaultMaxResult)
+		if err != nil {
+			return nil, err
+		}
+		after, err := decodeVersionToken(in.NextToken)
+		if err != nil {
+			return nil, err
+		}
+		var r *secretRecord
+		err = c.view(func(txn *badger.Txn) error {
+			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock))
+			return err
+		})
+		if err != nil {
+			return r, err
+		}
+		out = &ListSecretVersionIdsOutput{ARN: c.arn(r), Name: r.Name}
+		var last *versionMeta // the last version listed
+		for i := range r.Versions {
+			v := &r.Versions[i]
+			if (len(v.Stages) == 0 && !in.IncludeDeprecated) || !after.before(v) {
+				continue
+			}
+			if len(out.Versions) == limit {
+				out.NextToken = versionToken{last.CreatedDate, last.ID}.encode()
+				break
+			}
+			out.Versions = append(out.Versions, SecretVersionsListEntry{
+				VersionId:        v.ID,
+				VersionStages:    slices.Clone(v.Stages),
+				CreatedDate:      v.CreatedDate,
+				LastAccessedDate: v.LastAccessedDate,
+				KmsKeyIds:        []string{kmsKeyIDs(v.KmsKeyId)},
+			})
+			last = v
+		}
+		return r, nil
+	})
+	return out, err
+}
+
+func kmsKeyIDs(kms string) string {
+	if kms == "" {
+		return "DefaultEncryptionKey"
+	}
+	return kms
+}
+
+// versionToken is the position ListSecretVersionIds continues after.
+type versionToken struct {
+	created time.Time
+	id      string
+}
+
+// before reports whether version v comes after the token's position; a zero
+// token is before everything.
+func (t versionToken) before(v *versionMeta) bool {
+	if t.id == "" {
+		return true
+	}
+	if !v.CreatedDate.Equal(t.created) {
+		return v.CreatedDate.After(t.created)
+	}
+	return v.ID > t.id
+}
+
+func (t versionToken) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(t.created.UnixMilli(), 10) + ":" + t.id))
+}
+
+func decodeVersionToken(s string) (versionToken, error) {
+	if s == "" {
+		return versionToken{}, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	parts := strings.SplitN(string(b), ":", 3)
+	if err != nil || len(parts) != 3 || parts[0] != "v1" || parts[2] == "" {
+		return versionToken{}, errBadToken()
+	}
+	ms, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return versionToken{}, errBadToken()
+	}
+	return versionToken{time.UnixMilli(ms).UTC(), parts[2]}, nil
+}
+
+func errBadToken() error {
+	return newError(ErrInvalidNextToken, "The NextToken value is invalid. Pass the NextToken from the previous response of the same operation.")
+}
+
+// pageSize validates MaxResults.
+func pageSize(max int32, def int) (int, error) {
+	if max == 0 {
+		return def, nil
+	}
+	if err := checkRange("maxResults", int64(max), 1, int64(def)); err != nil {
+		return 0, err
+	}
+	return int(max), nil
+}
+
+// pruneVersions removes deprecated versions of r older than VersionMinAge,
+// oldest first, while r has more than MaxVersions versions, and queues their
+// version records (and so their data keys) for shredding. It returns how
+// many it removed.
+func pruneVersions(txn *badger.Txn, r *secretRecord, now time.Time) (int, error) {
+	removed := 0
+	for i := 0; i < len(r.Versions) && len(r.Versions) > MaxVersions; {
+		if !r.prunable(i, now) {
+			i++
+			continue
+		}
+		if err := shredLater(txn, versionKey(r.ID, r.Versions[i].ID)); err != nil {
+			return removed, err
+		}
+		r.Versions = slices.Delete(r.Versions, i, i+1)
+		removed++
+	}
+	return removed, nil
+}
