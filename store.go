@@ -131,6 +131,27 @@ func (s *Store) Close() error {
 	return c.db.Close()
 }
 
+// Reset deletes every secret of every region at once, with no recovery
+// window and no way back, keeping the master key. It is meant for test
+// suites that start each test from an empty store. Operations wait while it
+// runs.
+func (s *Store) Reset(ctx context.Context) error {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var prefixes [][]byte
+	for _, p := range []byte{prefixSecret, prefixVersion, prefixCreated, prefixDeletion, prefixPrune, prefixShred} {
+		prefixes = append(prefixes, []byte{p})
+	}
+	return dbError(c.db.DropPrefix(prefixes...))
+}
+
 // Region returns a view of the same database in region name: secrets
 // created through it carry name in their ARNs, and it sees only that
 // region's secrets. Operations on a view with a malformed region name fail
