@@ -1,6 +1,7 @@
 package secretstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -191,16 +192,19 @@ type kekID struct {
 }
 
 // keys holds the master keys in memory and the key-encryption keys derived
-// from them.
+// from them. Which term new data keys are wrapped with is read from the
+// keyring record inside each write's transaction (writeTerm), so a write
+// racing with the start of a rotation conflicts and retries rather than
+// wrap a key with the old master key after the rotation has passed it.
 type keys struct {
 	mu      sync.RWMutex
-	write   uint32            // term new data keys are wrapped with
 	masters map[uint32][]byte // term -> master key
 	keks    map[kekID]cipher.AEAD
 }
 
+// newKeys returns keys holding a copy of master key mk as term.
 func newKeys(term uint32, mk []byte) *keys {
-	return &keys{write: term, masters: map[uint32][]byte{term: mk}, keks: map[kekID]cipher.AEAD{}}
+	return &keys{masters: map[uint32][]byte{term: bytes.Clone(mk)}, keks: map[kekID]cipher.AEAD{}}
 }
 
 // kek returns the key-encryption key for KmsKeyId kms under master key term.
@@ -237,10 +241,17 @@ func (k *keys) kek(term uint32, kms string) (cipher.AEAD, error) {
 	return a, nil
 }
 
-func (k *keys) writeTerm() uint32 {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	return k.write
+// writeTerm returns the master key term that new data keys written in txn
+// are wrapped with: the new key's while a rotation runs.
+func writeTerm(txn *badger.Txn) (uint32, error) {
+	kr, err := readKeyring(txn)
+	if err != nil {
+		return 0, err
+	}
+	if kr.NextTerm != 0 {
+		return kr.NextTerm, nil
+	}
+	return kr.Term, nil
 }
 
 // Additional data binds a ciphertext to its place.
@@ -263,8 +274,8 @@ func dataKeyAAD(buf []byte, id [idLen]byte, versionID, kms string) []byte {
 }
 
 // seal encrypts a value for version versionID of the secret with internal
-// id, under KmsKeyId kms.
-func (k *keys) seal(id [idLen]byte, versionID, kms string, binary bool, plaintext []byte) (*versionRecord, error) {
+// id, under KmsKeyId kms and master key term.
+func (k *keys) seal(term uint32, id [idLen]byte, versionID, kms string, binary bool, plaintext []byte) (*versionRecord, error) {
 	var dek [dataKeyLen]byte
 	defer clear(dek[:])
 	if _, err := rand.Read(dek[:]); err != nil {
@@ -280,7 +291,6 @@ func (k *keys) seal(id [idLen]byte, versionID, kms string, binary bool, plaintex
 	}
 	var aad [128]byte
 	ct = aead.Seal(ct, ct[:nonceLen], plaintext, valueAAD(aad[:0], id, versionID, binary))
-	term := k.writeTerm()
 	wrapped, err := k.wrap(term, id, versionID, kms, dek[:])
 	if err != nil {
 		return nil, err
@@ -402,7 +412,7 @@ func loadKeys(db *badger.DB, src keySource) (*keys, error) {
 			return nil, err
 		}
 		k := newKeys(kr.NextTerm, mk)
-		k.masters[kr.Term] = old
+		k.masters[kr.Term] = old // unsealKey returned a fresh slice
 		return k, nil
 	}
 	if subtle.ConstantTimeCompare(v, kr.Verifier) != 1 {
@@ -488,8 +498,22 @@ func (s *Store) RotateMasterKey(ctx context.Context, newKey []byte) error {
 	defer c.rotateMu.Unlock()
 
 	newKey = append([]byte(nil), newKey...)
+	oldTerm, newTerm, err := c.beginRotation(ctx, newKey)
+	if err != nil {
+		return err
+	}
+	if err := c.rewrapAll(ctx, newTerm); err != nil {
+		return err
+	}
+	return c.finishRotation(ctx, oldTerm, newTerm)
+}
+
+// beginRotation records in the keyring that a rotation to newKey has begun
+// (or checks that the unfinished one is to newKey), and from then on wraps
+// new data keys with newKey.
+func (c *core) beginRotation(ctx context.Context, newKey []byte) (oldTerm, newTerm uint32, err error) {
 	nv := verifier(newKey)
-	var oldTerm, newTerm uint32
+	var added uint32 // a term this call put in memory, removed again on failure
 	err = c.update(ctx, func(txn *badger.Txn) error {
 		kr, err := readKeyring(txn)
 		if err != nil {
@@ -512,21 +536,30 @@ func (s *Store) RotateMasterKey(ctx context.Context, newKey []byte) error {
 			kr.NextTerm, kr.NextVerifier = kr.Term+1, nv
 		}
 		oldTerm, newTerm = kr.Term, kr.NextTerm
+		// The key must be in memory before the keyring names it: a write
+		// that reads the new keyring wraps with it at once.
+		c.keys.mu.Lock()
+		if _, ok := c.keys.masters[newTerm]; !ok {
+			c.keys.masters[newTerm], added = newKey, newTerm
+		}
+		c.keys.mu.Unlock()
 		return txn.Set(keyringKey, encodeKeyring(kr))
 	})
 	if err != nil {
-		return err
+		if added != 0 {
+			c.keys.mu.Lock()
+			delete(c.keys.masters, added)
+			c.keys.mu.Unlock()
+		}
+		return 0, 0, err
 	}
-	c.keys.mu.Lock()
-	c.keys.masters[newTerm] = newKey
-	c.keys.write = newTerm
-	c.keys.mu.Unlock()
+	return oldTerm, newTerm, nil
+}
 
-	if err := c.rewrapAll(ctx, newTerm); err != nil {
-		return err
-	}
-
-	err = c.update(ctx, func(txn *badger.Txn) error {
+// finishRotation makes the new key the only one, in the keyring and in
+// memory.
+func (c *core) finishRotation(ctx context.Context, oldTerm, newTerm uint32) error {
+	err := c.update(ctx, func(txn *badger.Txn) error {
 		kr, err := readKeyring(txn)
 		if err != nil {
 			return err
@@ -567,48 +600,40 @@ func readKeyring(txn *badger.Txn) (*keyringRecord, error) {
 
 // rewrapAll re-wraps every data key not yet under term, in batches.
 func (c *core) rewrapAll(ctx context.Context, term uint32) error {
-	start := []byte{prefixVersion}
-	for {
-		var last []byte
-		n := 0
-		err := c.update(ctx, func(txn *badger.Txn) error {
-			last, n = nil, 0
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixVersion}})
-			defer it.Close()
-			for it.Seek(start); it.Valid() && n < rotateBatch; it.Next() {
-				item := it.Item()
-				key := item.KeyCopy(nil)
-				last = key
-				n++
-				var v *versionRecord
-				err := item.Value(func(b []byte) error {
-					var err error
-					v, err = decodeVersion(append([]byte(nil), b...))
-					return err
-				})
-				if err != nil {
-					return err
-				}
-				if v.Term == term {
-					continue
-				}
-				var id [idLen]byte
-				copy(id[:], key[1:1+idLen])
-				if err := c.keys.rewrap(v, id, string(key[1+idLen:]), term, v.KmsKeyId); err != nil {
-					return err
-				}
-				if err := txn.Set(key, encodeVersion(v)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+	from := []byte{prefixVersion}
+	for from != nil {
+		var err error
+		if from, err = c.rewrapBatch(ctx, term, from, rotateBatch); err != nil {
 			return err
 		}
-		if n < rotateBatch {
-			return nil
-		}
-		start = append(last, 0)
 	}
+	return nil
+}
+
+// rewrapBatch re-wraps, in one transaction, the data keys of up to n version
+// records from key from on that are not under term. It returns where the
+// next batch starts, or nil after the last record.
+func (c *core) rewrapBatch(ctx context.Context, term uint32, from []byte, n int) (next []byte, err error) {
+	err = c.update(ctx, func(txn *badger.Txn) error {
+		next = nil
+		seen := 0
+		return iterate(txn, []byte{prefixVersion}, from, false, func(key, b []byte) (bool, error) {
+			if seen == n {
+				next = bytes.Clone(key)
+				return false, nil
+			}
+			seen++
+			v, err := decodeVersion(b)
+			if err != nil || v.Term == term {
+				return err == nil, err
+			}
+			var id [idLen]byte
+			copy(id[:], key[1:1+idLen])
+			if err := c.keys.rewrap(v, id, string(key[1+idLen:]), term, v.KmsKeyId); err != nil {
+				return false, err
+			}
+			return true, txn.Set(bytes.Clone(key), encodeVersion(v))
+		})
+	})
+	return next, err
 }

@@ -369,6 +369,10 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 // AWSPENDING versions.
 func (c *core) changeKey(txn *badger.Txn, r *secretRecord, kms string) error {
 	r.KmsKeyId = kms
+	term, err := writeTerm(txn)
+	if err != nil {
+		return err
+	}
 	for i := range r.Versions {
 		v := &r.Versions[i]
 		if len(v.Stages) == 0 {
@@ -387,7 +391,7 @@ func (c *core) changeKey(txn *badger.Txn, r *secretRecord, kms string) error {
 		if err != nil {
 			return err
 		}
-		if err := c.keys.rewrap(rec, r.ID, v.ID, c.keys.writeTerm(), kms); err != nil {
+		if err := c.keys.rewrap(rec, r.ID, v.ID, term, kms); err != nil {
 			return err
 		}
 		if err := txn.Set(key, encodeVersion(rec)); err != nil {
