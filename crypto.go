@@ -311,6 +311,16 @@ func (k *keys) wrap(term uint32, id [idLen]byte, versionID, kms string, dek []by
 	return kek.Seal(w, w[:nonceLen], dek, dataKeyAAD(aad[:0], id, versionID, kms)), nil
 }
 
+// scratch holds the buffers of one decryption. The AEAD interface makes
+// them escape, so they come from a pool rather than the heap on every read,
+// and are cleared before they go back.
+type scratch struct {
+	dek [dataKeyLen]byte
+	aad [128]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // unwrap returns v's data key in dst.
 func (k *keys) unwrap(dst []byte, v *versionRecord, id [idLen]byte, versionID string) error {
 	kek, err := k.kek(v.Term, v.KmsKeyId)
@@ -320,27 +330,33 @@ func (k *keys) unwrap(dst []byte, v *versionRecord, id [idLen]byte, versionID st
 	if len(v.WrappedKey) != wrappedLen {
 		return errDecrypt(versionID)
 	}
-	var aad [128]byte
-	if _, err := kek.Open(dst[:0], v.WrappedKey[:nonceLen], v.WrappedKey[nonceLen:], dataKeyAAD(aad[:0], id, versionID, v.KmsKeyId)); err != nil {
+	sc := scratchPool.Get().(*scratch)
+	defer putScratch(sc)
+	if _, err := kek.Open(dst[:0], v.WrappedKey[:nonceLen], v.WrappedKey[nonceLen:], dataKeyAAD(sc.aad[:0], id, versionID, v.KmsKeyId)); err != nil {
 		return errDecrypt(versionID)
 	}
 	return nil
 }
 
+func putScratch(sc *scratch) {
+	clear(sc.dek[:])
+	scratchPool.Put(sc)
+}
+
 // open decrypts v, the value of version versionID of the secret with
-// internal id. The caller owns the result and should clear it when done.
-func (k *keys) open(v *versionRecord, id [idLen]byte, versionID string) ([]byte, error) {
-	var dek [dataKeyLen]byte
-	defer clear(dek[:])
-	if err := k.unwrap(dek[:], v, id, versionID); err != nil {
+// internal id, appending the plaintext to dst. The caller should clear it
+// when done.
+func (k *keys) open(dst []byte, v *versionRecord, id [idLen]byte, versionID string) ([]byte, error) {
+	sc := scratchPool.Get().(*scratch)
+	defer putScratch(sc)
+	if err := k.unwrap(sc.dek[:], v, id, versionID); err != nil {
 		return nil, err
 	}
-	aead, err := chacha20poly1305.NewX(dek[:])
+	aead, err := chacha20poly1305.NewX(sc.dek[:])
 	if err != nil || len(v.Ciphertext) < nonceLen+aead.Overhead() {
 		return nil, errDecrypt(versionID)
 	}
-	var aad [128]byte
-	pt, err := aead.Open(make([]byte, 0, len(v.Ciphertext)-nonceLen-aead.Overhead()), v.Ciphertext[:nonceLen], v.Ciphertext[nonceLen:], valueAAD(aad[:0], id, versionID, v.Binary))
+	pt, err := aead.Open(dst, v.Ciphertext[:nonceLen], v.Ciphertext[nonceLen:], valueAAD(sc.aad[:0], id, versionID, v.Binary))
 	if err != nil {
 		return nil, errDecrypt(versionID)
 	}
@@ -350,12 +366,12 @@ func (k *keys) open(v *versionRecord, id [idLen]byte, versionID string) ([]byte,
 // rewrap re-wraps v's data key under master key term and KmsKeyId kms,
 // leaving the value's ciphertext alone.
 func (k *keys) rewrap(v *versionRecord, id [idLen]byte, versionID string, term uint32, kms string) error {
-	var dek [dataKeyLen]byte
-	defer clear(dek[:])
-	if err := k.unwrap(dek[:], v, id, versionID); err != nil {
+	sc := scratchPool.Get().(*scratch)
+	defer putScratch(sc)
+	if err := k.unwrap(sc.dek[:], v, id, versionID); err != nil {
 		return err
 	}
-	w, err := k.wrap(term, id, versionID, kms, dek[:])
+	w, err := k.wrap(term, id, versionID, kms, sc.dek[:])
 	if err != nil {
 		return err
 	}

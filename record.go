@@ -2,8 +2,10 @@ package secretstore
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // The on-disk format.
@@ -214,17 +216,20 @@ func (e *encoder) nested(tag byte, fn func(*encoder)) {
 }
 
 // decoder reads tagged fields. The first error sticks; fields read after it
-// are zero.
+// are zero. It is a value, so decoding allocates only what it returns.
 type decoder struct {
 	b   []byte
 	err error
+	// owned means b belongs to the record being decoded and is never
+	// changed: strings may then share its memory instead of copying it.
+	owned bool
 }
 
-func newDecoder(kind byte, b []byte) *decoder {
-	d := &decoder{b: b}
+func newDecoder(kind byte, b []byte) decoder {
+	d := decoder{b: b}
 	switch {
 	case len(b) < 2:
-		d.err = fmt.Errorf("record too short")
+		d.err = errShortRecord
 	case b[0] != kind:
 		d.err = fmt.Errorf("record kind %q, want %q", b[0], kind)
 	case b[1] != schemaVersion:
@@ -234,6 +239,8 @@ func newDecoder(kind byte, b []byte) *decoder {
 	}
 	return d
 }
+
+var errShortRecord = errors.New("record too short")
 
 func (d *decoder) more() bool { return d.err == nil && len(d.b) > 0 }
 
@@ -273,7 +280,13 @@ func (d *decoder) raw() []byte {
 
 func (d *decoder) bytes() []byte { return append([]byte(nil), d.raw()...) }
 
-func (d *decoder) str() string { return string(d.raw()) }
+func (d *decoder) str() string {
+	b := d.raw()
+	if d.owned && len(b) > 0 {
+		return unsafe.String(&b[0], len(b))
+	}
+	return string(b)
+}
 
 // stage decodes a staging label, without allocating for the AWS labels.
 func (d *decoder) stage() string {
@@ -285,6 +298,9 @@ func (d *decoder) stage() string {
 		return StagePrevious
 	case StagePending:
 		return StagePending
+	}
+	if d.owned && len(b) > 0 {
+		return unsafe.String(&b[0], len(b))
 	}
 	return string(b)
 }
@@ -319,17 +335,14 @@ func (d *decoder) unknown(t byte) {
 	}
 }
 
-// sub decodes a nested group with fn.
-func (d *decoder) sub(fn func(*decoder)) {
-	b := d.raw()
-	if d.err != nil {
-		return
-	}
-	s := &decoder{b: b}
-	for s.more() {
-		fn(s)
-	}
-	if s.err != nil {
+// sub returns a decoder over the next nested group. Call done with it
+// afterwards to carry its error over.
+func (d *decoder) sub() decoder {
+	return decoder{b: d.raw(), owned: d.owned}
+}
+
+func (d *decoder) done(s *decoder) {
+	if d.err == nil {
 		d.err = s.err
 	}
 }
@@ -381,9 +394,12 @@ func encodeSecret(r *secretRecord) []byte {
 	return e.b
 }
 
+// decodeSecret decodes a secret record. b must be a buffer the record may
+// keep: the record's strings share its memory, so it must never be changed.
 func decodeSecret(b []byte) (*secretRecord, error) {
 	r := new(secretRecord)
 	d := newDecoder(kindSecret, b)
+	d.owned = true
 	for d.more() {
 		switch t := d.tag(); t {
 		case fID:
@@ -422,54 +438,63 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 			r.Tagged = d.flag()
 		case fTag:
 			var tg Tag
-			d.sub(func(d *decoder) {
-				switch t := d.tag(); t {
+			s := d.sub()
+			for s.more() {
+				switch t := s.tag(); t {
 				case ftKey:
-					tg.Key = d.str()
+					tg.Key = s.str()
 				case ftValue:
-					tg.Value = d.str()
+					tg.Value = s.str()
 				default:
-					d.unknown(t)
+					s.unknown(t)
 				}
-			})
+			}
+			d.done(&s)
 			r.Tags = append(r.Tags, tg)
 		case fVersion:
-			var v versionMeta
-			d.sub(func(d *decoder) {
-				switch t := d.tag(); t {
+			if r.Versions == nil {
+				r.Versions = make([]versionMeta, 0, 4)
+			}
+			r.Versions = append(r.Versions, versionMeta{})
+			v := &r.Versions[len(r.Versions)-1]
+			s := d.sub()
+			for s.more() {
+				switch t := s.tag(); t {
 				case fvID:
-					v.ID = d.str()
+					v.ID = s.str()
 				case fvStage:
-					v.Stages = append(v.Stages, d.stage())
+					v.Stages = append(v.Stages, s.stage())
 				case fvCreatedDate:
-					v.CreatedDate = d.time()
+					v.CreatedDate = s.time()
 				case fvLastAccessedDate:
-					v.LastAccessedDate = d.time()
+					v.LastAccessedDate = s.time()
 				case fvKmsKeyId:
-					v.KmsKeyId = d.str()
+					v.KmsKeyId = s.str()
 				default:
-					d.unknown(t)
+					s.unknown(t)
 				}
-			})
-			r.Versions = append(r.Versions, v)
+			}
+			d.done(&s)
 		case fReplica:
 			var rp replicaMeta
-			d.sub(func(d *decoder) {
-				switch t := d.tag(); t {
+			s := d.sub()
+			for s.more() {
+				switch t := s.tag(); t {
 				case frRegion:
-					rp.Region = d.str()
+					rp.Region = s.str()
 				case frKmsKeyId:
-					rp.KmsKeyId = d.str()
+					rp.KmsKeyId = s.str()
 				case frStatus:
-					rp.Status = d.str()
+					rp.Status = s.str()
 				case frStatusMessage:
-					rp.StatusMessage = d.str()
+					rp.StatusMessage = s.str()
 				case frLastAccessedDate:
-					rp.LastAccessedDate = d.time()
+					rp.LastAccessedDate = s.time()
 				default:
-					d.unknown(t)
+					s.unknown(t)
 				}
-			})
+			}
+			d.done(&s)
 			r.Replicas = append(r.Replicas, rp)
 		default:
 			d.unknown(t)
@@ -494,7 +519,15 @@ func encodeVersion(v *versionRecord) []byte {
 // decodeVersion decodes a version record. The byte slices of the result
 // alias b.
 func decodeVersion(b []byte) (*versionRecord, error) {
-	v := new(versionRecord)
+	var v versionRecord
+	if err := v.decode(b); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// decode is decodeVersion into v.
+func (v *versionRecord) decode(b []byte) error {
 	d := newDecoder(kindVersion, b)
 	for d.more() {
 		switch t := d.tag(); t {
@@ -513,9 +546,9 @@ func decodeVersion(b []byte) (*versionRecord, error) {
 		}
 	}
 	if d.err != nil {
-		return nil, corrupt("version", d.err)
+		return corrupt("version", d.err)
 	}
-	return v, nil
+	return nil
 }
 
 // corrupt reports a record that cannot be read.

@@ -82,7 +82,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		WithCompression(options.None). // ciphertext does not compress
 		WithMetricsEnabled(false)
 	if o.InMemory {
-		bo = bo.WithMemTableSize(16 << 20).WithBlockCacheSize(0)
+		bo = bo.WithMemTableSize(16 << 20).WithBlockCacheSize(0) // tables are in memory already
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
@@ -253,9 +253,12 @@ const maxAttempts = 200
 // dbError turns an error from Badger into an *Error; errors that already are
 // one, and context errors, pass through.
 func dbError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	switch {
-	case err == nil, errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.Is(err, badger.ErrDBClosed):
 		return ErrClosed

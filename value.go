@@ -168,7 +168,7 @@ func (c *core) valueOf(txn *badger.Txn, r *secretRecord, versionID, stage string
 		ARN:           c.arn(r),
 		Name:          r.Name,
 		VersionId:     v.ID,
-		VersionStages: slices.Clone(v.Stages),
+		VersionStages: v.Stages, // r was decoded for this call alone
 		CreatedDate:   v.CreatedDate,
 	}
 	if binary {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // The staging labels Secrets Manager gives meaning to.
@@ -278,12 +279,13 @@ func (c *core) readValue(txn *badger.Txn, r *secretRecord, id string) (plaintext
 		return nil, false, err
 	}
 	err = item.Value(func(b []byte) error {
-		v, err := decodeVersion(b)
-		if err != nil {
+		var v versionRecord
+		if err := v.decode(b); err != nil {
 			return err
 		}
 		binary = v.Binary
-		plaintext, err = c.keys.open(v, r.ID, id)
+		n := len(v.Ciphertext) - nonceLen - chacha20poly1305.Overhead
+		plaintext, err = c.keys.open(make([]byte, 0, max(n, 0)), &v, r.ID, id)
 		return err
 	})
 	return plaintext, binary, err
@@ -437,8 +439,7 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 		}
 		out = &ListSecretVersionIdsOutput{ARN: c.arn(r), Name: r.Name}
 		var last *versionMeta // the last version listed
-		for i := range r.Versions {
-			v := &r.Versions[i]
+		for _, v := range listOrder(r.Versions) {
 			if (len(v.Stages) == 0 && !in.IncludeDeprecated) || !after.before(v) {
 				continue
 			}
@@ -458,6 +459,23 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 		return r, nil
 	})
 	return out, err
+}
+
+// listOrder returns the versions in the order ListSecretVersionIds lists
+// them and its NextToken continues in: oldest first, and versions created in
+// the same millisecond by id.
+func listOrder(versions []versionMeta) []*versionMeta {
+	order := make([]*versionMeta, len(versions))
+	for i := range versions {
+		order[i] = &versions[i]
+	}
+	slices.SortStableFunc(order, func(a, b *versionMeta) int {
+		if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return order
 }
 
 func kmsKeyIDs(kms string) string {

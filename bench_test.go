@@ -1,0 +1,317 @@
+package secretstore
+
+// Benchmarks of the store beside their floors, measured in the same run:
+//
+//   - .../store:  the operation through the public API;
+//   - .../badger: the raw Badger work the operation cannot avoid (the same
+//     reads or writes of the same records, in one transaction);
+//   - .../aead:   the cryptography alone (for a read, unwrapping the data key
+//     and opening the value; for a write, sealing the value and wrapping a
+//     new data key).
+//
+// BENCHMARKS.md records the figures and the ratio store / (badger + aead).
+// Run: go test -run '^$' -bench . -benchmem .
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+const benchValueLen = 1024
+
+// benchSetup is a store filled with n secrets of one 1 KiB version each.
+type benchSetup struct {
+	s     *Store
+	names []string
+	recs  []*secretRecord
+}
+
+// benchStore opens a store (mode "memory", "disk-sync" or "disk-nosync")
+// holding n secrets, loaded in bulk with the same records CreateSecret
+// writes.
+func benchStore(b *testing.B, mode string, n int) *benchSetup {
+	b.Helper()
+	o := Options{MasterKey: make([]byte, masterKeyLen), DisableReaper: true}
+	rand.Read(o.MasterKey)
+	switch mode {
+	case "memory":
+		o.InMemory = true
+	case "disk-sync":
+		o.Dir = b.TempDir()
+	case "disk-nosync":
+		o.Dir, o.SyncWrites = b.TempDir(), new(false)
+	}
+	s, err := Open(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	setup := &benchSetup{s: s}
+	setup.names, setup.recs = bulkCreate(b, s, "bench/secret-", n, benchValueLen)
+	return setup
+}
+
+// bulkCreate writes n secrets named prefix+i with a value of size bytes,
+// as CreateSecret would, in large batches.
+func bulkCreate(b testing.TB, s *Store, prefix string, n, size int) ([]string, []*secretRecord) {
+	c := s.c
+	wb := c.db.NewWriteBatch()
+	defer wb.Cancel()
+	value := []byte(strings.Repeat("v", size))
+	now := now(c.clock)
+	names := make([]string, n)
+	recs := make([]*secretRecord, n)
+	for i := range n {
+		r := &secretRecord{Region: s.region, Name: fmt.Sprintf("%s%07d", prefix, i), Suffix: newSuffix(), CreatedDate: now, LastChangedDate: now}
+		rand.Read(r.ID[:])
+		vid := fmt.Sprintf("%032x", r.ID)
+		rec, err := c.keys.seal(1, r.ID, vid, "", false, value)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Versions = []versionMeta{{ID: vid, Stages: []string{StageCurrent}, CreatedDate: now}}
+		for _, kv := range [][2][]byte{
+			{versionKey(r.ID, vid), encodeVersion(rec)},
+			{createdKey(r.Region, now, r.Name), nil},
+			{secretKey(r.Region, r.Name), encodeSecret(r)},
+		} {
+			if err := wb.Set(kv[0], kv[1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		names[i], recs[i] = r.Name, r
+	}
+	if err := wb.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return names, recs
+}
+
+var benchModes = []string{"memory", "disk-sync", "disk-nosync"}
+
+func BenchmarkGetSecretValue(b *testing.B) {
+	ctx := context.Background()
+	for _, mode := range benchModes {
+		for _, n := range []int{1000, 100_000} {
+			b.Run(fmt.Sprintf("%s/secrets=%d", mode, n), func(b *testing.B) {
+				st := benchStore(b, mode, n)
+				s := st.s
+				for _, name := range st.names { // the day's first read writes LastAccessedDate
+					if _, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: name}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.Run("store", func(b *testing.B) {
+					b.ReportAllocs()
+					ins := make([]GetSecretValueInput, len(st.names))
+					for i, name := range st.names {
+						ins[i].SecretId = name
+					}
+					b.ResetTimer()
+					for i := range b.N {
+						out, err := s.GetSecretValue(ctx, &ins[i%n])
+						if err != nil || len(out.SecretString) != benchValueLen {
+							b.Fatal(err)
+						}
+					}
+				})
+				b.Run("badger", func(b *testing.B) {
+					b.ReportAllocs()
+					for i := range b.N {
+						r := st.recs[i%n]
+						err := s.c.db.View(func(txn *badger.Txn) error {
+							for _, k := range [][]byte{secretKey(r.Region, r.Name), versionKey(r.ID, r.Versions[0].ID)} {
+								item, err := txn.Get(k)
+								if err != nil {
+									return err
+								}
+								if _, err := item.ValueCopy(nil); err != nil {
+									return err
+								}
+							}
+							return nil
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				b.Run("aead", func(b *testing.B) {
+					b.ReportAllocs()
+					r := st.recs[0]
+					var v *versionRecord
+					s.c.db.View(func(txn *badger.Txn) error {
+						item, _ := txn.Get(versionKey(r.ID, r.Versions[0].ID))
+						raw, _ := item.ValueCopy(nil)
+						v, _ = decodeVersion(raw)
+						return nil
+					})
+					b.ResetTimer()
+					for range b.N {
+						pt, err := s.c.keys.open(nil, v, r.ID, r.Versions[0].ID)
+						if err != nil || len(pt) != benchValueLen {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+func BenchmarkPutSecretValue(b *testing.B) {
+	ctx := context.Background()
+	value := strings.Repeat("w", benchValueLen)
+	for _, mode := range benchModes {
+		for _, n := range []int{1000, 100_000} {
+			b.Run(fmt.Sprintf("%s/secrets=%d", mode, n), func(b *testing.B) {
+				st := benchStore(b, mode, n)
+				s := st.s
+				b.Run("store", func(b *testing.B) {
+					b.ReportAllocs()
+					for i := range b.N {
+						if i > 0 && i%n == 0 {
+							// Each secret got one more version this round: put the
+							// store back to one version per secret, off the clock, so
+							// every round writes records of the same size.
+							b.StopTimer()
+							trimVersions(b, s, st.names)
+							b.StartTimer()
+						}
+						_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: st.names[i%n], SecretString: value})
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				b.Run("badger", func(b *testing.B) {
+					b.ReportAllocs()
+					r := st.recs[0]
+					rec, _ := s.c.keys.seal(1, r.ID, "x", "", false, []byte(value))
+					verBytes := encodeVersion(rec)
+					for i := range b.N {
+						r := st.recs[i%n]
+						err := s.c.db.Update(func(txn *badger.Txn) error {
+							for _, k := range [][]byte{keyringKey, secretKey(r.Region, r.Name)} {
+								item, err := txn.Get(k)
+								if err != nil {
+									return err
+								}
+								if _, err := item.ValueCopy(nil); err != nil {
+									return err
+								}
+							}
+							if err := txn.Set(versionKey(r.ID, fmt.Sprintf("raw-%032d", i)), verBytes); err != nil {
+								return err
+							}
+							return txn.Set(secretKey(r.Region, r.Name), encodeSecret(r))
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				b.Run("aead", func(b *testing.B) {
+					b.ReportAllocs()
+					r := st.recs[0]
+					for range b.N {
+						if _, err := s.c.keys.seal(1, r.ID, "0123456789abcdef0123456789abcdef", "", false, []byte(value)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// trimVersions removes every deprecated version of the named secrets.
+func trimVersions(b testing.TB, s *Store, names []string) {
+	for i := 0; i < len(names); i += 500 {
+		err := s.c.db.Update(func(txn *badger.Txn) error {
+			for _, name := range names[i:min(i+500, len(names))] {
+				r, err := getSecret(txn, s.region, name)
+				if err != nil {
+					return err
+				}
+				kept := r.Versions[:0]
+				for _, v := range r.Versions {
+					if len(v.Stages) > 0 {
+						kept = append(kept, v)
+					} else if err := txn.Delete(versionKey(r.ID, v.ID)); err != nil {
+						return err
+					}
+				}
+				r.Versions = kept
+				if err := putSecret(txn, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReap measures one reaper pass over N expired secrets in a store
+// holding 1M secrets (small values: the pass never reads them). Each
+// iteration schedules N more secrets off the clock, then purges them.
+// Run: go test -run '^$' -bench BenchmarkReap -benchtime 3x -timeout 60m .
+func BenchmarkReap(b *testing.B) {
+	const total = 1_000_000
+	ctx := context.Background()
+	clk := NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s, err := Open(ctx, Options{Dir: b.TempDir(), MasterKey: make([]byte, masterKeyLen), Clock: clk, DisableReaper: true, SyncWrites: new(false)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	_, recs := bulkCreate(b, s, "reap/", total, 32)
+	next := 0
+	for _, expired := range []int{1000, 100_000} {
+		b.Run(fmt.Sprintf("expired=%d/total=%d", expired, total), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				if next+expired > len(recs) {
+					b.Fatal("out of secrets to expire")
+				}
+				scheduleBulk(b, s, recs[next:next+expired], clk.Now())
+				next += expired
+				clk.Advance(8 * day24)
+				b.StartTimer()
+				st, err := s.Reap(ctx)
+				if err != nil || st.Purged != expired {
+					b.Fatalf("Reap = %+v, %v", st, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*expired), "ns/secret")
+		})
+	}
+}
+
+// scheduleBulk marks recs for deletion with a 7-day window, as DeleteSecret
+// does, in large batches.
+func scheduleBulk(b testing.TB, s *Store, recs []*secretRecord, now time.Time) {
+	wb := s.c.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, r := range recs {
+		r.DeletedDate, r.DeletionDate = now, now.Add(7*day24)
+		if err := wb.Set(deletionKey(r.DeletionDate, r.ID), regionName(r.Region, r.Name)); err != nil {
+			b.Fatal(err)
+		}
+		if err := wb.Set(secretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		b.Fatal(err)
+	}
+}
