@@ -70,6 +70,10 @@ var (
 // returned. It is not an AWS exception: AWS has no master key.
 var ErrWrongMasterKey = errors.New("secretstore: the master key does not match the one this database was created with")
 
+// ErrDataFolderInUse is returned by Open when another process has the data
+// folder open: Badger allows one process per folder.
+var ErrDataFolderInUse = errors.New("secretstore: the data folder is in use by another process")
+
 // ErrClosed is returned by every operation on a Store after Close.
 var ErrClosed = errors.New("secretstore: store is closed")
 

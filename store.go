@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,6 +87,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
+		if strings.Contains(err.Error(), "Another process is using this Badger database") {
+			return nil, fmt.Errorf("%w: %s", ErrDataFolderInUse, o.Dir)
+		}
 		return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
 	}
 	k, err := loadKeys(db, src)
@@ -291,8 +295,10 @@ func putSecret(txn *badger.Txn, r *secretRecord) error {
 
 // resolve finds the secret a SecretId names in the store's region: a name, a
 // full ARN (name and suffix must match) or a partial ARN (it must identify
-// exactly one secret). Not found is ErrResourceNotFound.
-func (s *Store) resolve(txn *badger.Txn, id string) (*secretRecord, error) {
+// exactly one secret). Not found is ErrResourceNotFound. A secret whose
+// recovery window ended before now is gone, though not yet purged: it
+// matches nothing, so it neither is found nor makes a partial ARN ambiguous.
+func (s *Store) resolve(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
 	p, err := parseSecretID(id)
 	if err != nil {
 		return nil, err
@@ -304,20 +310,26 @@ func (s *Store) resolve(txn *badger.Txn, id string) (*secretRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r != nil && r.expired(now) {
+		r = nil
+	}
 	switch {
 	case r != nil && (!p.arn || p.partial || r.Suffix == p.suffix):
 		return r, nil
 	case p.partial:
-		return s.resolvePartial(txn, p.name)
+		return s.resolvePartial(txn, p.name, now)
 	}
 	return nil, errSecretNotFound()
 }
 
 // resolvePartial finds the one secret whose ARN starts with the partial ARN
 // whose tail (after "secret:") is tail, as AWS's partial-ARN lookup does.
-func (s *Store) resolvePartial(txn *badger.Txn, tail string) (*secretRecord, error) {
+func (s *Store) resolvePartial(txn *badger.Txn, tail string, now time.Time) (*secretRecord, error) {
 	var found *secretRecord
 	match := func(r *secretRecord) bool {
+		if r.expired(now) {
+			return true // gone: it matches nothing
+		}
 		if found != nil && found.ID != r.ID {
 			return false // a second secret: the partial ARN is ambiguous
 		}
