@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 const (
@@ -50,10 +51,21 @@ func checkName(name string) error {
 // is outside [min, max]. The value itself is never echoed, since members such
 // as SecretString are secret.
 func checkLen(member, v string, min, max int) error {
+	return checkLength(member, len(v), min, max)
+}
+
+// checkChars is checkLen for members whose length the API model counts in
+// characters (Unicode code points) rather than bytes, such as Description and
+// tags: "é" is one character but two bytes.
+func checkChars(member, v string, min, max int) error {
+	return checkLength(member, utf8.RuneCountInString(v), min, max)
+}
+
+func checkLength(member string, n, min, max int) error {
 	switch {
-	case len(v) < min:
+	case n < min:
 		return newError(ErrValidation, "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", member, min)
-	case len(v) > max:
+	case n > max:
 		return newError(ErrValidation, "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", member, max)
 	}
 	return nil

@@ -67,7 +67,7 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 		if err != nil {
 			return nil, err
 		}
-		if err := checkLen("description", in.Description, 0, maxDescriptionLen); err != nil {
+		if err := checkChars("description", in.Description, 0, maxDescriptionLen); err != nil {
 			return nil, err
 		}
 		if err := checkLen("kmsKeyId", in.KmsKeyId, 0, maxKmsKeyIDLen); err != nil {
@@ -161,7 +161,7 @@ func (r *secretRecord) expired(now time.Time) bool {
 // resolveRecord resolves a SecretId to a secret that exists (it may be
 // scheduled for deletion).
 func (s *Store) resolveRecord(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
-	r, err := s.resolve(txn, id)
+	r, err := s.resolve(txn, id, now)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 			return nil, err
 		}
 		if in.Description != nil {
-			if err := checkLen("description", *in.Description, 0, maxDescriptionLen); err != nil {
+			if err := checkChars("description", *in.Description, 0, maxDescriptionLen); err != nil {
 				return nil, err
 			}
 		}
@@ -448,7 +448,7 @@ func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*Unt
 			return nil, newError(ErrInvalidParameter, "You must specify at least one tag key.")
 		}
 		for _, k := range in.TagKeys {
-			if err := checkLen("tagKeys", k, 1, maxTagKeyLen); err != nil {
+			if err := checkChars("tagKeys", k, 1, maxTagKeyLen); err != nil {
 				return nil, err
 			}
 		}
@@ -493,10 +493,10 @@ func (s *Store) retag(ctx context.Context, c *core, id string, edit func([]Tag) 
 func mergeTags(tags, add []Tag) ([]Tag, error) {
 	out := append([]Tag(nil), tags...)
 	for i, t := range add {
-		if err := checkLen("tags.member.key", t.Key, 1, maxTagKeyLen); err != nil {
+		if err := checkChars("tags.member.key", t.Key, 1, maxTagKeyLen); err != nil {
 			return nil, err
 		}
-		if err := checkLen("tags.member.value", t.Value, 0, maxTagValueLen); err != nil {
+		if err := checkChars("tags.member.value", t.Value, 0, maxTagValueLen); err != nil {
 			return nil, err
 		}
 		if len(t.Key) >= 4 && strings.EqualFold(t.Key[:4], "aws:") {

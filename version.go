@@ -439,8 +439,9 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 		}
 		out = &ListSecretVersionIdsOutput{ARN: c.arn(r), Name: r.Name}
 		var last *versionMeta // the last version listed
-		for _, v := range listOrder(r.Versions) {
-			if (len(v.Stages) == 0 && !in.IncludeDeprecated) || !after.before(v) {
+		for i := after.resume(r.Versions); i < len(r.Versions); i++ {
+			v := &r.Versions[i]
+			if len(v.Stages) == 0 && !in.IncludeDeprecated {
 				continue
 			}
 			if len(out.Versions) == limit {
@@ -461,23 +462,6 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 	return out, err
 }
 
-// listOrder returns the versions in the order ListSecretVersionIds lists
-// them and its NextToken continues in: oldest first, and versions created in
-// the same millisecond by id.
-func listOrder(versions []versionMeta) []*versionMeta {
-	order := make([]*versionMeta, len(versions))
-	for i := range versions {
-		order[i] = &versions[i]
-	}
-	slices.SortStableFunc(order, func(a, b *versionMeta) int {
-		if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return order
-}
-
 func kmsKeyIDs(kms string) string {
 	if kms == "" {
 		return "DefaultEncryptionKey"
@@ -491,16 +475,27 @@ type versionToken struct {
 	id      string
 }
 
-// before reports whether version v comes after the token's position; a zero
-// token is before everything.
-func (t versionToken) before(v *versionMeta) bool {
+// resume returns the index in versions (in creation order) of the first
+// version after the token's position: the one after the version the token
+// names. Versions created in the same millisecond keep their creation order,
+// so paging neither skips nor repeats them. If that version is gone (the
+// reaper removed it), the listing resumes at the first version created after
+// it. A zero token resumes at the start.
+func (t versionToken) resume(versions []versionMeta) int {
 	if t.id == "" {
-		return true
+		return 0
 	}
-	if !v.CreatedDate.Equal(t.created) {
-		return v.CreatedDate.After(t.created)
+	for i := range versions {
+		if versions[i].ID == t.id {
+			return i + 1
+		}
 	}
-	return v.ID > t.id
+	for i := range versions {
+		if versions[i].CreatedDate.After(t.created) {
+			return i
+		}
+	}
+	return len(versions)
 }
 
 func (t versionToken) encode() string {
