@@ -357,9 +357,6 @@ func (r *secretRecord) moveStage(label, removeFrom, moveTo string) error {
 		if from = r.version(removeFrom); from < 0 {
 			return newError(ErrInvalidParameter, "Secrets Manager can't find version %s of secret %s.", removeFrom, r.Name)
 		}
-		if !slices.Contains(r.Versions[from].Stages, label) {
-			return newError(ErrInvalidParameter, "Version %s of secret %s doesn't have the staging label %s, so it can't be removed from it.", removeFrom, r.Name, label)
-		}
 	}
 	if moveTo != "" {
 		if to = r.version(moveTo); to < 0 {
@@ -368,13 +365,20 @@ func (r *secretRecord) moveStage(label, removeFrom, moveTo string) error {
 	}
 	holder := r.holder(label)
 	switch {
-	case to < 0: // remove only
+	case to < 0 && from != holder: // remove only
+		return newError(ErrInvalidParameter, "Version %s of secret %s doesn't have the staging label %s, so it can't be removed from it.", removeFrom, r.Name, label)
+	case to < 0 && label == StageCurrent:
+		// A secret keeps its current version: AWSCURRENT can only move.
+		return newError(ErrInvalidParameter, "You can't remove the staging label AWSCURRENT from version %s without moving it: specify MoveToVersionId, the version that becomes current.", removeFrom)
+	case to < 0:
 		r.detach(label, from)
 		return nil
+	case holder >= 0 && from < 0 && holder != to:
+		return newError(ErrInvalidParameter, "The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.", label, r.Versions[holder].ID)
+	case from >= 0 && from != holder:
+		return newError(ErrInvalidParameter, "When you move staging label %s, if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label %s.", label, label)
 	case holder == to:
 		return nil // already there
-	case holder >= 0 && from != holder:
-		return newError(ErrInvalidParameter, "The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.", label, r.Versions[holder].ID)
 	}
 	r.attach(label, to)
 	if n := r.stageCount(); n > MaxStages {

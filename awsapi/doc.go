@@ -1,0 +1,40 @@
+// Package awsapi serves a *secretstore.Store in the AWS Secrets Manager wire
+// protocol (AWS JSON 1.1), so the official AWS SDKs and the AWS CLI work
+// against it with --endpoint-url.
+//
+// A Handler answers POST / with X-Amz-Target: secretsmanager.<Operation>
+// for every operation the store implements, translating the JSON body to
+// the library's input and the library's errors to AWS's error bodies
+// ({"__type":"ResourceNotFoundException","Message":"..."}, status 400;
+// InternalServiceError is 500). The rules of Secrets Manager live in the
+// library: this package only checks what the JSON protocol adds (absent
+// required members, values the library reads as absent, member types,
+// sizes), as AWS's front end does.
+//
+// The region of a request is the one in its SigV4 credential scope, so a
+// client configured for eu-west-1 sees that region's secrets; a request
+// with no usable scope uses the store's own region. Signatures are verified
+// only when Options.Credentials is set; otherwise any signature, or none, is
+// accepted, as local emulators do.
+//
+// Divergences from AWS, all deliberate:
+//   - The store is consistent at once: a forced delete frees the name
+//     immediately (AWS takes a few seconds), and ListSecrets shows a new
+//     secret at once (AWS may lag by minutes).
+//   - A body larger than Options.MaxBodyBytes (default 1 MiB) is refused with
+//     413 RequestEntityTooLargeException; AWS's front end has its own limit.
+//   - A method other than POST gets 404 UnknownOperationException.
+//   - Operations the library does not implement yet (rotation, resource
+//     policies, replication) get 400 UnknownOperationException, and
+//     CreateSecret with AddReplicaRegions gets InvalidParameterException.
+//   - Messages for malformed JSON are in AWS's style but not word for word.
+//   - A Content-Type other than application/x-amz-json-1.1 (or 1.0, or
+//     application/json, or none) gets 400 SerializationException.
+//   - The test-control endpoints are never signed, even with Credentials.
+//
+// With Options.TestMode the handler also serves test-control endpoints
+// under /_secretstore/: POST /_secretstore/clock moves Options.Clock
+// ({"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"}), POST
+// /_secretstore/reap runs Store.Reap, and POST /_secretstore/reset empties
+// the store.
+package awsapi

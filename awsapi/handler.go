@@ -1,0 +1,262 @@
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/secretstore-go/secretstore"
+)
+
+// defaultMaxBodyBytes is the largest request body a Handler reads when
+// Options.MaxBodyBytes is zero: 1 MiB, room for the largest valid request
+// (a 64 KiB SecretBinary is about 87 KiB of base64).
+const defaultMaxBodyBytes = 1 << 20
+
+// targetPrefix starts the X-Amz-Target header of every Secrets Manager
+// operation.
+const targetPrefix = "secretsmanager."
+
+// Options configure a Handler. Zero value = defaults.
+type Options struct {
+	// Credentials, when not empty, turn on SigV4 verification of every
+	// request (constant-time compares); when empty any signature (or none)
+	// is accepted, as local emulators do.
+	Credentials []Credentials
+	// Logger receives one line per request (operation, secret name/id,
+	// status, duration, request id, error code); default none. Never a
+	// secret value.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body; default 1 MiB. A larger body
+	// gets 413 RequestEntityTooLargeException (AWS's front end also refuses
+	// oversized requests) and changes nothing.
+	MaxBodyBytes int64
+	// TestMode serves the test-control endpoints under /_secretstore/
+	// (clock, reap, reset). Without it those paths are 404.
+	TestMode bool
+	// Clock is the clock POST /_secretstore/clock moves; needed with
+	// TestMode.
+	Clock TestClock
+	// Now is the real time used for SigV4 date checks; default time.Now.
+	// (Not the store's clock: a test may have moved that by months.)
+	Now func() time.Time
+}
+
+// TestClock is a clock the test-control endpoint can move.
+// *secretstore.FakeClock satisfies it.
+type TestClock interface {
+	Now() time.Time
+	Advance(d time.Duration) time.Time
+	Set(t time.Time)
+}
+
+// Handler is an http.Handler serving a Store in the Secrets Manager wire
+// protocol. It is safe for concurrent use.
+type Handler struct {
+	store *secretstore.Store
+	opts  Options
+}
+
+// New returns a handler serving store (its region is the default region).
+func New(store *secretstore.Store, o Options) *Handler {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.Credentials = append([]Credentials(nil), o.Credentials...)
+	return &Handler{store: store, opts: o}
+}
+
+// exchange is what one request did, for the log line.
+type exchange struct {
+	requestID string
+	operation string
+	secretID  string
+	region    string
+}
+
+// ServeHTTP serves one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	x := &exchange{requestID: uuid.NewString()}
+	w.Header().Set("X-Amzn-Requestid", x.requestID)
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		x.operation = clip(r.URL.Path, maxEchoedTargetRunes)
+		status := h.serveControl(w, r)
+		h.logRequest(r.Context(), x, status, "", time.Since(start))
+		return
+	}
+	resp, err := h.serveAPIRecovering(w, r, x)
+	status, code := h.respond(w, resp, err, x)
+	h.logRequest(r.Context(), x, status, code, time.Since(start))
+}
+
+// serveAPIRecovering is serveAPI, with a panic turned into an
+// InternalServiceError (logged, never sent): a client gets an AWS error
+// body, not a dropped connection.
+func (h *Handler) serveAPIRecovering(w http.ResponseWriter, r *http.Request, x *exchange) (resp any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			resp, err = nil, fmt.Errorf("panic serving %s: %v", x.operation, v)
+		}
+	}()
+	return h.serveAPI(w, r, x)
+}
+
+// serveAPI checks the request at the protocol level, then runs its
+// operation.
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
+	target := r.Header.Get("X-Amz-Target")
+	x.operation = clip(strings.TrimPrefix(target, targetPrefix), maxEchoedTargetRunes)
+	if r.Method != http.MethodPost {
+		return nil, &apiError{Type: codeUnknownOperation, status: http.StatusNotFound,
+			Message: "secretstore serves the Secrets Manager API with POST requests only, not " + clip(r.Method, 16) + "."}
+	}
+	if r.ContentLength > h.opts.MaxBodyBytes {
+		return nil, h.tooLarge()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	if err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return nil, h.tooLarge()
+		}
+		return nil, newAPIError(codeSerialization, "The request body could not be read.")
+	}
+
+	if len(h.opts.Credentials) > 0 {
+		if e := verifySigV4(r, body, h.opts.Credentials, h.opts.Now()); e != nil {
+			return nil, &apiError{Type: e.Code, Message: e.Message, status: e.Status}
+		}
+	}
+	store := h.store
+	if _, _, region, _, ok := credentialScope(r.Header); ok && regionName(region) && region != store.RegionName() {
+		store = store.Region(region)
+	}
+	x.region = store.RegionName()
+
+	if target == "" {
+		return nil, newAPIError(codeUnknownOperation, "The X-Amz-Target header is missing: it must name the operation, as in secretsmanager.GetSecretValue.")
+	}
+	name, isSM := strings.CutPrefix(target, targetPrefix)
+	o, known := lookupOperation(name)
+	switch {
+	case !isSM || !known:
+		x.operation = clip(target, maxEchoedTargetRunes)
+		return nil, newAPIError(codeUnknownOperation, "Unknown operation %q: X-Amz-Target must be secretsmanager.<Operation>.", x.operation)
+	case o == nil:
+		return nil, newAPIError(codeUnknownOperation, "secretstore does not implement %s yet.", name)
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
+	resp, id, err := o(r.Context(), store, body)
+	x.secretID = id
+	return resp, err
+}
+
+func (h *Handler) tooLarge() *apiError {
+	return &apiError{Type: codeEntityTooLarge, status: http.StatusRequestEntityTooLarge,
+		Message: "The request body is larger than the limit of " + strconv.FormatInt(h.opts.MaxBodyBytes, 10) + " bytes."}
+}
+
+// checkContentType accepts the media types of the AWS JSON protocols, and a
+// missing Content-Type.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil:
+	case mt == "application/x-amz-json-1.1", mt == "application/x-amz-json-1.0", mt == "application/json":
+		return nil
+	}
+	return newAPIError(codeSerialization, "Unsupported Content-Type %q: send application/x-amz-json-1.1.", clip(ct, maxEchoedContentLength))
+}
+
+// regionName reports whether s has the shape of an AWS region name,
+// ^([a-z]+-)+\d+$, as the library requires.
+func regionName(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 2 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" {
+			return false
+		}
+		for _, c := range p {
+			last := i == len(parts)-1
+			if last && (c < '0' || c > '9') || !last && (c < 'a' || c > 'z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// respond writes the response (or the error) and returns the status and
+// the error code written.
+func (h *Handler) respond(w http.ResponseWriter, resp any, err error, x *exchange) (status int, code string) {
+	if err == nil {
+		body, encErr := encodeJSON(resp)
+		if encErr == nil {
+			writeBody(w, http.StatusOK, body)
+			return http.StatusOK, ""
+		}
+		err = encErr
+	}
+	e := toAPIError(err)
+	if e.cause != nil && h.opts.Logger != nil {
+		h.opts.Logger.Error("secretstore internal error", "request_id", x.requestID, "operation", x.operation, "error", e.cause.Error())
+	}
+	body, _ := encodeJSON(e) // two strings: cannot fail
+	writeBody(w, e.status, body)
+	return e.status, e.Type
+}
+
+// writeBody writes an AWS JSON 1.1 response with an explicit Content-Length.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// logRequest writes the request's log line, at Info level. It never holds
+// a secret value: only names and codes.
+func (h *Handler) logRequest(ctx context.Context, x *exchange, status int, code string, d time.Duration) {
+	if h.opts.Logger == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("operation", x.operation),
+		slog.Int("status", status),
+		slog.Duration("duration", d),
+		slog.String("request_id", x.requestID),
+	}
+	if x.secretID != "" {
+		attrs = append(attrs, slog.String("secret_id", clip(x.secretID, 2048)))
+	}
+	if x.region != "" {
+		attrs = append(attrs, slog.String("region", x.region))
+	}
+	if code != "" {
+		attrs = append(attrs, slog.String("error_code", code))
+	}
+	h.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "secretsmanager request", attrs...)
+}

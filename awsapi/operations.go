@@ -1,0 +1,157 @@
+package awsapi
+
+import (
+	"context"
+
+	"github.com/secretstore-go/secretstore"
+)
+
+// operation runs one Secrets Manager operation: it decodes body, checks
+// what the library cannot (absent required members, present-but-empty
+// values), calls the store and returns the response to encode. secretID is
+// the SecretId (or Name) of the request, for the log.
+type operation func(ctx context.Context, s *secretstore.Store, body []byte) (resp any, secretID string, err error)
+
+// request is the decoded body of a request.
+type request interface {
+	// check returns the error AWS gives for what the library cannot see in
+	// its input structs: a required member that is absent, a member present
+	// with a value the library reads as absent (an empty string or list, a
+	// zero number), a value given without a ClientRequestToken. nil means
+	// the request can go to the library, which checks everything else.
+	check() error
+	// secretID is the secret the request names, "" if none.
+	secretID() string
+}
+
+// op makes an operation of call, which takes the decoded request.
+func op[Req any, P interface {
+	*Req
+	request
+}](call func(context.Context, *secretstore.Store, P) (any, error)) operation {
+	return func(ctx context.Context, s *secretstore.Store, body []byte) (any, string, error) {
+		in := P(new(Req))
+		if err := decodeRequest(body, in); err != nil {
+			return nil, "", err
+		}
+		id := in.secretID()
+		if err := in.check(); err != nil {
+			return nil, id, err
+		}
+		out, err := call(ctx, s, in)
+		return out, id, err
+	}
+}
+
+// lookupOperation returns the operation named name (the part of
+// X-Amz-Target after "secretsmanager."). known reports whether name is an
+// operation of Secrets Manager at all; a known name with a nil operation is
+// one secretstore does not implement yet.
+//
+// Adding an operation is one line here plus its request and response types
+// and its function, in the file named for what it does.
+func lookupOperation(name string) (o operation, known bool) {
+	switch name {
+	case "CreateSecret":
+		return op(createSecret), true
+	case "DescribeSecret":
+		return op(describeSecret), true
+	case "UpdateSecret":
+		return op(updateSecret), true
+	case "TagResource":
+		return op(tagResource), true
+	case "UntagResource":
+		return op(untagResource), true
+	case "PutSecretValue":
+		return op(putSecretValue), true
+	case "GetSecretValue":
+		return op(getSecretValue), true
+	case "BatchGetSecretValue":
+		return op(batchGetSecretValue), true
+	case "UpdateSecretVersionStage":
+		return op(updateSecretVersionStage), true
+	case "ListSecretVersionIds":
+		return op(listSecretVersionIds), true
+	case "ListSecrets":
+		return op(listSecrets), true
+	case "DeleteSecret":
+		return op(deleteSecret), true
+	case "RestoreSecret":
+		return op(restoreSecret), true
+	case "GetRandomPassword":
+		return op(getRandomPassword), true
+	case "RotateSecret", "CancelRotateSecret",
+		"GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy",
+		"ReplicateSecretToRegions", "RemoveRegionsFromReplication", "StopReplicationToReplica":
+		return nil, true
+	}
+	return nil, false
+}
+
+// deref returns *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// hasValue reports whether a request carries a secret value.
+func hasValue(str *string, bin []byte) bool { return str != nil || bin != nil }
+
+// requireToken returns AWS's InvalidRequestException for a write that gives
+// a value without a ClientRequestToken: the SDKs and the CLI always send
+// one, raw HTTP callers must.
+func requireToken(token, str *string, bin []byte) error {
+	if token == nil && hasValue(str, bin) {
+		return newAPIError(codeInvalidRequest, msgMissingToken)
+	}
+	return nil
+}
+
+// tag is a Tag on the wire, in requests and responses.
+type tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+func tagsIn(ts []tag) []secretstore.Tag {
+	if ts == nil {
+		return nil
+	}
+	out := make([]secretstore.Tag, len(ts))
+	for i, t := range ts {
+		out[i] = secretstore.Tag(t)
+	}
+	return out
+}
+
+// tagsOut converts the library's tags, keeping nil (never tagged: no Tags
+// member) apart from empty (every tag removed: "Tags":[]).
+func tagsOut(ts []secretstore.Tag) []tag {
+	if ts == nil {
+		return nil
+	}
+	out := make([]tag, len(ts))
+	for i, t := range ts {
+		out[i] = tag(t)
+	}
+	return out
+}
+
+// filter is a Filter of ListSecrets and BatchGetSecretValue.
+type filter struct {
+	Key    string
+	Values []string
+}
+
+func filtersIn(fs []filter) []secretstore.Filter {
+	if fs == nil {
+		return nil
+	}
+	out := make([]secretstore.Filter, len(fs))
+	for i, f := range fs {
+		out[i] = secretstore.Filter(f)
+	}
+	return out
+}

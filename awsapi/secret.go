@@ -1,0 +1,222 @@
+package awsapi
+
+import (
+	"context"
+
+	"github.com/secretstore-go/secretstore"
+)
+
+// CreateSecret
+
+type createSecretRequest struct {
+	Name               *string
+	ClientRequestToken *string
+	Description        string
+	KmsKeyId           string
+	SecretString       *string
+	SecretBinary       []byte
+	Tags               []tag
+	AddReplicaRegions  []struct{ Region, KmsKeyId string }
+}
+
+func (r *createSecretRequest) secretID() string { return deref(r.Name) }
+
+func (r *createSecretRequest) check() error {
+	var v violations
+	v.required("name", r.Name != nil)
+	v.empty("clientRequestToken", r.ClientRequestToken, 32)
+	v.empty("secretString", r.SecretString, 1)
+	v.emptyBytes("secretBinary", r.SecretBinary, 1)
+	if err := v.err(); err != nil {
+		return err
+	}
+	if len(r.AddReplicaRegions) > 0 {
+		return newAPIError(codeInvalidParameter, "secretstore does not implement replication yet: AddReplicaRegions is not supported.")
+	}
+	return requireToken(r.ClientRequestToken, r.SecretString, r.SecretBinary)
+}
+
+type createSecretResponse struct {
+	ARN       string `json:"ARN,omitempty"`
+	Name      string `json:"Name,omitempty"`
+	VersionId string `json:"VersionId,omitempty"`
+}
+
+func createSecret(ctx context.Context, s *secretstore.Store, r *createSecretRequest) (any, error) {
+	out, err := s.CreateSecret(ctx, &secretstore.CreateSecretInput{
+		Name:               *r.Name,
+		ClientRequestToken: deref(r.ClientRequestToken),
+		Description:        r.Description,
+		KmsKeyId:           r.KmsKeyId,
+		SecretString:       deref(r.SecretString),
+		SecretBinary:       r.SecretBinary,
+		Tags:               tagsIn(r.Tags),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return createSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}, nil
+}
+
+// DescribeSecret
+
+type describeSecretRequest struct {
+	SecretId *string
+}
+
+func (r *describeSecretRequest) secretID() string { return deref(r.SecretId) }
+
+func (r *describeSecretRequest) check() error {
+	var v violations
+	v.required("secretId", r.SecretId != nil)
+	return v.err()
+}
+
+type replicationStatus struct {
+	KmsKeyId         string    `json:"KmsKeyId,omitempty"`
+	LastAccessedDate timestamp `json:"LastAccessedDate,omitzero"`
+	Region           string    `json:"Region,omitempty"`
+	Status           string    `json:"Status,omitempty"`
+	StatusMessage    string    `json:"StatusMessage,omitempty"`
+}
+
+// describeSecretResponse lists its members in alphabetical order, as AWS
+// sends them. Tags is omitzero: absent when nil, [] when empty.
+type describeSecretResponse struct {
+	ARN                string              `json:"ARN,omitempty"`
+	CreatedDate        timestamp           `json:"CreatedDate,omitzero"`
+	DeletedDate        timestamp           `json:"DeletedDate,omitzero"`
+	Description        string              `json:"Description,omitempty"`
+	KmsKeyId           string              `json:"KmsKeyId,omitempty"`
+	LastAccessedDate   timestamp           `json:"LastAccessedDate,omitzero"`
+	LastChangedDate    timestamp           `json:"LastChangedDate,omitzero"`
+	Name               string              `json:"Name,omitempty"`
+	OwningService      string              `json:"OwningService,omitempty"`
+	PrimaryRegion      string              `json:"PrimaryRegion,omitempty"`
+	ReplicationStatus  []replicationStatus `json:"ReplicationStatus,omitempty"`
+	Tags               []tag               `json:"Tags,omitzero"`
+	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
+}
+
+func describeSecret(ctx context.Context, s *secretstore.Store, r *describeSecretRequest) (any, error) {
+	out, err := s.DescribeSecret(ctx, &secretstore.DescribeSecretInput{SecretId: *r.SecretId})
+	if err != nil {
+		return nil, err
+	}
+	resp := describeSecretResponse{
+		ARN:                out.ARN,
+		CreatedDate:        timestamp(out.CreatedDate),
+		DeletedDate:        timestamp(out.DeletedDate),
+		Description:        out.Description,
+		KmsKeyId:           out.KmsKeyId,
+		LastAccessedDate:   timestamp(out.LastAccessedDate),
+		LastChangedDate:    timestamp(out.LastChangedDate),
+		Name:               out.Name,
+		OwningService:      out.OwningService,
+		PrimaryRegion:      out.PrimaryRegion,
+		Tags:               tagsOut(out.Tags),
+		VersionIdsToStages: out.VersionIdsToStages,
+	}
+	for _, rs := range out.ReplicationStatus {
+		resp.ReplicationStatus = append(resp.ReplicationStatus, replicationStatus{
+			KmsKeyId:         rs.KmsKeyId,
+			LastAccessedDate: timestamp(rs.LastAccessedDate),
+			Region:           rs.Region,
+			Status:           rs.Status,
+			StatusMessage:    rs.StatusMessage,
+		})
+	}
+	return resp, nil
+}
+
+// UpdateSecret
+
+type updateSecretRequest struct {
+	SecretId           *string
+	ClientRequestToken *string
+	Description        *string
+	KmsKeyId           *string
+	SecretString       *string
+	SecretBinary       []byte
+}
+
+func (r *updateSecretRequest) secretID() string { return deref(r.SecretId) }
+
+func (r *updateSecretRequest) check() error {
+	var v violations
+	v.required("secretId", r.SecretId != nil)
+	v.empty("clientRequestToken", r.ClientRequestToken, 32)
+	v.empty("secretString", r.SecretString, 1)
+	v.emptyBytes("secretBinary", r.SecretBinary, 1)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return requireToken(r.ClientRequestToken, r.SecretString, r.SecretBinary)
+}
+
+type updateSecretResponse struct {
+	ARN       string `json:"ARN,omitempty"`
+	Name      string `json:"Name,omitempty"`
+	VersionId string `json:"VersionId,omitempty"`
+}
+
+func updateSecret(ctx context.Context, s *secretstore.Store, r *updateSecretRequest) (any, error) {
+	out, err := s.UpdateSecret(ctx, &secretstore.UpdateSecretInput{
+		SecretId:           *r.SecretId,
+		ClientRequestToken: deref(r.ClientRequestToken),
+		Description:        r.Description,
+		KmsKeyId:           r.KmsKeyId,
+		SecretString:       deref(r.SecretString),
+		SecretBinary:       r.SecretBinary,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updateSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}, nil
+}
+
+// TagResource
+
+type tagResourceRequest struct {
+	SecretId *string
+	Tags     []tag
+}
+
+func (r *tagResourceRequest) secretID() string { return deref(r.SecretId) }
+
+func (r *tagResourceRequest) check() error {
+	var v violations
+	v.required("secretId", r.SecretId != nil)
+	v.required("tags", r.Tags != nil)
+	return v.err()
+}
+
+func tagResource(ctx context.Context, s *secretstore.Store, r *tagResourceRequest) (any, error) {
+	if _, err := s.TagResource(ctx, &secretstore.TagResourceInput{SecretId: *r.SecretId, Tags: tagsIn(r.Tags)}); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// UntagResource
+
+type untagResourceRequest struct {
+	SecretId *string
+	TagKeys  []string
+}
+
+func (r *untagResourceRequest) secretID() string { return deref(r.SecretId) }
+
+func (r *untagResourceRequest) check() error {
+	var v violations
+	v.required("secretId", r.SecretId != nil)
+	v.required("tagKeys", r.TagKeys != nil)
+	return v.err()
+}
+
+func untagResource(ctx context.Context, s *secretstore.Store, r *untagResourceRequest) (any, error) {
+	if _, err := s.UntagResource(ctx, &secretstore.UntagResourceInput{SecretId: *r.SecretId, TagKeys: r.TagKeys}); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}

@@ -1,0 +1,113 @@
+package awsapi
+
+import (
+	"context"
+
+	"github.com/secretstore-go/secretstore"
+)
+
+// UpdateSecretVersionStage
+
+type updateSecretVersionStageRequest struct {
+	SecretId            *string
+	VersionStage        *string
+	RemoveFromVersionId *string
+	MoveToVersionId     *string
+}
+
+func (r *updateSecretVersionStageRequest) secretID() string { return deref(r.SecretId) }
+
+func (r *updateSecretVersionStageRequest) check() error {
+	var v violations
+	v.required("secretId", r.SecretId != nil)
+	v.required("versionStage", r.VersionStage != nil)
+	v.empty("removeFromVersionId", r.RemoveFromVersionId, 32)
+	v.empty("moveToVersionId", r.MoveToVersionId, 32)
+	return v.err()
+}
+
+type updateSecretVersionStageResponse struct {
+	ARN  string `json:"ARN,omitempty"`
+	Name string `json:"Name,omitempty"`
+}
+
+func updateSecretVersionStage(ctx context.Context, s *secretstore.Store, r *updateSecretVersionStageRequest) (any, error) {
+	out, err := s.UpdateSecretVersionStage(ctx, &secretstore.UpdateSecretVersionStageInput{
+		SecretId:            *r.SecretId,
+		VersionStage:        *r.VersionStage,
+		RemoveFromVersionId: deref(r.RemoveFromVersionId),
+		MoveToVersionId:     deref(r.MoveToVersionId),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updateSecretVersionStageResponse{ARN: out.ARN, Name: out.Name}, nil
+}
+
+// ListSecretVersionIds
+
+type listSecretVersionIdsRequest struct {
+	SecretId          *string
+	MaxResults        *int32
+	NextToken         *string
+	IncludeDeprecated bool
+}
+
+func (r *listSecretVersionIdsRequest) secretID() string { return deref(r.SecretId) }
+
+func (r *listSecretVersionIdsRequest) check() error {
+	var v violations
+	v.required("secretId", r.SecretId != nil)
+	minValue(&v, "maxResults", r.MaxResults, 1)
+	v.empty("nextToken", r.NextToken, 1)
+	return v.err()
+}
+
+// secretVersion is an entry of Versions. A deprecated version has no
+// VersionStages member.
+type secretVersion struct {
+	CreatedDate      timestamp `json:"CreatedDate,omitzero"`
+	KmsKeyIds        []string  `json:"KmsKeyIds,omitempty"`
+	LastAccessedDate timestamp `json:"LastAccessedDate,omitzero"`
+	VersionId        string    `json:"VersionId,omitempty"`
+	VersionStages    []string  `json:"VersionStages,omitempty"`
+}
+
+// listSecretVersionIdsResponse always has Versions, [] when empty.
+type listSecretVersionIdsResponse struct {
+	ARN       string          `json:"ARN,omitempty"`
+	Name      string          `json:"Name,omitempty"`
+	NextToken string          `json:"NextToken,omitempty"`
+	Versions  []secretVersion `json:"Versions"`
+}
+
+func listSecretVersionIds(ctx context.Context, s *secretstore.Store, r *listSecretVersionIdsRequest) (any, error) {
+	in := &secretstore.ListSecretVersionIdsInput{
+		SecretId:          *r.SecretId,
+		NextToken:         deref(r.NextToken),
+		IncludeDeprecated: r.IncludeDeprecated,
+	}
+	if r.MaxResults != nil {
+		in.MaxResults = *r.MaxResults
+	}
+	out, err := s.ListSecretVersionIds(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	resp := listSecretVersionIdsResponse{
+		ARN:       out.ARN,
+		Name:      out.Name,
+		NextToken: out.NextToken,
+		Versions:  make([]secretVersion, 0, len(out.Versions)),
+	}
+	for _, v := range out.Versions {
+		resp.Versions = append(resp.Versions, secretVersion{
+			CreatedDate:      timestamp(v.CreatedDate),
+			KmsKeyIds:        v.KmsKeyIds,
+			LastAccessedDate: timestamp(v.LastAccessedDate),
+			VersionId:        v.VersionId,
+			VersionStages:    v.VersionStages,
+		})
+	}
+	return resp, nil
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestOffsetClock(t *testing.T) {
+	wall := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newOffsetClock(func() time.Time { return wall })
+	if !c.Now().Equal(wall) {
+		t.Errorf("Now = %v, want the real time %v", c.Now(), wall)
+	}
+	if got := c.Advance(720 * time.Hour); !got.Equal(wall.Add(720*time.Hour)) || !c.Now().Equal(got) {
+		t.Errorf("Advance(720h) = %v, Now %v", got, c.Now())
+	}
+	wall = wall.Add(time.Minute) // real time runs on, and the clock with it
+	if want := wall.Add(720 * time.Hour); !c.Now().Equal(want) {
+		t.Errorf("a minute later Now = %v, want %v", c.Now(), want)
+	}
+	target := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.Set(target)
+	if !c.Now().Equal(target) {
+		t.Errorf("after Set, Now = %v, want %v", c.Now(), target)
+	}
+	wall = wall.Add(time.Second)
+	if want := target.Add(time.Second); !c.Now().Equal(want) {
+		t.Errorf("a second after Set, Now = %v, want %v", c.Now(), want)
+	}
+}
+
+func TestOffsetClockConcurrentUse(t *testing.T) {
+	c := newOffsetClock(time.Now)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			c.Advance(time.Hour)
+		}
+	}()
+	for range 100 {
+		c.Now()
+	}
+	<-done
+	if d := time.Until(c.Now()); d < 99*time.Hour {
+		t.Errorf("after 100 one-hour advances the clock is only %v ahead", d)
+	}
+}

@@ -1,0 +1,327 @@
+// Command secretstore serves a secretstore in the AWS Secrets Manager wire
+// protocol, so the AWS SDKs and the AWS CLI work against it with
+// --endpoint-url, and reads and changes a data folder directly on machines
+// with no network.
+//
+//	secretstore serve                      # listen on 127.0.0.1:4566
+//	aws --endpoint-url http://127.0.0.1:4566 secretsmanager list-secrets
+//
+//	echo -n hunter2 | secretstore put prod/db/password
+//	secretstore get prod/db/password
+//
+// Run "secretstore help" for every subcommand and flag.
+//
+// serve listens on 127.0.0.1:4566 (LocalStack's port, already in many
+// configs) and keeps the store in ./secretstore-data, or in memory with
+// --memory. Started on a new folder with no master key, it writes a random
+// one to DATA/master.key (mode 0600) and warns that the key sits beside the
+// data. With --access-key-id and --secret-access-key it accepts only
+// requests signed with that key pair; otherwise any signature. With
+// --test-mode, test suites in any language control it over HTTP:
+//
+//	POST /_secretstore/clock  {"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"}
+//	                          moves the store's clock; answers {"now":"<RFC 3339>"}
+//	                          ({"advance":"0s"} only reads it)
+//	POST /_secretstore/reap   runs one reaper pass now; answers its counts
+//	POST /_secretstore/reset  deletes every secret of every region
+//
+// Without --test-mode those paths are 404. On SIGINT or SIGTERM, serve stops
+// accepting connections, lets the requests in flight finish (for up to 10
+// seconds), closes the store and exits with status 0.
+//
+// The client subcommands (get, put, delete, restore, list, versions) open the
+// data folder directly, so only while no server has it open. Their plain
+// output is for people: get prints the value and a newline (a binary value
+// as its raw bytes, nothing added); put, delete and restore print one
+// sentence; list prints one secret a line (name, ARN, and when it was
+// deleted if it is scheduled for deletion), every secret included; versions
+// prints one version a line (id, staging labels or "-", creation time).
+//
+// With --json they print the output struct of the library's operation as
+// JSON, its fields named as the AWS members, in their order, leaving out
+// the members with no value, as AWS does; times are RFC 3339 strings in UTC
+// and SecretBinary is base64:
+//
+//	get       GetSecretValueOutput: ARN, Name, VersionId, SecretString or SecretBinary, VersionStages, CreatedDate
+//	put       PutSecretValueOutput: ARN, Name, VersionId, VersionStages
+//	delete    DeleteSecretOutput: ARN, Name, DeletionDate
+//	restore   RestoreSecretOutput: ARN, Name
+//	list      ListSecretsOutput: SecretList (every page, by name, those scheduled for deletion included)
+//	versions  ListSecretVersionIdsOutput: ARN, Name, Versions (every page, deprecated versions included)
+//
+// Only get prints a secret value. Errors go to stderr; an AWS error prints
+// its code and message ("ResourceNotFoundException: Secrets Manager can't
+// find the specified secret.") and exits with status 1, a usage error with 2.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c := &cli{
+		stdin:       os.Stdin,
+		stdout:      os.Stdout,
+		stderr:      os.Stderr,
+		getenv:      os.Getenv,
+		stopSignals: stop,
+	}
+	os.Exit(c.run(ctx, os.Args[1:]))
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // an AWS error or any failure to do what was asked
+	exitUsage = 2 // the command line is wrong
+)
+
+// cli is what a subcommand may touch of the process: its standard streams and
+// environment. Tests run subcommands in-process with their own.
+type cli struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// stopSignals restores the default handling of SIGINT and SIGTERM, so
+	// that a second signal during a graceful shutdown kills the process.
+	// Nil in tests.
+	stopSignals func()
+}
+
+// runFunc runs a subcommand with its positional arguments, once its flags
+// are parsed.
+type runFunc func(ctx context.Context, c *cli, args []string) error
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // the positional arguments, as the usage line shows them
+	nargs   int    // how many positional arguments it takes
+	summary string
+	// setup registers the subcommand's flags on fs and returns the function
+	// that runs it with their values.
+	setup func(fs *flag.FlagSet) runFunc
+}
+
+// commands returns every subcommand, in the order the usage text lists them.
+func commands() []command {
+	return []command{
+		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol", setup: setupServe},
+		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
+		{name: "put", args: "NAME", nargs: 1, summary: "store stdin as the new current value of a secret, creating it if needed", setup: setupPut},
+		{name: "delete", args: "NAME", nargs: 1, summary: "schedule a secret for deletion, or delete it at once with --force", setup: setupDelete},
+		{name: "restore", args: "NAME", nargs: 1, summary: "cancel the scheduled deletion of a secret", setup: setupRestore},
+		{name: "list", summary: "list the secrets, including those scheduled for deletion", setup: setupList},
+		{name: "versions", args: "NAME", nargs: 1, summary: "list the versions of a secret with their staging labels", setup: setupVersions},
+	}
+}
+
+func lookup(name string) (command, bool) {
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return cmd, true
+		}
+	}
+	return command{}, false
+}
+
+// usageError is a mistake on the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// run runs the command line args (without the program name) and returns the
+// exit status.
+func (c *cli) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		c.usage(c.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			cmd, ok := lookup(args[1])
+			if !ok {
+				fmt.Fprintf(c.stderr, "secretstore: unknown command %q; run \"secretstore help\" for the list\n", args[1])
+				return exitUsage
+			}
+			commandUsage(c.stdout, cmd, nil)
+			return exitOK
+		}
+		c.usage(c.stdout)
+		return exitOK
+	}
+	cmd, ok := lookup(args[0])
+	if !ok {
+		fmt.Fprintf(c.stderr, "secretstore: unknown command %q; run \"secretstore help\" for the list\n", args[0])
+		return exitUsage
+	}
+	fs := newFlagSet(cmd.name)
+	runCmd := cmd.setup(fs)
+	pos, err := parseArgs(fs, args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		commandUsage(c.stdout, cmd, nil)
+		return exitOK
+	case err == nil && len(pos) != cmd.nargs:
+		err = usageErrorf("%s takes %s, got %d argument(s)", cmd.name, nargsText(cmd), len(pos))
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "secretstore %s: %v\n\n", cmd.name, err)
+		commandUsage(c.stderr, cmd, nil)
+		return exitUsage
+	}
+	return c.report(cmd.name, runCmd(ctx, c, pos))
+}
+
+func nargsText(cmd command) string {
+	if cmd.nargs == 0 {
+		return "no arguments"
+	}
+	return cmd.args
+}
+
+// report prints err, if any, and returns the exit status it stands for.
+func (c *cli) report(name string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.TrimPrefix(err.Error(), "secretstore: ")
+	fmt.Fprintf(c.stderr, "secretstore %s: %s\n", name, msg)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments ("delete NAME --force"), and returns the positional
+// arguments. Everything after "--" is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newFlagSet returns an empty flag set that reports errors to its caller and
+// prints nothing itself.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// usage prints the usage text: every subcommand with its flags.
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprint(w, `secretstore: AWS Secrets Manager on your own machine, encrypted in a local folder.
+
+Usage:
+  secretstore COMMAND [flags] [NAME]
+  secretstore help [COMMAND]
+
+Flags may come before or after NAME; "--" ends the flags. Exit status: 0 on
+success, 1 on an error (AWS errors print their code and message), 2 when the
+command line is wrong. With --json, client commands print the library's
+output struct (AWS member names; RFC 3339 times; members with no value left
+out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
+
+`)
+	common := clientFlagNames()
+	for _, cmd := range commands() {
+		if cmd.name == "serve" {
+			commandUsage(w, cmd, nil)
+			fmt.Fprint(w, "\nClient commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead.\n\n")
+			continue
+		}
+		commandUsage(w, cmd, common)
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Flags of every client command:")
+	fs := newFlagSet("client")
+	(&clientFlags{}).register(fs)
+	printFlags(w, fs, nil)
+	fmt.Fprint(w, `
+Master key, first found wins:
+  --master-key-file FILE       32 raw bytes or their base64
+  SECRETSTORE_MASTER_KEY       base64 of 32 random bytes (openssl rand -base64 32)
+  --passphrase-file FILE       a passphrase; one trailing newline is ignored
+  DATA/master.key              written by the first serve when none of the above
+                               is given: move it elsewhere for real use
+With --memory and no key, serve uses a throwaway key.
+
+Environment:
+  SECRETSTORE_MASTER_KEY          the master key, base64
+  SECRETSTORE_ACCESS_KEY_ID       like --access-key-id
+  SECRETSTORE_SECRET_ACCESS_KEY   like --secret-access-key
+`)
+}
+
+// clientFlagNames returns the names of the flags every client subcommand
+// takes.
+func clientFlagNames() map[string]bool {
+	fs := newFlagSet("client")
+	(&clientFlags{}).register(fs)
+	names := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { names[f.Name] = true })
+	return names
+}
+
+// commandUsage prints the usage line, summary and flags of cmd, but for the
+// flags in skip.
+func commandUsage(w io.Writer, cmd command, skip map[string]bool) {
+	fs := newFlagSet(cmd.name)
+	cmd.setup(fs)
+	line := "secretstore " + cmd.name + " [flags]"
+	if cmd.args != "" {
+		line += " " + cmd.args
+	}
+	fmt.Fprintf(w, "%s\n    %s\n", line, cmd.summary)
+	printFlags(w, fs, skip)
+}
+
+// printFlags prints the flags of fs but those in skip, one a line.
+func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if skip[f.Name] {
+			return
+		}
+		name, usage := flag.UnquoteUsage(f)
+		arg := "--" + f.Name
+		if name != "" {
+			arg += " " + name
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  %-27s  %s\n", arg, usage)
+	})
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/awsapi"
+)
+
+// Defaults of serve.
+const (
+	defaultAddr = "127.0.0.1:4566" // LocalStack's port, already in users' configs
+	defaultData = "./secretstore-data"
+	// shutdownTimeout is how long a shutdown waits for requests in flight.
+	shutdownTimeout = 10 * time.Second
+)
+
+// Environment variables holding the access key pair serve accepts.
+const (
+	accessKeyIDEnv     = "SECRETSTORE_ACCESS_KEY_ID"
+	secretAccessKeyEnv = "SECRETSTORE_SECRET_ACCESS_KEY"
+)
+
+// serveFlags are the flags of serve.
+type serveFlags struct {
+	addr            string
+	data            string
+	memory          bool
+	region          string
+	account         string
+	keys            keyFlags
+	accessKeyID     string
+	secretAccessKey string
+	testMode        bool
+	quiet           bool
+
+	dataSet bool // --data was given explicitly
+}
+
+func setupServe(fs *flag.FlagSet) runFunc {
+	f := &serveFlags{}
+	fs.StringVar(&f.addr, "addr", defaultAddr, "listen on `HOST:PORT` (port 0 picks a free port)")
+	fs.StringVar(&f.data, "data", defaultData, "keep the store in folder `DIR`")
+	fs.BoolVar(&f.memory, "memory", false, "keep the store in memory: everything is lost on exit")
+	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the default `REGION`; a request uses the one it is signed for")
+	fs.StringVar(&f.account, "account", secretstore.DefaultAccountID, "the 12-digit `ACCOUNT` id in ARNs")
+	f.keys.register(fs)
+	fs.StringVar(&f.accessKeyID, "access-key-id", "", "check signatures: accept only this access key `ID` (env "+accessKeyIDEnv+")")
+	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "the secret access `KEY` of --access-key-id (env "+secretAccessKeyEnv+")")
+	fs.BoolVar(&f.testMode, "test-mode", false, "serve POST /_secretstore/{clock,reap,reset} for test suites")
+	fs.BoolVar(&f.quiet, "quiet", false, "do not log every request")
+	return func(ctx context.Context, c *cli, args []string) error {
+		f.dataSet = isSet(fs, "data")
+		return serve(ctx, c, f)
+	}
+}
+
+// credentials returns the access key pair requests must be signed with, from
+// the flags or else the environment; none when neither gives one.
+func (f *serveFlags) credentials(getenv func(string) string) ([]awsapi.Credentials, error) {
+	id, secret := f.accessKeyID, f.secretAccessKey
+	if id == "" {
+		id = getenv(accessKeyIDEnv)
+	}
+	if secret == "" {
+		secret = getenv(secretAccessKeyEnv)
+	}
+	switch {
+	case id == "" && secret == "":
+		return nil, nil
+	case id == "" || secret == "":
+		return nil, usageErrorf("give both an access key id and a secret access key (--access-key-id and --secret-access-key, or %s and %s), or neither", accessKeyIDEnv, secretAccessKeyEnv)
+	}
+	return []awsapi.Credentials{{AccessKeyID: id, SecretAccessKey: secret}}, nil
+}
+
+// storeOptions returns the options to open the store with, master key
+// included.
+func (f *serveFlags) storeOptions(getenv func(string) string, log *slog.Logger) (o secretstore.Options, keySource string, err error) {
+	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log}
+	policy := keyGenerateFile
+	if f.memory {
+		if f.dataSet {
+			return o, "", usageErrorf("--memory and --data cannot be used together")
+		}
+		o.InMemory, policy = true, keyEphemeral
+	} else {
+		o.Dir = f.data
+	}
+	source, err := f.keys.setMasterKey(&o, getenv, policy, log)
+	if err != nil {
+		return o, "", err
+	}
+	if f.memory {
+		log.Warn("the store is in memory only: every secret is lost when the server stops")
+	}
+	return o, source, nil
+}
+
+// serve runs the server until ctx is done, then shuts it down gracefully:
+// requests in flight finish (for up to shutdownTimeout) and the store is
+// closed.
+func serve(ctx context.Context, c *cli, f *serveFlags) error {
+	log := slog.New(slog.NewTextHandler(c.stderr, nil))
+	creds, err := f.credentials(c.getenv)
+	if err != nil {
+		return err
+	}
+	o, keySource, err := f.storeOptions(c.getenv, log)
+	if err != nil {
+		return err
+	}
+	ho := awsapi.Options{Credentials: creds}
+	if !f.quiet {
+		ho.Logger = log
+	}
+	if f.testMode {
+		clock := newOffsetClock(time.Now)
+		o.Clock, ho.Clock, ho.TestMode = clock, clock, true
+	}
+	store, err := secretstore.Open(ctx, o)
+	if err != nil {
+		return openError(err, o.Dir, keySource, false)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("listening on %s: %w", f.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           awsapi.New(store, ho),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	logStart(log, c, f, ln.Addr(), len(creds) > 0)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served: // Serve fails only if the listener does
+		store.Close()
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	if c.stopSignals != nil {
+		c.stopSignals() // a second Ctrl-C kills at once
+	}
+	log.Info("shutting down: waiting for requests in flight")
+	return shutdown(srv, store, log)
+}
+
+// shutdown stops srv gracefully, then closes the store.
+func shutdown(srv *http.Server, store *secretstore.Store, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("requests still running after the shutdown timeout were cut off", "timeout", shutdownTimeout)
+		srv.Close()
+	}
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("closing the store: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// logStart logs where the server listens and how it is set up, and prints a
+// command a person can copy to try it.
+func logStart(log *slog.Logger, c *cli, f *serveFlags, addr net.Addr, signed bool) {
+	data := "memory"
+	if !f.memory {
+		data = absPath(f.data)
+	}
+	checks := "off (any signature is accepted)"
+	if signed {
+		checks = "on"
+	}
+	log.Info("listening", "addr", addr.String(), "data", data, "region", f.region,
+		"signature_checks", checks, "test_mode", f.testMode)
+	if f.quiet {
+		return
+	}
+	id, secret := "test", "test"
+	if signed {
+		id, secret = f.credentialID(c.getenv), "<your secret access key>"
+	}
+	fmt.Fprintf(c.stderr, "\nReady. Try:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s aws --endpoint-url %s secretsmanager list-secrets\n\n",
+		id, secret, f.region, endpointURL(addr))
+}
+
+// credentialID returns the access key id serve accepts.
+func (f *serveFlags) credentialID(getenv func(string) string) string {
+	if f.accessKeyID != "" {
+		return f.accessKeyID
+	}
+	return getenv(accessKeyIDEnv)
+}
+
+// endpointURL returns the URL a client on this machine reaches addr with.
+func endpointURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP.String()
+	switch {
+	case tcp.IP.IsUnspecified():
+		host = "127.0.0.1"
+	case strings.Contains(host, ":"):
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("http://%s:%d", host, tcp.Port)
+}
+
+// openError explains an error of secretstore.Open: a folder locked by
+// another process, or the wrong master key (from keySource).
+func openError(err error, dir, keySource string, client bool) error {
+	switch {
+	case isLocked(err) && client:
+		return fmt.Errorf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (aws --endpoint-url http://%s secretsmanager ...)", dir, defaultAddr)
+	case isLocked(err):
+		return fmt.Errorf("the data folder %s is in use by another process: another `secretstore serve`, or a client command still running", dir)
+	case errors.Is(err, secretstore.ErrWrongMasterKey):
+		return fmt.Errorf("%w (data folder %s, key from %s)", err, dir, keySource)
+	}
+	return err
+}
+
+// isLocked reports whether err is Open refusing a folder another process
+// holds.
+func isLocked(err error) bool {
+	return errors.Is(err, secretstore.ErrDataFolderInUse)
+}
