@@ -237,6 +237,7 @@ func setRaw(t testing.TB, s *Store, key, value []byte) {
 	if err := s.c.db.Update(func(txn *badger.Txn) error { return txn.Set(key, value) }); err != nil {
 		t.Fatal(err)
 	}
+	s.c.cache.bump() // a write behind the store's back: drop cached records
 }
 
 func TestTamperedValuesFailToDecrypt(t *testing.T) {

@@ -58,7 +58,7 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 		var rec *secretRecord
 		err = c.update(ctx, func(txn *badger.Txn) error {
 			now := now(c.clock)
-			r, err := s.resolveRecord(txn, in.SecretId, now)
+			r, err := s.resolveRecord(txn, in.SecretId, now, noCache)
 			rec = r
 			switch {
 			case isNotFound(err) && in.ForceDeleteWithoutRecovery:
@@ -143,7 +143,7 @@ func (s *Store) RestoreSecret(ctx context.Context, in *RestoreSecretInput) (*Res
 		var rec *secretRecord
 		err := c.update(ctx, func(txn *badger.Txn) error {
 			now := now(c.clock)
-			r, err := s.resolveRecord(txn, in.SecretId, now)
+			r, err := s.resolveRecord(txn, in.SecretId, now, noCache)
 			rec = r
 			switch {
 			case err != nil:

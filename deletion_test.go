@@ -308,6 +308,7 @@ func TestDeleteReplicaRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		s.c.cache.bump() // a write behind the store's back: drop cached records
 	}
 	edit("us-east-1", "primary", func(r *secretRecord) {
 		r.Replicas = []replicaMeta{{Region: "eu-west-1", Status: "InSync"}, {Region: "ap-south-1", Status: "InSync"}}

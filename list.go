@@ -86,9 +86,9 @@ func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSec
 		}
 		var page []*secretRecord
 		out = &ListSecretsOutput{}
-		err = c.view(func(txn *badger.Txn) error {
+		err = c.read(func(txn *badger.Txn, g readGen) error {
 			q.now = now(c.clock)
-			page, out.NextToken, err = s.listPage(txn, q, limit)
+			page, out.NextToken, err = s.listPage(txn, q, limit, g)
 			return err
 		})
 		for _, r := range page {
@@ -238,10 +238,10 @@ func (q *listQuery) wants(r *secretRecord) bool {
 
 // listPage returns up to limit secrets that q lists, and the token of the
 // next page if there is one.
-func (s *Store) listPage(txn *badger.Txn, q *listQuery, limit int) ([]*secretRecord, string, error) {
+func (s *Store) listPage(txn *badger.Txn, q *listQuery, limit int, g readGen) ([]*secretRecord, string, error) {
 	var page []*secretRecord
 	var next string
-	err := s.scan(txn, q, func(r *secretRecord) bool {
+	err := s.scan(txn, q, g, func(r *secretRecord) bool {
 		if len(page) == limit {
 			next = q.token(page[len(page)-1])
 			return false
@@ -254,7 +254,7 @@ func (s *Store) listPage(txn *badger.Txn, q *listQuery, limit int) ([]*secretRec
 
 // scan calls fn, in the query's order, with each secret that comes after
 // the query's cursor and that the query lists, until fn returns false.
-func (s *Store) scan(txn *badger.Txn, q *listQuery, fn func(*secretRecord) bool) error {
+func (s *Store) scan(txn *badger.Txn, q *listQuery, g readGen, fn func(*secretRecord) bool) error {
 	visit := func(r *secretRecord) bool {
 		if !q.past(r) || !q.wants(r) {
 			return true
@@ -280,7 +280,7 @@ func (s *Store) scan(txn *badger.Txn, q *listQuery, fn func(*secretRecord) bool)
 			start = append(start, q.after.name...)
 		}
 		return iterate(txn, prefix, start, q.desc, func(k, _ []byte) (bool, error) {
-			r, err := getSecret(txn, s.region, string(k[len(prefix)+8:]))
+			r, err := s.c.lookup(txn, s.region, string(k[len(prefix)+8:]), g)
 			if err != nil {
 				return false, err
 			}

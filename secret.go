@@ -160,8 +160,8 @@ func (r *secretRecord) expired(now time.Time) bool {
 
 // resolveRecord resolves a SecretId to a secret that exists (it may be
 // scheduled for deletion).
-func (s *Store) resolveRecord(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
-	r, err := s.resolve(txn, id, now)
+func (s *Store) resolveRecord(txn *badger.Txn, id string, now time.Time, g readGen) (*secretRecord, error) {
+	r, err := s.resolve(txn, id, now, g)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +173,8 @@ func (s *Store) resolveRecord(txn *badger.Txn, id string, now time.Time) (*secre
 
 // resolveLive resolves a SecretId to a secret that is not scheduled for
 // deletion. The record is returned with the error when it exists.
-func (s *Store) resolveLive(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
-	r, err := s.resolveRecord(txn, id, now)
+func (s *Store) resolveLive(txn *badger.Txn, id string, now time.Time, g readGen) (*secretRecord, error) {
+	r, err := s.resolveRecord(txn, id, now, g)
 	if err == nil && r.deleted() {
 		err = newError(ErrInvalidRequest, msgMarkedForDeletion)
 	}
@@ -184,7 +184,7 @@ func (s *Store) resolveLive(txn *badger.Txn, id string, now time.Time) (*secretR
 // resolveWritable resolves a SecretId to a secret that may be changed: not
 // scheduled for deletion and not a replica.
 func (s *Store) resolveWritable(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
-	r, err := s.resolveLive(txn, id, now)
+	r, err := s.resolveLive(txn, id, now, noCache)
 	if err == nil && r.replica() {
 		err = newError(ErrInvalidParameter, msgReplicaNotPermitted)
 	}
@@ -237,8 +237,8 @@ func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*D
 	var out *DescribeSecretOutput
 	err := s.run(ctx, "DescribeSecret", in.SecretId, func(c *core) (*secretRecord, error) {
 		var r *secretRecord
-		err := c.view(func(txn *badger.Txn) (err error) {
-			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock))
+		err := c.read(func(txn *badger.Txn, g readGen) (err error) {
+			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock), g)
 			return err
 		})
 		if err != nil {

@@ -48,6 +48,7 @@ type core struct {
 
 	mu       sync.RWMutex // held shared by every operation, exclusively by Close
 	closed   bool
+	cache    recordCache
 	rotateMu sync.Mutex // one RotateMasterKey at a time
 	reapMu   sync.Mutex // one reaper pass at a time
 
@@ -153,6 +154,8 @@ func (s *Store) Reset(ctx context.Context) error {
 	for _, p := range []byte{prefixSecret, prefixVersion, prefixCreated, prefixDeletion, prefixPrune, prefixShred} {
 		prefixes = append(prefixes, []byte{p})
 	}
+	c.cache.bump()
+	defer c.cache.bump()
 	return dbError(c.db.DropPrefix(prefixes...))
 }
 
@@ -228,7 +231,9 @@ func (c *core) update(ctx context.Context, fn func(txn *badger.Txn) error) error
 		txn := c.db.NewTransaction(true)
 		err := fn(txn)
 		if err == nil {
+			c.cache.bump() // before and after: see recordCache
 			err = txn.Commit()
+			c.cache.bump()
 		}
 		txn.Discard()
 		// A conflict means another transaction changed what fn read; blocked
@@ -298,7 +303,10 @@ func putSecret(txn *badger.Txn, r *secretRecord) error {
 // exactly one secret). Not found is ErrResourceNotFound. A secret whose
 // recovery window ended before now is gone, though not yet purged: it
 // matches nothing, so it neither is found nor makes a partial ARN ambiguous.
-func (s *Store) resolve(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
+//
+// g is the cache generation of a read-only transaction (see core.read), or
+// noCache.
+func (s *Store) resolve(txn *badger.Txn, id string, now time.Time, g readGen) (*secretRecord, error) {
 	p, err := parseSecretID(id)
 	if err != nil {
 		return nil, err
@@ -306,7 +314,7 @@ func (s *Store) resolve(txn *badger.Txn, id string, now time.Time) (*secretRecor
 	if p.arn && (p.region != s.region || p.account != s.c.account || partition(p.region) != partitionOf(id)) {
 		return nil, errSecretNotFound()
 	}
-	r, err := getSecret(txn, s.region, p.name)
+	r, err := s.c.lookup(txn, s.region, p.name, g)
 	if err != nil {
 		return nil, err
 	}

@@ -120,10 +120,10 @@ func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*G
 			}
 		}
 		var rec *secretRecord
-		err := c.readOrWrite(ctx, func(txn *badger.Txn, write bool) (bool, error) {
+		err := c.readOrWrite(ctx, func(txn *badger.Txn, g readGen) (bool, error) {
 			var err error
 			var stamp bool
-			out, rec, stamp, err = s.getValue(txn, in.SecretId, in.VersionId, in.VersionStage, now(c.clock), write)
+			out, rec, stamp, err = s.getValue(txn, in.SecretId, in.VersionId, in.VersionStage, now(c.clock), g)
 			return stamp, err
 		})
 		return rec, err
@@ -135,12 +135,15 @@ func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*G
 // BatchGetSecretValue. When the read is the first of the day it must record
 // LastAccessedDate: with write false it then returns stamp true and nothing
 // else, and the caller runs it again in a read-write transaction.
-func (s *Store) getValue(txn *badger.Txn, id, versionID, stage string, now time.Time, write bool) (out *GetSecretValueOutput, r *secretRecord, stamp bool, err error) {
-	r, err = s.resolveLive(txn, id, now)
+//
+// g is the read-only transaction's cache generation, or noCache in the
+// read-write transaction.
+func (s *Store) getValue(txn *badger.Txn, id, versionID, stage string, now time.Time, g readGen) (out *GetSecretValueOutput, r *secretRecord, stamp bool, err error) {
+	r, err = s.resolveLive(txn, id, now, g)
 	if err != nil {
 		return nil, r, false, err
 	}
-	out, stamp, err = s.c.valueOf(txn, r, versionID, stage, now, write)
+	out, stamp, err = s.c.valueOf(txn, r, versionID, stage, now, g == noCache)
 	return out, r, stamp, err
 }
 
@@ -168,7 +171,7 @@ func (c *core) valueOf(txn *badger.Txn, r *secretRecord, versionID, stage string
 		ARN:           c.arn(r),
 		Name:          r.Name,
 		VersionId:     v.ID,
-		VersionStages: v.Stages, // r was decoded for this call alone
+		VersionStages: slices.Clone(v.Stages), // r may be shared with the cache
 		CreatedDate:   v.CreatedDate,
 	}
 	if binary {
@@ -202,20 +205,21 @@ func (r *secretRecord) pick(versionID, stage string) (int, error) {
 	return i, nil
 }
 
-// readOrWrite runs fn in a read-only transaction, and again in a read-write
-// one if it reports that it needs to write. Reads, which rarely write, so
-// avoid the cost of a read-write transaction.
-func (c *core) readOrWrite(ctx context.Context, fn func(txn *badger.Txn, write bool) (needWrite bool, err error)) error {
+// readOrWrite runs fn in a read-only transaction (g is its cache
+// generation), and again in a read-write one (g is noCache) if it reports
+// that it needs to write. Reads, which rarely write, so avoid the cost of a
+// read-write transaction.
+func (c *core) readOrWrite(ctx context.Context, fn func(txn *badger.Txn, g readGen) (needWrite bool, err error)) error {
 	var needWrite bool
-	err := c.view(func(txn *badger.Txn) (err error) {
-		needWrite, err = fn(txn, false)
+	err := c.read(func(txn *badger.Txn, g readGen) (err error) {
+		needWrite, err = fn(txn, g)
 		return err
 	})
 	if err != nil || !needWrite {
 		return err
 	}
 	return c.update(ctx, func(txn *badger.Txn) error {
-		_, err := fn(txn, true)
+		_, err := fn(txn, noCache)
 		return err
 	})
 }
@@ -295,11 +299,11 @@ func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGet
 	var out *BatchGetSecretValueOutput
 	var found []*secretRecord
 	var errs []error
-	err := c.readOrWrite(ctx, func(txn *badger.Txn, write bool) (bool, error) {
+	err := c.readOrWrite(ctx, func(txn *badger.Txn, g readGen) (bool, error) {
 		out, found, errs = &BatchGetSecretValueOutput{}, found[:0], errs[:0]
 		now := now(c.clock)
 		for _, id := range ids {
-			v, r, stamp, err := s.getValue(txn, id, "", "", now, write)
+			v, r, stamp, err := s.getValue(txn, id, "", "", now, g)
 			if stamp {
 				return true, nil
 			}
@@ -333,16 +337,16 @@ func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretVa
 		return nil, err
 	}
 	var out *BatchGetSecretValueOutput
-	err = c.readOrWrite(ctx, func(txn *badger.Txn, write bool) (bool, error) {
+	err = c.readOrWrite(ctx, func(txn *badger.Txn, g readGen) (bool, error) {
 		out = &BatchGetSecretValueOutput{}
 		q.now = now(c.clock)
-		page, next, err := s.listPage(txn, q, limit)
+		page, next, err := s.listPage(txn, q, limit, g)
 		if err != nil {
 			return false, err
 		}
 		out.NextToken = next
 		for _, r := range page {
-			v, stamp, err := c.valueOf(txn, r, "", "", q.now, write)
+			v, stamp, err := c.valueOf(txn, r, "", "", q.now, g == noCache)
 			if stamp {
 				return true, nil
 			}

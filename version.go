@@ -434,8 +434,8 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 			return nil, err
 		}
 		var r *secretRecord
-		err = c.view(func(txn *badger.Txn) error {
-			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock))
+		err = c.read(func(txn *badger.Txn, g readGen) error {
+			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock), g)
 			return err
 		})
 		if err != nil {

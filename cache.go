@@ -1,0 +1,119 @@
+package secretstore
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// recordCache keeps decoded secret records for read-only transactions, so a
+// read such as GetSecretValue costs one Badger lookup (the version) rather
+// than two. Read-write transactions never use it: they must read through
+// Badger for its conflict detection.
+//
+// Validity is a generation count. Every read-write transaction bumps it
+// before and after its commit; a read-only transaction loads it before it
+// starts (readGen) and may use or add only entries tagged with that same
+// generation. An entry is therefore the state of a snapshot that no write
+// has changed since, and any write makes every older entry dead at once.
+// Secrets are read far more often than written, which is when this pays.
+type recordCache struct {
+	gen     atomic.Uint64
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+	bytes   int
+}
+
+type cacheEntry struct {
+	r    *secretRecord
+	gen  readGen
+	size int
+}
+
+// readGen is the cache generation a read-only transaction started in;
+// noCache means the transaction reads through Badger.
+type readGen uint64
+
+const noCache readGen = 0
+
+// cacheBudget bounds the bytes of records the cache holds.
+const cacheBudget = 32 << 20
+
+// begin returns the generation for a read-only transaction about to start.
+func (c *recordCache) begin() readGen {
+	return readGen(c.gen.Load() + 1) // never noCache
+}
+
+// bump marks a change to the database; see recordCache.
+func (c *recordCache) bump() { c.gen.Add(1) }
+
+func (c *recordCache) get(key []byte, g readGen) *secretRecord {
+	if g == noCache {
+		return nil
+	}
+	c.mu.Lock()
+	e, ok := c.entries[string(key)]
+	c.mu.Unlock()
+	if !ok || e.gen != g {
+		return nil
+	}
+	return e.r
+}
+
+func (c *recordCache) put(key []byte, r *secretRecord, g readGen, size int) {
+	if g == noCache {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if readGen(c.gen.Load()+1) != g {
+		return // a write began since g: the entry would be dead
+	}
+	if c.entries == nil || c.bytes+size > cacheBudget {
+		c.entries, c.bytes = make(map[string]cacheEntry), 0
+	}
+	if old, ok := c.entries[string(key)]; ok {
+		c.bytes -= old.size
+	}
+	c.entries[string(key)] = cacheEntry{r: r, gen: g, size: size}
+	c.bytes += size
+}
+
+// read runs fn in a read-only transaction that may use the record cache.
+// Records fn gets from lookup are shared: it must not change them.
+func (c *core) read(fn func(txn *badger.Txn, g readGen) error) error {
+	g := c.cache.begin() // before the transaction takes its snapshot
+	txn := c.db.NewTransaction(false)
+	defer txn.Discard()
+	return dbError(fn(txn, g))
+}
+
+// lookup returns the record of secret name in region, or nil if there is
+// none: from the cache when g allows, else from txn.
+func (c *core) lookup(txn *badger.Txn, region, name string, g readGen) (*secretRecord, error) {
+	if g == noCache {
+		return getSecret(txn, region, name)
+	}
+	key := secretKey(region, name)
+	if r := c.cache.get(key, g); r != nil {
+		return r, nil
+	}
+	item, err := txn.Get(key)
+	if err == badger.ErrKeyNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	r, err := decodeSecret(b)
+	if err != nil {
+		return nil, err
+	}
+	c.cache.put(key, r, g, len(b)+len(key)+64*len(r.Versions)+128)
+	return r, nil
+}
