@@ -218,73 +218,7 @@ func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
-	ops := map[string]func() error{
-		"CreateSecret": func() error {
-			_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "new", SecretString: "x"})
-			return err
-		},
-		"PutSecretValue": func() error {
-			_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "x"})
-			return err
-		},
-		"GetSecretValue": func() error {
-			_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"})
-			return err
-		},
-		"BatchGetSecretValue": func() error {
-			_, err := s.BatchGetSecretValue(ctx, &BatchGetSecretValueInput{SecretIdList: []string{"db"}})
-			return err
-		},
-		"DescribeSecret": func() error {
-			_, err := s.DescribeSecret(ctx, &DescribeSecretInput{SecretId: "db"})
-			return err
-		},
-		"UpdateSecret": func() error {
-			_, err := s.UpdateSecret(ctx, &UpdateSecretInput{SecretId: "db", Description: new("x"), SecretString: "x"})
-			return err
-		},
-		"UpdateSecretVersionStage": func() error {
-			_, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "db", VersionStage: "X", MoveToVersionId: v2})
-			return err
-		},
-		"ListSecretVersionIds": func() error {
-			_, err := s.ListSecretVersionIds(ctx, &ListSecretVersionIdsInput{SecretId: "db"})
-			return err
-		},
-		"ListSecrets": func() error {
-			_, err := s.ListSecrets(ctx, &ListSecretsInput{})
-			return err
-		},
-		"TagResource": func() error {
-			_, err := s.TagResource(ctx, &TagResourceInput{SecretId: "db", Tags: []Tag{{"a", "b"}}})
-			return err
-		},
-		"UntagResource": func() error {
-			_, err := s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"k"}})
-			return err
-		},
-		"DeleteSecret": func() error {
-			_, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db", ForceDeleteWithoutRecovery: true})
-			return err
-		},
-		"RestoreSecret": func() error {
-			_, err := s.RestoreSecret(ctx, &RestoreSecretInput{SecretId: "db"})
-			return err
-		},
-		"GetRandomPassword": func() error {
-			_, err := s.GetRandomPassword(ctx, &GetRandomPasswordInput{})
-			return err
-		},
-		"Put": func() error {
-			_, err := s.Put(ctx, "db", "x")
-			return err
-		},
-		"Get": func() error {
-			_, err := s.Get(ctx, "db")
-			return err
-		},
-		"Reset": func() error { return s.Reset(ctx) },
-	}
+	ops := everyOperation(ctx, s, v2)
 	for name, op := range ops {
 		t.Run(name+" returns context.Canceled and changes nothing", func(t *testing.T) {
 			if err := op(); !errors.Is(err, context.Canceled) {
@@ -307,74 +241,8 @@ func TestOperationsAfterClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v, want nil", err)
 	}
-	ops := map[string]func() error{
-		"CreateSecret": func() error {
-			_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "new", SecretString: "x"})
-			return err
-		},
-		"PutSecretValue": func() error {
-			_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "x"})
-			return err
-		},
-		"GetSecretValue": func() error {
-			_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"})
-			return err
-		},
-		"BatchGetSecretValue": func() error {
-			_, err := s.BatchGetSecretValue(ctx, &BatchGetSecretValueInput{SecretIdList: []string{"db"}})
-			return err
-		},
-		"DescribeSecret": func() error {
-			_, err := s.DescribeSecret(ctx, &DescribeSecretInput{SecretId: "db"})
-			return err
-		},
-		"UpdateSecret": func() error {
-			_, err := s.UpdateSecret(ctx, &UpdateSecretInput{SecretId: "db"})
-			return err
-		},
-		"UpdateSecretVersionStage": func() error {
-			_, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "db", VersionStage: "X", MoveToVersionId: v1})
-			return err
-		},
-		"ListSecretVersionIds": func() error {
-			_, err := s.ListSecretVersionIds(ctx, &ListSecretVersionIdsInput{SecretId: "db"})
-			return err
-		},
-		"ListSecrets": func() error {
-			_, err := s.ListSecrets(ctx, &ListSecretsInput{})
-			return err
-		},
-		"TagResource": func() error {
-			_, err := s.TagResource(ctx, &TagResourceInput{SecretId: "db", Tags: []Tag{{"a", "b"}}})
-			return err
-		},
-		"UntagResource": func() error {
-			_, err := s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"a"}})
-			return err
-		},
-		"DeleteSecret": func() error {
-			_, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db"})
-			return err
-		},
-		"RestoreSecret": func() error {
-			_, err := s.RestoreSecret(ctx, &RestoreSecretInput{SecretId: "db"})
-			return err
-		},
-		"GetRandomPassword": func() error {
-			_, err := s.GetRandomPassword(ctx, &GetRandomPasswordInput{})
-			return err
-		},
-		"Put": func() error {
-			_, err := s.Put(ctx, "db", "x")
-			return err
-		},
-		"Get": func() error {
-			_, err := s.Get(ctx, "db")
-			return err
-		},
-		"Reset":       func() error { return s.Reset(ctx) },
-		"region view": func() error { _, err := s.Region("eu-west-1").Get(ctx, "db"); return err },
-	}
+	ops := everyOperation(ctx, s, v1)
+	ops["region view"] = func() error { _, err := s.Region("eu-west-1").Get(ctx, "db"); return err }
 	for name, op := range ops {
 		t.Run(name+" returns ErrClosed", func(t *testing.T) {
 			err := op()
@@ -579,5 +447,78 @@ func TestFakeClock(t *testing.T) {
 	}
 	if got := day(clk.Now()); got != time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("day = %v", got)
+	}
+}
+
+// everyOperation returns a call of every operation of s on secret "db"
+// (versionID is one of its versions), for tests that expect all of them to
+// fail the same way.
+func everyOperation(ctx context.Context, s *Store, versionID string) map[string]func() error {
+	return map[string]func() error{
+		"CreateSecret": func() error {
+			_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "new", SecretString: "x"})
+			return err
+		},
+		"PutSecretValue": func() error {
+			_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "x"})
+			return err
+		},
+		"GetSecretValue": func() error {
+			_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"})
+			return err
+		},
+		"BatchGetSecretValue": func() error {
+			_, err := s.BatchGetSecretValue(ctx, &BatchGetSecretValueInput{SecretIdList: []string{"db"}})
+			return err
+		},
+		"DescribeSecret": func() error {
+			_, err := s.DescribeSecret(ctx, &DescribeSecretInput{SecretId: "db"})
+			return err
+		},
+		"UpdateSecret": func() error {
+			_, err := s.UpdateSecret(ctx, &UpdateSecretInput{SecretId: "db", Description: new("x"), SecretString: "x"})
+			return err
+		},
+		"UpdateSecretVersionStage": func() error {
+			_, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "db", VersionStage: "X", MoveToVersionId: versionID})
+			return err
+		},
+		"ListSecretVersionIds": func() error {
+			_, err := s.ListSecretVersionIds(ctx, &ListSecretVersionIdsInput{SecretId: "db"})
+			return err
+		},
+		"ListSecrets": func() error {
+			_, err := s.ListSecrets(ctx, &ListSecretsInput{})
+			return err
+		},
+		"TagResource": func() error {
+			_, err := s.TagResource(ctx, &TagResourceInput{SecretId: "db", Tags: []Tag{{"a", "b"}}})
+			return err
+		},
+		"UntagResource": func() error {
+			_, err := s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"k"}})
+			return err
+		},
+		"DeleteSecret": func() error {
+			_, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db", ForceDeleteWithoutRecovery: true})
+			return err
+		},
+		"RestoreSecret": func() error {
+			_, err := s.RestoreSecret(ctx, &RestoreSecretInput{SecretId: "db"})
+			return err
+		},
+		"GetRandomPassword": func() error {
+			_, err := s.GetRandomPassword(ctx, &GetRandomPasswordInput{})
+			return err
+		},
+		"Put": func() error {
+			_, err := s.Put(ctx, "db", "x")
+			return err
+		},
+		"Get": func() error {
+			_, err := s.Get(ctx, "db")
+			return err
+		},
+		"Reset": func() error { return s.Reset(ctx) },
 	}
 }
