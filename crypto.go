@@ -192,19 +192,18 @@ type kekID struct {
 }
 
 // keys holds the master keys in memory and the key-encryption keys derived
-// from them. Which term new data keys are wrapped with is read from the
-// keyring record inside each write's transaction (writeTerm), so a write
-// racing with the start of a rotation conflicts and retries rather than
-// wrap a key with the old master key after the rotation has passed it.
+// from them.
 type keys struct {
 	mu      sync.RWMutex
+	write   uint32            // the term new data keys are wrapped with
 	masters map[uint32][]byte // term -> master key
 	keks    map[kekID]cipher.AEAD
 }
 
-// newKeys returns keys holding a copy of master key mk as term.
+// newKeys returns keys holding a copy of master key mk as term, the term
+// new data keys are wrapped with.
 func newKeys(term uint32, mk []byte) *keys {
-	return &keys{masters: map[uint32][]byte{term: bytes.Clone(mk)}, keks: map[kekID]cipher.AEAD{}}
+	return &keys{write: term, masters: map[uint32][]byte{term: bytes.Clone(mk)}, keks: map[kekID]cipher.AEAD{}}
 }
 
 // kek returns the key-encryption key for KmsKeyId kms under master key term.
@@ -241,17 +240,14 @@ func (k *keys) kek(term uint32, kms string) (cipher.AEAD, error) {
 	return a, nil
 }
 
-// writeTerm returns the master key term that new data keys written in txn
-// are wrapped with: the new key's while a rotation runs.
-func writeTerm(txn *badger.Txn) (uint32, error) {
-	kr, err := readKeyring(txn)
-	if err != nil {
-		return 0, err
-	}
-	if kr.NextTerm != 0 {
-		return kr.NextTerm, nil
-	}
-	return kr.Term, nil
+// writeTerm returns the master key term new data keys are wrapped with: the
+// new key's while a rotation runs. Read-write transactions read it while
+// they hold core.termMu shared, so it cannot change under them (see
+// beginRotation).
+func (k *keys) writeTerm() uint32 {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.write
 }
 
 // Additional data binds a ciphertext to its place.
@@ -276,39 +272,45 @@ func dataKeyAAD(buf []byte, id [idLen]byte, versionID, kms string) []byte {
 // seal encrypts a value for version versionID of the secret with internal
 // id, under KmsKeyId kms and master key term.
 func (k *keys) seal(term uint32, id [idLen]byte, versionID, kms string, binary bool, plaintext []byte) (*versionRecord, error) {
-	var dek [dataKeyLen]byte
-	defer clear(dek[:])
-	if _, err := rand.Read(dek[:]); err != nil {
+	// The data key and both nonces, from one read of the system's randomness.
+	var rnd [dataKeyLen + 2*nonceLen]byte
+	defer clear(rnd[:])
+	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, newError(ErrEncryptionFailure, "generating a data key: %v", err)
 	}
-	aead, err := chacha20poly1305.NewX(dek[:])
+	dek, valueNonce, wrapNonce := rnd[:dataKeyLen], rnd[dataKeyLen:dataKeyLen+nonceLen], rnd[dataKeyLen+nonceLen:]
+	aead, err := chacha20poly1305.NewX(dek)
 	if err != nil {
 		return nil, newError(ErrEncryptionFailure, "%v", err)
 	}
-	ct := make([]byte, nonceLen, nonceLen+len(plaintext)+aead.Overhead())
-	if _, err := rand.Read(ct); err != nil {
-		return nil, newError(ErrEncryptionFailure, "generating a nonce: %v", err)
-	}
+	ct := make([]byte, 0, nonceLen+len(plaintext)+aead.Overhead())
+	ct = append(ct, valueNonce...)
 	var aad [128]byte
-	ct = aead.Seal(ct, ct[:nonceLen], plaintext, valueAAD(aad[:0], id, versionID, binary))
-	wrapped, err := k.wrap(term, id, versionID, kms, dek[:])
+	ct = aead.Seal(ct, valueNonce, plaintext, valueAAD(aad[:0], id, versionID, binary))
+	wrapped, err := k.wrapWithNonce(term, id, versionID, kms, dek, wrapNonce)
 	if err != nil {
 		return nil, err
 	}
 	return &versionRecord{Term: term, KmsKeyId: kms, WrappedKey: wrapped, Binary: binary, Ciphertext: ct}, nil
 }
 
+// wrap seals data key dek with the key-encryption key of term and kms.
 func (k *keys) wrap(term uint32, id [idLen]byte, versionID, kms string, dek []byte) ([]byte, error) {
+	var nonce [nonceLen]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, newError(ErrEncryptionFailure, "generating a nonce: %v", err)
+	}
+	return k.wrapWithNonce(term, id, versionID, kms, dek, nonce[:])
+}
+
+func (k *keys) wrapWithNonce(term uint32, id [idLen]byte, versionID, kms string, dek, nonce []byte) ([]byte, error) {
 	kek, err := k.kek(term, kms)
 	if err != nil {
 		return nil, err
 	}
-	w := make([]byte, nonceLen, wrappedLen)
-	if _, err := rand.Read(w); err != nil {
-		return nil, newError(ErrEncryptionFailure, "generating a nonce: %v", err)
-	}
+	w := append(make([]byte, 0, wrappedLen), nonce...)
 	var aad [128]byte
-	return kek.Seal(w, w[:nonceLen], dek, dataKeyAAD(aad[:0], id, versionID, kms)), nil
+	return kek.Seal(w, nonce, dek, dataKeyAAD(aad[:0], id, versionID, kms)), nil
 }
 
 // scratch holds the buffers of one decryption. The AEAD interface makes
@@ -526,11 +528,15 @@ func (s *Store) RotateMasterKey(ctx context.Context, newKey []byte) error {
 
 // beginRotation records in the keyring that a rotation to newKey has begun
 // (or checks that the unfinished one is to newKey), and from then on wraps
-// new data keys with newKey.
+// new data keys with newKey. It holds core.termMu exclusively: no write is
+// in flight with the old term, so every data key wrapped with it is
+// committed before rewrapAll starts looking.
 func (c *core) beginRotation(ctx context.Context, newKey []byte) (oldTerm, newTerm uint32, err error) {
+	c.termMu.Lock()
+	defer c.termMu.Unlock()
 	nv := verifier(newKey)
 	var added uint32 // a term this call put in memory, removed again on failure
-	err = c.update(ctx, func(txn *badger.Txn) error {
+	setKeyring := func(txn *badger.Txn) error {
 		kr, err := readKeyring(txn)
 		if err != nil {
 			return err
@@ -552,15 +558,14 @@ func (c *core) beginRotation(ctx context.Context, newKey []byte) (oldTerm, newTe
 			kr.NextTerm, kr.NextVerifier = kr.Term+1, nv
 		}
 		oldTerm, newTerm = kr.Term, kr.NextTerm
-		// The key must be in memory before the keyring names it: a write
-		// that reads the new keyring wraps with it at once.
 		c.keys.mu.Lock()
 		if _, ok := c.keys.masters[newTerm]; !ok {
 			c.keys.masters[newTerm], added = newKey, newTerm
 		}
 		c.keys.mu.Unlock()
 		return txn.Set(keyringKey, encodeKeyring(kr))
-	})
+	}
+	err = c.retry(ctx, func(txn *badger.Txn) error { return c.commit(txn, setKeyring) })
 	if err != nil {
 		if added != 0 {
 			c.keys.mu.Lock()
@@ -569,6 +574,9 @@ func (c *core) beginRotation(ctx context.Context, newKey []byte) (oldTerm, newTe
 		}
 		return 0, 0, err
 	}
+	c.keys.mu.Lock()
+	c.keys.write = newTerm
+	c.keys.mu.Unlock()
 	return oldTerm, newTerm, nil
 }
 

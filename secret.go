@@ -369,10 +369,7 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 // AWSPENDING versions.
 func (c *core) changeKey(txn *badger.Txn, r *secretRecord, kms string) error {
 	r.KmsKeyId = kms
-	term, err := writeTerm(txn)
-	if err != nil {
-		return err
-	}
+	term := c.keys.writeTerm()
 	for i := range r.Versions {
 		v := &r.Versions[i]
 		if len(v.Stages) == 0 {

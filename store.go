@@ -49,8 +49,9 @@ type core struct {
 	mu       sync.RWMutex // held shared by every operation, exclusively by Close
 	closed   bool
 	cache    recordCache
-	rotateMu sync.Mutex // one RotateMasterKey at a time
-	reapMu   sync.Mutex // one reaper pass at a time
+	termMu   sync.RWMutex // held shared by each read-write transaction, exclusively while a key rotation begins
+	rotateMu sync.Mutex   // one RotateMasterKey at a time
+	reapMu   sync.Mutex   // one reaper pass at a time
 
 	reaper *reaper
 }
@@ -224,28 +225,44 @@ func (c *core) view(fn func(txn *badger.Txn) error) error {
 // again from the start when the commit conflicts with a concurrent one. fn
 // must not have effects outside txn.
 func (c *core) update(ctx context.Context, fn func(txn *badger.Txn) error) error {
-	for attempt := 0; ; attempt++ {
+	return c.retry(ctx, func(txn *badger.Txn) error {
+		c.termMu.RLock()
+		defer c.termMu.RUnlock()
+		return c.commit(txn, fn)
+	})
+}
+
+// commit runs fn in txn and commits it.
+func (c *core) commit(txn *badger.Txn, fn func(txn *badger.Txn) error) error {
+	err := fn(txn)
+	if err == nil {
+		c.cache.bump() // before and after: see recordCache
+		err = txn.Commit()
+		c.cache.bump()
+	}
+	return err
+}
+
+// retry runs attempt with a new read-write transaction until it does not
+// fail with a conflict; attempt commits.
+func (c *core) retry(ctx context.Context, attempt func(txn *badger.Txn) error) error {
+	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		txn := c.db.NewTransaction(true)
-		err := fn(txn)
-		if err == nil {
-			c.cache.bump() // before and after: see recordCache
-			err = txn.Commit()
-			c.cache.bump()
-		}
+		err := attempt(txn)
 		txn.Discard()
 		// A conflict means another transaction changed what fn read; blocked
 		// writes mean the reaper is shredding (DropPrefix). Both pass.
 		if !errors.Is(err, badger.ErrConflict) && !errors.Is(err, badger.ErrBlockedWrites) {
 			return dbError(err)
 		}
-		if attempt >= maxAttempts {
+		if n >= maxAttempts {
 			return newError(ErrInternalServiceError, "the secret is being changed by too many callers at once; try again")
 		}
 		// Back off a little, with jitter, so contending writers spread out.
-		d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8)))
+		d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(n, 8)))
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

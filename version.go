@@ -220,11 +220,7 @@ func (c *core) writeVersion(txn *badger.Txn, r *secretRecord, token string, val 
 		return nil, false, newError(ErrLimitExceeded, "Secret %s has %d versions that can't be removed yet: a secret can have at most %d versions, and versions that are labelled or younger than 24 hours are kept.", r.Name, len(r.Versions)-removable, MaxVersions)
 	}
 
-	term, err := writeTerm(txn)
-	if err != nil {
-		return nil, false, err
-	}
-	rec, err := c.keys.seal(term, r.ID, token, r.KmsKeyId, val.binary, val.bytes())
+	rec, err := c.keys.seal(c.keys.writeTerm(), r.ID, token, r.KmsKeyId, val.binary, val.bytes())
 	if err != nil {
 		return nil, false, err
 	}

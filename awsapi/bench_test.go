@@ -1,0 +1,387 @@
+package awsapi
+
+// Wire benchmarks (issue 4): the AWS SDK for Go v2 client calling, over a
+// loopback TCP connection,
+//
+//   - .../secretstore: awsapi.New over an in-memory store;
+//   - .../floor:       an http.Handler that reads the body and writes the
+//     fixed bytes secretstore sends for the same request (captured once at
+//     setup, with the same Content-Type, X-Amzn-Requestid and
+//     Content-Length headers), so the client does the same parsing work:
+//     the cost of HTTP and the SDK alone;
+//   - .../moto:        moto's server (moto_server -p PORT), started by the
+//     benchmark; skipped when moto_server is not on PATH.
+//
+// Each in two modes: sequential (one goroutine, b.N calls) and
+// concurrent=8 (8 goroutines taking the b.N calls from a shared counter,
+// all through one shared SDK client, which is safe for concurrent use).
+// The client configuration is the same for the three servers: region
+// us-east-1, static credentials, BaseEndpoint, RetryMaxAttempts 1, and an
+// HTTP transport keeping up to 16 idle connections per host. Each
+// benchmark reports ns/op and ops/s.
+//
+// BENCHMARKS.md records the figures and the ratios secretstore / floor
+// (time) and secretstore / moto (throughput).
+// Run (about 3 minutes; BENCHMARKS.md gives the median of the 3 counts):
+//
+//	go test -run '^$' -bench Wire -benchtime 3s -count 3 ./awsapi/
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretstore-go/secretstore"
+)
+
+const (
+	// benchValueLen is the size of the secret values read and written.
+	benchValueLen = 1024
+	// benchConcurrency is the number of goroutines of the concurrent mode.
+	benchConcurrency = 8
+	// benchGetSecret is the secret GetSecretValue reads.
+	benchGetSecret = "bench/get"
+	// putPoolWidth is the number of secrets PutSecretValue writes to in
+	// turn; putsPerSecret bounds the calls one secret receives over the
+	// whole run (every round, every mode), so that no secret holds more
+	// than putsPerSecret+1 versions: far below the quota of 100, and the
+	// same bound for secretstore and moto, whose put costs both grow with
+	// the versions a secret holds. When a round needs more, a new set of
+	// putPoolWidth secrets is created before the timer starts (moto, being
+	// slower, makes fewer calls, so its secrets hold fewer versions: the
+	// comparison errs in moto's favour).
+	putPoolWidth  = 1000
+	putsPerSecret = 32
+)
+
+var benchValue = strings.Repeat("v", benchValueLen)
+
+// benchServers are the servers of each wire benchmark, in order.
+var benchServers = []string{"secretstore", "floor", "moto"}
+
+// benchClient returns the SDK client every server is measured with.
+func benchClient(url string) *secretsmanager.Client {
+	return secretsmanager.NewFromConfig(aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
+		BaseEndpoint:     aws.String(url),
+		RetryMaxAttempts: 1,
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = 64
+			t.MaxIdleConnsPerHost = 2 * benchConcurrency
+		}),
+	})
+}
+
+// startSecretstore serves a fresh in-memory store on a loopback listener
+// and returns its URL.
+func startSecretstore(b *testing.B) string {
+	b.Helper()
+	store, _ := newTestStore(b, secretstore.Options{})
+	return newTestServer(b, store, Options{}).URL
+}
+
+// startFloor serves the fixed answer secretstore gives to the request
+// (target, body) on a loopback listener and returns its URL. The answer is
+// captured from a fresh store holding the secret named secret, with a 1 KiB
+// value. That store stays open, idle, until the benchmark ends: the client
+// runs in this process, and an open in-memory store (tens of MB of live
+// heap) paces its garbage collector as secretstore's store does; with the
+// store closed the heap goal drops to a few MB, the GC runs every few dozen
+// calls, and the floor is some 25% slower than a fair floor.
+func startFloor(b *testing.B, secret, target, body string) string {
+	b.Helper()
+	store, _ := newTestStore(b, secretstore.Options{})
+	if _, err := store.CreateSecret(context.Background(), &secretstore.CreateSecretInput{Name: secret, SecretString: benchValue}); err != nil {
+		b.Fatal(err)
+	}
+	res := post(b, New(store, Options{}), target, body)
+	if res.status != http.StatusOK {
+		b.Fatalf("capturing %s: status %d: %s", target, res.status, res.body)
+	}
+	resBody := res.body
+	contentType := res.header.Get("Content-Type")
+	requestID := res.header.Get("X-Amzn-Requestid")
+	contentLength := strconv.Itoa(len(resBody))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		h := w.Header()
+		h.Set("X-Amzn-Requestid", requestID)
+		h.Set("Content-Type", contentType)
+		h.Set("Content-Length", contentLength)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(resBody)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// startMoto starts moto_server on a free loopback port, waits until it
+// answers, and returns its URL; b.Cleanup kills it. It skips b when
+// moto_server is not on PATH.
+func startMoto(b *testing.B) string {
+	b.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		b.Skip("moto_server is not on PATH")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("starting moto_server: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	url := "http://127.0.0.1:" + port
+	c := benchClient(url)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+		cancel()
+		if err == nil {
+			return url
+		}
+		select {
+		case err := <-exited:
+			exited <- err // for the cleanup
+			b.Fatalf("moto_server exited before answering: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("moto_server on port %s does not answer: %v", port, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startServer starts the named server (see benchServers); the floor answers
+// as secretstore does to the request (target, body) on secret.
+func startServer(b *testing.B, name, secret, target, body string) string {
+	b.Helper()
+	switch name {
+	case "secretstore":
+		return startSecretstore(b)
+	case "floor":
+		return startFloor(b, secret, target, body)
+	case "moto":
+		return startMoto(b)
+	}
+	b.Fatalf("unknown server %q", name)
+	return ""
+}
+
+// runModes runs the sub-benchmarks sequential and concurrent=8 of call,
+// which makes the i-th call of the round (0 <= i < b.N). prepare, when not
+// nil, runs before each round, off the clock, with the round's b.N.
+func runModes(b *testing.B, prepare func(b *testing.B), call func(ctx context.Context, i int) error) {
+	ctx := context.Background()
+	b.Run("sequential", func(b *testing.B) {
+		if prepare != nil {
+			prepare(b)
+		}
+		var nf netFailures
+		b.ResetTimer()
+		for i := range b.N {
+			if err := call(ctx, i); err != nil && !nf.tolerate(err) {
+				b.Fatal(err)
+			}
+		}
+		report(b, &nf)
+	})
+	b.Run(fmt.Sprintf("concurrent=%d", benchConcurrency), func(b *testing.B) {
+		if prepare != nil {
+			prepare(b)
+		}
+		var nf netFailures
+		var next atomic.Int64
+		var failed atomic.Bool
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		for range benchConcurrency {
+			wg.Go(func() {
+				for !failed.Load() {
+					i := int(next.Add(1) - 1)
+					if i >= b.N {
+						return
+					}
+					if err := call(ctx, i); err != nil && !nf.tolerate(err) {
+						if !failed.Swap(true) {
+							b.Error(err)
+						}
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		report(b, &nf)
+	})
+}
+
+// netFailures counts the calls of a round that failed in the network
+// rather than in the server. moto answers every request with Connection:
+// close, and about once in a few thousand calls the client's read of its
+// answer fails ("use of closed network connection"): such a call is
+// counted, reported as the metric neterrors, and the run goes on. Any other
+// failure, or more than one network failure in 1000 calls, fails the
+// benchmark.
+type netFailures struct{ n atomic.Int64 }
+
+func (f *netFailures) tolerate(err error) bool {
+	if !errors.As(err, new(*net.OpError)) {
+		return false
+	}
+	f.n.Add(1)
+	return true
+}
+
+// report reports the round's throughput, and its network failures if any.
+func report(b *testing.B, f *netFailures) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "ops/s")
+	}
+	if n := int(f.n.Load()); n > 0 {
+		b.ReportMetric(float64(n), "neterrors")
+		if n > 1+b.N/1000 {
+			b.Fatalf("%d of %d calls failed in the network", n, b.N)
+		}
+	}
+}
+
+func BenchmarkWireGetSecretValue(b *testing.B) {
+	body := `{"SecretId":"` + benchGetSecret + `"}`
+	target := "secretsmanager.GetSecretValue"
+	for _, name := range benchServers {
+		b.Run(name, func(b *testing.B) {
+			c := benchClient(startServer(b, name, benchGetSecret, target, body))
+			if name != "floor" {
+				if _, err := c.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(benchGetSecret), SecretString: aws.String(benchValue)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(benchGetSecret)}
+			runModes(b, nil, func(ctx context.Context, _ int) error {
+				out, err := c.GetSecretValue(ctx, in)
+				if err != nil {
+					return err
+				}
+				if len(aws.ToString(out.SecretString)) != benchValueLen {
+					return errors.New("GetSecretValue: wrong SecretString")
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func BenchmarkWirePutSecretValue(b *testing.B) {
+	// The floor's answer: secretstore's to a put on a secret whose name is
+	// as long as the pool's.
+	floorSecret := putName(0, 0)
+	body := `{"SecretId":"` + floorSecret + `","ClientRequestToken":"00000000-0000-4000-8000-000000000001","SecretString":"` + benchValue + `"}`
+	target := "secretsmanager.PutSecretValue"
+	for _, name := range benchServers {
+		b.Run(name, func(b *testing.B) {
+			c := benchClient(startServer(b, name, floorSecret, target, body))
+			pool := &putPool{client: c, create: name != "floor"}
+			runModes(b, pool.prepare, func(ctx context.Context, i int) error {
+				// The SDK gives each call a fresh ClientRequestToken (a
+				// random UUID), as it does for every application.
+				_, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+					SecretId:     aws.String(pool.secret(i)),
+					SecretString: aws.String(benchValue),
+				})
+				return err
+			})
+		})
+	}
+}
+
+// putPool hands out the secrets PutSecretValue writes to: call number n
+// of the whole run (rounds and modes one after the other) goes to secret
+// n mod putPoolWidth of set n / (putPoolWidth*putsPerSecret), so no secret
+// gets more than putsPerSecret calls.
+type putPool struct {
+	client *secretsmanager.Client
+	create bool // create the secrets (not for the floor, which keeps none)
+	sets   int  // sets of secrets created
+	base   int  // calls made by the rounds before this one
+	round  int  // b.N of this round
+}
+
+// prepare makes sure the secrets of the coming round's b.N calls exist.
+func (p *putPool) prepare(b *testing.B) {
+	p.base += p.round
+	p.round = b.N
+	need := (p.base + b.N + putPoolWidth*putsPerSecret - 1) / (putPoolWidth * putsPerSecret)
+	for ; p.sets < need; p.sets++ {
+		if !p.create {
+			continue
+		}
+		if err := createSet(p.client, p.sets); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// createSet creates the putPoolWidth secrets of set n, 8 at a time.
+func createSet(c *secretsmanager.Client, n int) error {
+	var next atomic.Int64
+	errs := make(chan error, benchConcurrency)
+	for range benchConcurrency {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= putPoolWidth {
+					errs <- nil
+					return
+				}
+				_, err := c.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+					Name: aws.String(putName(n, i)), SecretString: aws.String(benchValue),
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+	for range benchConcurrency {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}
+
+// secret returns the secret of call i of the current round.
+func (p *putPool) secret(i int) string {
+	n := p.base + i
+	return putName(n/(putPoolWidth*putsPerSecret), n%putPoolWidth)
+}
+
+func putName(set, i int) string { return fmt.Sprintf("bench/put-%03d-%04d", set, i) }
