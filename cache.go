@@ -70,11 +70,21 @@ func (c *recordCache) put(key []byte, r *secretRecord, g readGen, size int) {
 	if readGen(c.gen.Load()+1) != g {
 		return // a write began since g: the entry would be dead
 	}
-	if c.entries == nil || c.bytes+size > cacheBudget {
-		c.entries, c.bytes = make(map[string]cacheEntry), 0
+	if c.entries == nil {
+		c.entries = make(map[string]cacheEntry)
 	}
 	if old, ok := c.entries[string(key)]; ok {
 		c.bytes -= old.size
+		delete(c.entries, string(key))
+	}
+	// Over budget, evict entries at random (map order): cheap, and when
+	// more secrets are read than fit, the hit rate is the share that fits.
+	for k, e := range c.entries {
+		if c.bytes+size <= cacheBudget {
+			break
+		}
+		delete(c.entries, k)
+		c.bytes -= e.size
 	}
 	c.entries[string(key)] = cacheEntry{r: r, gen: g, size: size}
 	c.bytes += size
@@ -114,6 +124,12 @@ func (c *core) lookup(txn *badger.Txn, region, name string, g readGen) (*secretR
 	if err != nil {
 		return nil, err
 	}
-	c.cache.put(key, r, g, len(b)+len(key)+64*len(r.Versions)+128)
+	c.cache.put(key, r, g, cachedSize(r, len(b), len(key)))
 	return r, nil
+}
+
+// cachedSize estimates the memory an entry holds: the record's buffer, its
+// struct, its versions and the map entry.
+func cachedSize(r *secretRecord, buf, key int) int {
+	return buf + key + 320 + 96*len(r.Versions) + 32*len(r.Tags)
 }

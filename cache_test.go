@@ -97,6 +97,9 @@ func TestCacheStaysWithinItsBudget(t *testing.T) {
 	r := &secretRecord{}
 	for i := range 1000 {
 		c.put([]byte(fmt.Sprint("k", i)), r, g, cacheBudget/100)
+		if len(c.entries) > 100 {
+			t.Fatalf("%d entries of budget/100 bytes each", len(c.entries))
+		}
 		if c.bytes > cacheBudget {
 			t.Fatalf("cache holds %d bytes, budget %d", c.bytes, cacheBudget)
 		}

@@ -35,7 +35,8 @@ type ReapStats struct {
 	// PrunedVersions is the number of deprecated versions removed.
 	PrunedVersions int
 	// Shredded is the number of secrets and versions whose records were
-	// dropped from the database.
+	// dropped from the database: at most 256 a pass, so a large purge is
+	// shredded over the next passes.
 	Shredded int
 	// RecordsRead is the number of index entries and records the pass read.
 	RecordsRead int
@@ -47,8 +48,8 @@ type ReapStats struct {
 }
 
 const (
-	reapBatch  = 256  // secrets per transaction
-	shredBatch = 4096 // prefixes per DropPrefix
+	reapBatch  = 256 // secrets per transaction
+	shredBatch = 256 // prefixes shredded per pass
 )
 
 // shredLater queues the records under prefix (a secret's versions, or one
@@ -242,47 +243,44 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 	}
 }
 
-// shred drops the records queued by shredLater from the database.
+// shred drops up to shredBatch of the records queued by shredLater from the
+// database; the rest wait for the next passes. Badger's DropPrefix flushes
+// the memtable and rewrites the tables that hold the records, checking every
+// key of those tables against every prefix, and blocks writes meanwhile (they
+// wait and retry): a bounded batch keeps one pass short however much expired
+// at once.
 func (c *core) shred(ctx context.Context, st *ReapStats) error {
-	for {
-		var queued [][]byte
-		err := c.view(func(txn *badger.Txn) error {
-			prefix := []byte{prefixShred}
-			return iterate(txn, prefix, prefix, false, func(k, _ []byte) (bool, error) {
-				st.RecordsRead++
-				queued = append(queued, bytes.Clone(k))
-				return len(queued) < shredBatch, nil
-			})
+	var queued [][]byte
+	err := c.view(func(txn *badger.Txn) error {
+		prefix := []byte{prefixShred}
+		return iterate(txn, prefix, prefix, false, func(k, _ []byte) (bool, error) {
+			st.RecordsRead++
+			queued = append(queued, bytes.Clone(k))
+			return len(queued) < shredBatch, nil
 		})
-		if err != nil || len(queued) == 0 {
-			return err
-		}
-		prefixes := make([][]byte, len(queued))
-		for i, k := range queued {
-			prefixes[i] = k[1:]
-		}
-		if err := c.db.DropPrefix(prefixes...); err != nil {
-			return dbError(err)
-		}
-		err = c.update(ctx, func(txn *badger.Txn) error {
-			for _, k := range queued {
-				if err := txn.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		st.Shredded += len(queued)
-		if len(queued) < shredBatch {
-			return nil
-		}
-		if err := yield(ctx); err != nil {
-			return err
-		}
+	})
+	if err != nil || len(queued) == 0 {
+		return err
 	}
+	prefixes := make([][]byte, len(queued))
+	for i, k := range queued {
+		prefixes[i] = k[1:]
+	}
+	if err := c.db.DropPrefix(prefixes...); err != nil {
+		return dbError(err)
+	}
+	err = c.update(ctx, func(txn *badger.Txn) error {
+		for _, k := range queued {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		st.Shredded += len(queued)
+	}
+	return err
 }
 
 // yield lets foreground work run between batches.

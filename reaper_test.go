@@ -472,3 +472,29 @@ func TestEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestLargePurgeIsShreddedOverSeveralPasses(t *testing.T) {
+	ctx := context.Background()
+	s, clk := newTestStore(t)
+	n := shredBatch + 44
+	for i := range n {
+		mustCreate(t, s, fmt.Sprint("bulk", i), "v")
+		if _, err := s.Delete(ctx, fmt.Sprint("bulk", i), 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(8 * day24)
+	st, err := s.Reap(ctx)
+	if err != nil || st.Purged != n || st.Shredded != shredBatch {
+		t.Fatalf("first pass = %+v, %v; want %d purged and %d shredded", st, err, n, shredBatch)
+	}
+	st, err = s.Reap(ctx)
+	if err != nil || st.Purged != 0 || st.Shredded != n-shredBatch {
+		t.Fatalf("second pass = %+v, %v; want the other %d shredded", st, err, n-shredBatch)
+	}
+	for k := range dump(t, s) {
+		if k[0] == prefixVersion || k[0] == prefixShred {
+			t.Fatalf("left behind after shredding: %q", k)
+		}
+	}
+}
