@@ -13,6 +13,7 @@ package secretstore
 // Run: go test -run '^$' -bench . -benchmem .
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -264,8 +265,13 @@ func trimVersions(b testing.TB, s *Store, names []string) {
 }
 
 // BenchmarkReap measures one reaper pass over N expired secrets in a store
-// holding 1M secrets (small values: the pass never reads them). Each
-// iteration schedules N more secrets off the clock, then purges them.
+// holding 1M secrets (small values: the pass never reads them), beside the
+// raw Badger work of the same pass: reading the same index entries and
+// records, deleting the same keys in transactions of the same size, and one
+// DropPrefix of the same (bounded) number of prefixes. Each iteration
+// schedules N more secrets off the clock, then purges them. A pass shreds at
+// most shredBatch records (whichever were queued first), so both sides drop
+// that many prefixes.
 // Run: go test -run '^$' -bench BenchmarkReap -benchtime 3x -timeout 60m .
 func BenchmarkReap(b *testing.B) {
 	const total = 1_000_000
@@ -278,15 +284,18 @@ func BenchmarkReap(b *testing.B) {
 	defer s.Close()
 	_, recs := bulkCreate(b, s, "reap/", total, 32)
 	next := 0
+	take := func(b *testing.B, n int) []*secretRecord {
+		if next+n > len(recs) {
+			b.Fatal("out of secrets to expire")
+		}
+		next += n
+		return recs[next-n : next]
+	}
 	for _, expired := range []int{1000, 100_000} {
-		b.Run(fmt.Sprintf("expired=%d/total=%d", expired, total), func(b *testing.B) {
+		b.Run(fmt.Sprintf("expired=%d/total=%d/store", expired, total), func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
-				if next+expired > len(recs) {
-					b.Fatal("out of secrets to expire")
-				}
-				scheduleBulk(b, s, recs[next:next+expired], clk.Now())
-				next += expired
+				scheduleBulk(b, s, take(b, expired), clk.Now())
 				clk.Advance(8 * day24)
 				b.StartTimer()
 				st, err := s.Reap(ctx)
@@ -296,7 +305,78 @@ func BenchmarkReap(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*expired), "ns/secret")
 		})
+		b.Run(fmt.Sprintf("expired=%d/total=%d/badger", expired, total), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				batch := take(b, expired)
+				scheduleBulk(b, s, batch, clk.Now())
+				clk.Advance(8 * day24)
+				b.StartTimer()
+				rawPurge(b, s, batch)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*expired), "ns/secret")
+		})
 	}
+}
+
+// rawPurge does with Badger alone what a reaper pass does for recs: walk
+// their deletion-index entries, read their records and delete them,
+// reapBatch to a transaction, then drop up to shredBatch of their version
+// prefixes.
+func rawPurge(b *testing.B, s *Store, recs []*secretRecord) {
+	db := s.c.db
+	prefix := []byte{prefixDeletion}
+	start := prefix
+	for {
+		var keys, values [][]byte
+		err := db.View(func(txn *badger.Txn) error {
+			return iterate(txn, prefix, start, false, func(k, v []byte) (bool, error) {
+				keys, values = append(keys, bytes.Clone(k)), append(values, v)
+				return len(keys) < reapBatch, nil
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(keys) == 0 {
+			break
+		}
+		err = db.Update(func(txn *badger.Txn) error {
+			for i, k := range keys {
+				region, name, _ := splitRegionName(values[i])
+				item, err := txn.Get(secretKey(region, name))
+				if err != nil {
+					return err
+				}
+				raw, err := item.ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				r, err := decodeSecret(raw)
+				if err != nil {
+					return err
+				}
+				for _, dk := range [][]byte{k, secretKey(region, name), createdKey(region, r.CreatedDate, name), pruneKey(r.ID)} {
+					if err := txn.Delete(dk); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = append(keys[len(keys)-1], 0)
+	}
+	var prefixes [][]byte
+	for _, r := range recs[:min(shredBatch, len(recs))] {
+		prefixes = append(prefixes, versionPrefix(r.ID))
+	}
+	if err := db.DropPrefix(prefixes...); err != nil {
+		b.Fatal(err)
+	}
+	s.c.cache.bump()
 }
 
 // scheduleBulk marks recs for deletion with a 7-day window, as DeleteSecret
