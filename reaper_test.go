@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -496,5 +498,29 @@ func TestLargePurgeIsShreddedOverSeveralPasses(t *testing.T) {
 		if k[0] == prefixVersion || k[0] == prefixShred {
 			t.Fatalf("left behind after shredding: %q", k)
 		}
+	}
+}
+
+func TestReaperGoesOnAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	var logged bytes.Buffer
+	s, clk := newTestStore(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
+	for _, name := range []string{"broken", "fine"} {
+		mustCreate(t, s, name, "v")
+		if _, err := s.Delete(ctx, name, 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setRaw(t, s, secretKey(s.region, "broken"), []byte{kindSecret, schemaVersion + 1})
+	clk.Advance(8 * day24)
+	st, err := s.Reap(ctx)
+	if err != nil || st.Purged != 1 || st.Failed != 1 {
+		t.Fatalf("Reap = %+v, %v; want one purged and one failure", st, err)
+	}
+	if !strings.Contains(logged.String(), "can't purge secret") || !strings.Contains(logged.String(), "name=broken") {
+		t.Fatalf("the failure was not logged: %s", logged.String())
+	}
+	if st, err := s.Reap(ctx); err != nil || st.Failed != 1 {
+		t.Fatalf("the next pass = %+v, %v; want the failure again, not a silent skip", st, err)
 	}
 }
