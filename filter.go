@@ -215,24 +215,6 @@ func newValidationError(violations []string) *Error {
 	return newError(ErrValidation, "%d validation %s detected: %s", len(violations), noun, strings.Join(violations, "; "))
 }
 
-// validateFilters checks filters as AWS does and returns an *Error or nil.
-// It is compileFilters without the result.
-func validateFilters(filters []Filter) error {
-	_, err := compileFilters(filters)
-	return err
-}
-
-// matchFilters reports whether s passes every filter. filters must have been
-// validated; invalid filters match nothing. It compiles filters on every
-// call: to match many secrets, call compileFilters once and then match.
-func matchFilters(filters []Filter, s *filterSubject) bool {
-	c, err := compileFilters(filters)
-	if err != nil {
-		return false
-	}
-	return c.match(s)
-}
-
 // match reports whether s passes every filter of c.
 func (c *compiledFilters) match(s *filterSubject) bool {
 	if c == nil {

@@ -125,18 +125,17 @@ func TestValidateFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := validateFilters(tt.filters)
 			c, cerr := compileFilters(tt.filters)
 			if tt.sentinel == nil {
-				if err != nil || cerr != nil {
-					t.Fatalf("validateFilters = %v, compileFilters = %v; want nil", err, cerr)
+				if cerr != nil {
+					t.Fatalf("compileFilters = %v; want nil", cerr)
 				}
 				return
 			}
 			if c != nil {
 				t.Errorf("compileFilters returned filters with error %v", cerr)
 			}
-			for _, e := range []error{err, cerr} {
+			for _, e := range []error{cerr} {
 				if !errors.Is(e, tt.sentinel) {
 					t.Fatalf("error = %v; want %v", e, tt.sentinel)
 				}
@@ -275,22 +274,15 @@ func TestMatchFilters(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compileFilters: %v", err)
 			}
-			var got, gotWrapper []string
+			var got []string
 			for id, s := range testSubjects {
 				if c.match(&s) {
 					got = append(got, id)
 				}
-				if matchFilters(tt.filters, &s) {
-					gotWrapper = append(gotWrapper, id)
-				}
 			}
 			slices.Sort(got)
-			slices.Sort(gotWrapper)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("match = %v; want %v", got, tt.want)
-			}
-			if !slices.Equal(gotWrapper, tt.want) {
-				t.Errorf("matchFilters = %v; want %v", gotWrapper, tt.want)
 			}
 		})
 	}
@@ -367,12 +359,6 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(100, func() { c.match(&s) }); allocs != 0 {
 		t.Errorf("match allocates %v times; want 0", allocs)
-	}
-}
-
-func TestMatchFiltersInvalidMatchesNothing(t *testing.T) {
-	if matchFilters([]Filter{{Key: "bad", Values: []string{"x"}}}, &filterSubject{Name: "x"}) {
-		t.Error("invalid filters match")
 	}
 }
 

@@ -174,9 +174,6 @@ func (s *Store) RegionName() string { return s.region }
 // AccountID returns the account id in the store's ARNs.
 func (s *Store) AccountID() string { return s.c.account }
 
-// Clock returns the store's clock.
-func (s *Store) Clock() Clock { return s.c.clock }
-
 // begin marks the start of an operation: it fails if the store is closed and
 // otherwise keeps Close waiting until end.
 func (s *Store) begin() (*core, error) {
