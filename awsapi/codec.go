@@ -22,19 +22,25 @@ import (
 // repeats the body (it may hold a secret).
 //
 // Most bodies (every body an SDK sends) name members exactly and once
-// each: for those, plainKeys says so in one scan, and one json.Unmarshal
-// gives what decodeExact would, at a fraction of its cost (decodeExact
-// parses the body four times). Any other body, and any body that fails to
-// decode, goes to decodeExact, so errors are the same either way.
+// each. The commonest, an object of strings and lists of strings, decodeFlat
+// reads in one pass. For the others, plainKeys says in one scan that
+// exact-case decoding does not matter, and one json.Unmarshal gives what
+// decodeExact would, at a fraction of its cost (decodeExact parses the body
+// four times). Any other body, and any body that fails to decode, goes to
+// decodeExact, so errors are the same either way.
 func decodeRequest(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	if decodeFlat(body, v) {
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetZero() // start again from nothing
 	if membersOf(reflect.TypeOf(v)).plainKeys(body) {
 		if json.Unmarshal(body, v) == nil {
 			return nil
 		}
-		reflect.ValueOf(v).Elem().SetZero() // start again from nothing
+		reflect.ValueOf(v).Elem().SetZero()
 	}
 	return decodeExact(body, v)
 }

@@ -30,6 +30,30 @@ var decodeBodies = []string{
 	` { "SecretId" : "a" , "Unknown" : {"x":[1,{"y":null}]} } `,
 	`{"SecretId":"a\"b\\c\u00e9\ud83d\ude00"}`,
 	`{"SecretId":"a","SecretString":"\xff\xfe"}`,
+	// decodeFlat's edges: empty and null lists, escapes, control bytes,
+	// UTF-8 good and bad, whitespace, broken punctuation.
+	"{}",
+	`{"SecretId":"a","VersionStages":[]}`,
+	`{"SecretId":"a","VersionStages":null,"SecretString":null}`,
+	`{"VersionStages":["a",null]}`,
+	`{"VersionStages":["a",]}`,
+	`{"VersionStages":["a" "b"]}`,
+	`{"VersionStages":[ "a" , "b" ]}`,
+	`{"SecretId":"\u0000\n\t\/"}`,
+	"{\"SecretId\":\"a\x01b\"}",
+	"{\"SecretId\":\"a\x7fb\"}",
+	`{"SecretId":"é","SecretString":"日本"}`,
+	"{\"SecretId\":\"\xc3\"}",
+	`{"SecretId":"\ud800"}`,
+	`{"SecretId":"\x"}`,
+	"\t{\r\n\"SecretId\"\n:\t\"a\"\r\n}\n",
+	`{"SecretId":"a",}`,
+	`{"SecretId" "a"}`,
+	`{"SecretId":"a"}x`,
+	`{"SecretId":nul}`,
+	`{"SecretId":nullx}`,
+	`{"SecretId":"a""VersionId":"b"}`,
+	`{"SecretId":"a","RotationToken":"r"}`,
 	// Not exact: case, escapes, non-ASCII, duplicates.
 	`{"secretid":"a"}`,
 	`{"SecretId":null,"secretid":"x"}`,
@@ -80,6 +104,35 @@ func TestDecodeRequestFastPathMatchesExact(t *testing.T) {
 		typ := reflect.TypeOf(r)
 		for _, body := range decodeBodies {
 			checkDecodeSame(t, typ, []byte(body))
+		}
+	}
+}
+
+// TestDecodeFlatTaken checks which bodies decodeFlat reads itself: those
+// it must take for speed, and those it must leave to the other paths.
+func TestDecodeFlatTaken(t *testing.T) {
+	for _, c := range []struct {
+		r    any
+		body string
+		flat bool
+	}{
+		{getSecretValueRequest{}, `{"SecretId":"a"}`, true},
+		{getSecretValueRequest{}, `{"SecretId":"a","VersionStage":"AWSCURRENT","VersionId":null}`, true},
+		{putSecretValueRequest{}, `{"ClientRequestToken":"t","SecretId":"a","SecretString":"{\"k\":\"v\"}"}`, true},
+		{putSecretValueRequest{}, `{"SecretId":"a","VersionStages":["AWSPENDING"]}`, true},
+		{describeSecretRequest{}, ` {"SecretId" : "é"} `, true},
+		{putSecretValueRequest{}, `{"SecretId":"a","SecretBinary":"AAEC"}`, false}, // a blob
+		{createSecretRequest{}, `{"Name":"a"}`, true},
+		{createSecretRequest{}, `{"Name":"a","Tags":[]}`, false},         // a list of structures
+		{getSecretValueRequest{}, `{"SecretId":"a","Other":"b"}`, false}, // unknown member
+		{getSecretValueRequest{}, `{"secretId":"a"}`, false},
+		{getSecretValueRequest{}, `{"SecretId":"a","SecretId":"a"}`, false},
+		{getSecretValueRequest{}, `{"SecretId":1}`, false},
+		{getSecretValueRequest{}, "{\"SecretId\":\"\xff\"}", false},
+	} {
+		v := reflect.New(reflect.TypeOf(c.r))
+		if got := decodeFlat([]byte(c.body), v.Interface()); got != c.flat {
+			t.Errorf("%T %s: decodeFlat = %v, want %v", c.r, c.body, got, c.flat)
 		}
 	}
 }
