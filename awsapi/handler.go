@@ -128,7 +128,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 	if r.ContentLength > h.opts.MaxBodyBytes {
 		return nil, h.tooLarge()
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
 			return nil, h.tooLarge()
@@ -259,4 +259,24 @@ func (h *Handler) logRequest(ctx context.Context, x *exchange, status int, code 
 		attrs = append(attrs, slog.String("error_code", code))
 	}
 	h.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "secretsmanager request", attrs...)
+}
+
+// readBody reads r to its end, like io.ReadAll, in one buffer when size
+// (the request's Content-Length, -1 when unknown) is right. It trusts size
+// for at most 64 KiB: a larger body grows the buffer as it arrives.
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, min(max(size, 511), 64<<10)+1) // +1: EOF is seen without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+	}
 }

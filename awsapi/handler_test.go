@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/secretstore-go/secretstore"
 )
@@ -275,5 +277,27 @@ func TestNotImplemented(t *testing.T) {
 		if o, known := lookupOperation(op); o == nil || !known {
 			t.Errorf("%s is not served", op)
 		}
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		size int64
+	}{
+		{0, 0}, {0, -1}, {10, 10}, {10, -1}, {10, 5}, {10, 100}, {1000, 1000}, {1000, -1}, {100 << 10, 100 << 10}, {100 << 10, 3},
+	} {
+		want := bytes.Repeat([]byte("x"), c.n)
+		got, err := readBody(iotest.OneByteReader(bytes.NewReader(want)), c.size)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%d bytes, size %d: got %d bytes, %v", c.n, c.size, len(got), err)
+		}
+		got, err = readBody(bytes.NewReader(want), c.size)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%d bytes, size %d, whole reads: got %d bytes, %v", c.n, c.size, len(got), err)
+		}
+	}
+	if _, err := readBody(iotest.ErrReader(errors.New("boom")), 10); err == nil || err.Error() != "boom" {
+		t.Errorf("read error: got %v", err)
 	}
 }
