@@ -394,6 +394,11 @@ func encodeSecret(r *secretRecord) []byte {
 	return e.b
 }
 
+// versionMinBytes is about the least a version takes in a secret record:
+// its group header, a ClientRequestToken-sized id (at least 32 characters)
+// and its creation date.
+const versionMinBytes = 45
+
 // decodeSecret decodes a secret record. b must be a buffer the record may
 // keep: the record's strings share its memory, so it must never be changed.
 func decodeSecret(b []byte) (*secretRecord, error) {
@@ -453,7 +458,9 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 			r.Tags = append(r.Tags, tg)
 		case fVersion:
 			if r.Versions == nil {
-				r.Versions = make([]versionMeta, 0, 4)
+				// The versions come last but for replicas, and each takes at
+				// least versionMinBytes: size the slice once.
+				r.Versions = make([]versionMeta, 0, 1+len(d.b)/versionMinBytes)
 			}
 			r.Versions = append(r.Versions, versionMeta{})
 			v := &r.Versions[len(r.Versions)-1]

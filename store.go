@@ -453,5 +453,13 @@ type badgerLogger struct{ l *slog.Logger }
 
 func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger: " + fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger: " + fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug("badger: " + fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.debug(f, a) }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.debug(f, a) }
+
+// debug formats a line only when the logger would write it: Badger logs
+// at debug level on every write.
+func (b badgerLogger) debug(f string, a []any) {
+	if b.l.Enabled(context.Background(), slog.LevelDebug) {
+		b.l.Debug("badger: " + fmt.Sprintf(f, a...))
+	}
+}

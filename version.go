@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
@@ -52,11 +53,13 @@ type value struct {
 	binary bool
 }
 
+// bytes returns the value's bytes, without copying: the caller must only
+// read them (for a SecretString they are the string's own memory).
 func (v value) bytes() []byte {
 	if v.binary {
 		return v.bin
 	}
-	return []byte(v.str)
+	return unsafe.Slice(unsafe.StringData(v.str), len(v.str))
 }
 
 // checkValue validates SecretString and SecretBinary; ok reports whether a
