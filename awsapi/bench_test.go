@@ -9,6 +9,9 @@ package awsapi
 //     setup, with the same Content-Type, X-Amzn-Requestid and
 //     Content-Length headers), so the client does the same parsing work:
 //     the cost of HTTP and the SDK alone;
+//   - .../badger:      the floor's handler that first does the work any
+//     server keeping the secrets in Badger must do for the call (see
+//     badgerWork): the floor of a Badger-backed server;
 //   - .../moto:        moto's server (moto_server -p PORT), started by the
 //     benchmark; skipped when moto_server is not on PATH.
 //
@@ -20,14 +23,17 @@ package awsapi
 // HTTP transport keeping up to 16 idle connections per host. Each
 // benchmark reports ns/op and ops/s.
 //
-// BENCHMARKS.md records the figures and the ratios secretstore / floor
-// (time) and secretstore / moto (throughput).
-// Run (about 3 minutes; BENCHMARKS.md gives the median of the 3 counts):
+// BENCHMARKS.md records the figures and the ratios secretstore / floor,
+// badger / floor and secretstore / badger (time), and secretstore / moto
+// (throughput).
+// Run (about 4½ minutes; BENCHMARKS.md gives the median of the 3 counts):
 //
 //	go test -run '^$' -bench Wire -benchtime 3s -count 3 ./awsapi/
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +52,10 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 const (
@@ -72,7 +81,7 @@ const (
 var benchValue = strings.Repeat("v", benchValueLen)
 
 // benchServers are the servers of each wire benchmark, in order.
-var benchServers = []string{"secretstore", "floor", "moto"}
+var benchServers = []string{"secretstore", "floor", "badger", "moto"}
 
 // benchClient returns the SDK client every server is measured with.
 func benchClient(url string) *secretsmanager.Client {
@@ -104,7 +113,9 @@ func startSecretstore(b *testing.B) string {
 // heap) paces its garbage collector as secretstore's store does; with the
 // store closed the heap goal drops to a few MB, the GC runs every few dozen
 // calls, and the floor is some 25% slower than a fair floor.
-func startFloor(b *testing.B, secret, target, body string) string {
+//
+// work, when not nil, runs before each answer (the badger server).
+func startFloor(b *testing.B, secret, target, body string, work func() error) string {
 	b.Helper()
 	store, _ := newTestStore(b, secretstore.Options{})
 	if _, err := store.CreateSecret(context.Background(), &secretstore.CreateSecretInput{Name: secret, SecretString: benchValue}); err != nil {
@@ -120,6 +131,12 @@ func startFloor(b *testing.B, secret, target, body string) string {
 	contentLength := strconv.Itoa(len(resBody))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		if work != nil {
+			if err := work(); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
 		h := w.Header()
 		h.Set("X-Amzn-Requestid", requestID)
 		h.Set("Content-Type", contentType)
@@ -187,7 +204,9 @@ func startServer(b *testing.B, name, secret, target, body string) string {
 	case "secretstore":
 		return startSecretstore(b)
 	case "floor":
-		return startFloor(b, secret, target, body)
+		return startFloor(b, secret, target, body, nil)
+	case "badger":
+		return startFloor(b, secret, target, body, badgerWork(b, target))
 	case "moto":
 		return startMoto(b)
 	}
@@ -279,7 +298,7 @@ func BenchmarkWireGetSecretValue(b *testing.B) {
 	for _, name := range benchServers {
 		b.Run(name, func(b *testing.B) {
 			c := benchClient(startServer(b, name, benchGetSecret, target, body))
-			if name != "floor" {
+			if name != "floor" && name != "badger" {
 				if _, err := c.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(benchGetSecret), SecretString: aws.String(benchValue)}); err != nil {
 					b.Fatal(err)
 				}
@@ -308,7 +327,7 @@ func BenchmarkWirePutSecretValue(b *testing.B) {
 	for _, name := range benchServers {
 		b.Run(name, func(b *testing.B) {
 			c := benchClient(startServer(b, name, floorSecret, target, body))
-			pool := &putPool{client: c, create: name != "floor"}
+			pool := &putPool{client: c, create: name != "floor" && name != "badger"}
 			runModes(b, pool.prepare, func(ctx context.Context, i int) error {
 				// The SDK gives each call a fresh ClientRequestToken (a
 				// random UUID), as it does for every application.
@@ -328,7 +347,7 @@ func BenchmarkWirePutSecretValue(b *testing.B) {
 // gets more than putsPerSecret calls.
 type putPool struct {
 	client *secretsmanager.Client
-	create bool // create the secrets (not for the floor, which keeps none)
+	create bool // create the secrets (not for the floor and badger servers, which keep none)
 	sets   int  // sets of secrets created
 	base   int  // calls made by the rounds before this one
 	round  int  // b.N of this round
@@ -385,3 +404,229 @@ func (p *putPool) secret(i int) string {
 }
 
 func putName(set, i int) string { return fmt.Sprintf("bench/put-%03d-%04d", set, i) }
+
+// The sizes of the records the store writes for the benchmarks' secrets
+// (names of 18 characters, 1 KiB values, 36-character version ids), as
+// measured on its records: a version record, and a secret record of n
+// versions taking secretRecordBase + n*secretRecordPerVersion bytes.
+const (
+	versionRecordBytes     = 1145
+	secretRecordBase       = 85
+	secretRecordPerVersion = 50
+)
+
+// badgerWork returns what the badger server does for each call of the
+// operation target before it answers: the work any server keeping the
+// secrets in Badger, encrypted, must do, and nothing else. It runs on an
+// in-memory Badger opened with the options the store uses, on records of
+// the sizes the store's are (see versionRecordBytes):
+//
+//   - GetSecretValue: in one read-only transaction, get and copy the secret
+//     record and the version record; then open the data key with the key
+//     encryption key and the value with the data key (XChaCha20-Poly1305).
+//   - PutSecretValue: make a data key and seal the value with it and it
+//     with the key encryption key; then, in one read-write transaction, get
+//     and copy the secret record, set a new version record and set the
+//     secret record one version longer. Call n goes to the secret the
+//     putPool gives call n, so the records grow as the store's do.
+func badgerWork(b *testing.B, target string) func() error {
+	b.Helper()
+	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).
+		WithNumVersionsToKeep(1).WithCompression(options.None).WithMetricsEnabled(false).
+		WithMemTableSize(16 << 20).WithBlockCacheSize(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	kek := make([]byte, chacha20poly1305.KeySize)
+	rand.Read(kek)
+	const (
+		keyLen   = chacha20poly1305.KeySize
+		nonceLen = chacha20poly1305.NonceSizeX
+		overhead = chacha20poly1305.Overhead
+	)
+	// seal makes a data key and returns a version record: the data key
+	// sealed with kek, the two nonces and the value sealed with the data
+	// key, padded to the size of the store's record.
+	seal := func() ([]byte, error) {
+		dk := make([]byte, keyLen+2*nonceLen) // the key, then the nonces
+		rand.Read(dk)
+		w, err := chacha20poly1305.NewX(kek)
+		if err != nil {
+			return nil, err
+		}
+		a, err := chacha20poly1305.NewX(dk[:keyLen])
+		if err != nil {
+			return nil, err
+		}
+		rec := make([]byte, 0, versionRecordBytes)
+		rec = w.Seal(rec, dk[keyLen:][:nonceLen], dk[:keyLen], nil)
+		rec = append(rec, dk[keyLen:]...)
+		rec = a.Seal(rec, dk[keyLen+nonceLen:], []byte(benchValue), nil)
+		return rec[:versionRecordBytes], nil // zero padding: cap is versionRecordBytes
+	}
+	// open opens a record seal made.
+	open := func(rec []byte) error {
+		wrapped, nonces := rec[:keyLen+overhead], rec[keyLen+overhead:][:2*nonceLen]
+		sealed := rec[keyLen+overhead+2*nonceLen:][:len(benchValue)+overhead]
+		w, err := chacha20poly1305.NewX(kek)
+		if err != nil {
+			return err
+		}
+		dk, err := w.Open(nil, nonces[:nonceLen], wrapped, nil)
+		if err != nil {
+			return err
+		}
+		a, err := chacha20poly1305.NewX(dk)
+		if err != nil {
+			return err
+		}
+		_, err = a.Open(nil, nonces[nonceLen:], sealed, nil)
+		return err
+	}
+	secretKey := func(name string) []byte { return []byte("sus-east-1\x00" + name) }
+	copyValue := func(txn *badger.Txn, key []byte) ([]byte, error) {
+		item, err := txn.Get(key)
+		if err != nil {
+			return nil, err
+		}
+		return item.ValueCopy(nil)
+	}
+
+	switch target {
+	case "secretsmanager.GetSecretValue":
+		vkey := []byte("v" + benchGetSecret + "/00000000-0000-4000-8000-000000000001")
+		rec, err := seal()
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = db.Update(func(txn *badger.Txn) error {
+			if err := txn.Set(secretKey(benchGetSecret), make([]byte, secretRecordBase+secretRecordPerVersion)); err != nil {
+				return err
+			}
+			return txn.Set(vkey, rec)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return func() error {
+			return db.View(func(txn *badger.Txn) error {
+				if _, err := copyValue(txn, secretKey(benchGetSecret)); err != nil {
+					return err
+				}
+				rec, err := copyValue(txn, vkey)
+				if err != nil {
+					return err
+				}
+				return open(rec)
+			})
+		}
+	case "secretsmanager.PutSecretValue":
+		var calls atomic.Int64
+		return func() error {
+			n := int(calls.Add(1) - 1)
+			name := putName(n/(putPoolWidth*putsPerSecret), n%putPoolWidth)
+			versions := 1 + (n/putPoolWidth)%putsPerSecret // after this call
+			rec, err := seal()
+			if err != nil {
+				return err
+			}
+			return db.Update(func(txn *badger.Txn) error {
+				key := secretKey(name)
+				if _, err := copyValue(txn, key); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+					return err
+				}
+				if err := txn.Set([]byte(fmt.Sprintf("v%s/%036d", name, n)), rec); err != nil {
+					return err
+				}
+				return txn.Set(key, make([]byte, secretRecordBase+secretRecordPerVersion*(versions+1)))
+			})
+		}
+	}
+	b.Fatalf("badgerWork: no work for %s", target)
+	return nil
+}
+
+// BenchmarkDecodeRequest decodes the PutSecretValue body of the wire
+// benchmark (1 KiB value) and a GetSecretValue body: with decodeRequest
+// (which takes decodeFlat for both), beside json.Unmarshal of the same body
+// into the same type (what encoding/json alone costs, without AWS's exact
+// member names) and decodeExact (the path of any body decodeFlat and
+// plainKeys turn away).
+//
+//	go test -run '^$' -bench DecodeRequest -benchmem ./awsapi/
+func BenchmarkDecodeRequest(b *testing.B) {
+	bodies := []struct {
+		name string
+		body []byte
+		typ  func() any
+	}{
+		{"PutSecretValue", []byte(`{"ClientRequestToken":"00000000-0000-4000-8000-000000000001","SecretId":"` + putName(0, 1) + `","SecretString":"` + benchValue + `"}`), func() any { return new(putSecretValueRequest) }},
+		{"GetSecretValue", []byte(`{"SecretId":"` + benchGetSecret + `"}`), func() any { return new(getSecretValueRequest) }},
+	}
+	for _, c := range bodies {
+		for _, d := range []struct {
+			name   string
+			decode func([]byte, any) error
+		}{
+			{"decodeRequest", decodeRequest},
+			{"json.Unmarshal", json.Unmarshal},
+			{"decodeExact", decodeExact},
+		} {
+			b.Run(c.name+"/"+d.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for range b.N {
+					if err := d.decode(c.body, c.typ()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkHandlerPutSecretValue is a PutSecretValue through the handler
+// alone, with no network and no client: the request the SDK sends (the body
+// with a fresh ClientRequestToken, the target, the SigV4 Authorization
+// header) built in the process, to 1000 secrets in turn, each getting b.N /
+// 1000 versions, and the answer thrown away.
+//
+//	go test -run '^$' -bench HandlerPutSecretValue -benchtime 20000x -benchmem ./awsapi/
+func BenchmarkHandlerPutSecretValue(b *testing.B) {
+	store, _ := newTestStore(b, secretstore.Options{})
+	ctx := context.Background()
+	for i := range putPoolWidth {
+		if _, err := store.CreateSecret(ctx, &secretstore.CreateSecretInput{Name: putName(0, i), SecretString: benchValue}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := New(store, Options{})
+	const auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/secretsmanager/aws4_request, " +
+		"SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-date;x-amz-target, " +
+		"Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	w := &discardResponse{h: http.Header{}}
+	b.ReportAllocs()
+	for i := range b.N {
+		body := fmt.Sprintf(`{"ClientRequestToken":"00000000-0000-4000-8000-%012d","SecretId":"%s","SecretString":"%s"}`, i, putName(0, i%putPoolWidth), benchValue)
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "secretsmanager.PutSecretValue")
+		req.Header.Set("Authorization", auth)
+		clear(w.h)
+		w.status = 0
+		h.ServeHTTP(w, req)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+// discardResponse is an http.ResponseWriter that keeps only the status.
+type discardResponse struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardResponse) Header() http.Header         { return w.h }
+func (w *discardResponse) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardResponse) WriteHeader(status int)      { w.status = status }
