@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 func TestCreateSecretNames(t *testing.T) {
@@ -36,13 +38,13 @@ func TestCreateSecretNames(t *testing.T) {
 		name, secret string
 		msg          string
 	}{
-		{"a space is rejected", "my secret", msgInvalidName},
-		{"an asterisk is rejected", "my*secret", msgInvalidName},
-		{"a question mark is rejected", "my?secret", msgInvalidName},
-		{"a closing bracket is rejected", "my]secret", msgInvalidName},
-		{"an exclamation mark is rejected although the message lists it", "my!secret", msgInvalidName},
-		{"a non-ASCII letter is rejected", "café", msgInvalidName},
-		{"a colon is rejected", "a:b", msgInvalidName},
+		{"a space is rejected", "my secret", awsmodel.InvalidName},
+		{"an asterisk is rejected", "my*secret", awsmodel.InvalidName},
+		{"a question mark is rejected", "my?secret", awsmodel.InvalidName},
+		{"a closing bracket is rejected", "my]secret", awsmodel.InvalidName},
+		{"an exclamation mark is rejected although the message lists it", "my!secret", awsmodel.InvalidName},
+		{"a non-ASCII letter is rejected", "café", awsmodel.InvalidName},
+		{"a colon is rejected", "a:b", awsmodel.InvalidName},
 		{"a name of 513 characters is rejected", strings.Repeat("n", 513),
 			"1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to 512"},
 		{"an empty name is rejected", "",
@@ -65,7 +67,7 @@ func TestSecretIDWithInvalidCharacters(t *testing.T) {
 	mustCreate(t, s, "ok", "v")
 	for _, id := range []string{"o k", "ok*", "ok?", "ok]", "ok!"} {
 		_, err := s.GetSecretValue(context.Background(), &GetSecretValueInput{SecretId: id})
-		wantMessage(t, err, ErrValidation, msgInvalidName)
+		wantMessage(t, err, ErrValidation, awsmodel.InvalidName)
 	}
 	_, err := s.GetSecretValue(context.Background(), &GetSecretValueInput{SecretId: strings.Repeat("a", 2049)})
 	wantErr(t, err, ErrValidation, "Member must have length less than or equal to 2048")
@@ -179,7 +181,7 @@ func TestResolveSecretID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := s.GetSecretValue(context.Background(), &GetSecretValueInput{SecretId: tt.id})
 			if tt.want == "" {
-				wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+				wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 				return
 			}
 			wantErr(t, err, nil, "")
@@ -205,9 +207,9 @@ func TestResolveIgnoresSecretsPastTheirRecoveryWindow(t *testing.T) {
 	arnPrefix := "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
 	t.Run("while a secret is scheduled for deletion it still counts", func(t *testing.T) {
 		_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: arnPrefix + "shared"})
-		wantErr(t, err, ErrResourceNotFound, msgSecretNotFound) // ambiguous
+		wantErr(t, err, ErrResourceNotFound, awsmodel.SecretNotFound) // ambiguous
 		_, err = s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: arnPrefix + "prod"})
-		wantErr(t, err, ErrInvalidRequest, msgMarkedForDeletion) // the exact name
+		wantErr(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion) // the exact name
 	})
 	// The windows end; the reaper has not run yet, but the secrets are gone.
 	clk.Advance(8 * 24 * time.Hour)
@@ -225,7 +227,7 @@ func TestResolveIgnoresSecretsPastTheirRecoveryWindow(t *testing.T) {
 	}
 	t.Run("once gone its own name is not found", func(t *testing.T) {
 		_, err := s.DescribeSecret(ctx, &DescribeSecretInput{SecretId: "shared-one"})
-		wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 	})
 }
 
@@ -259,9 +261,9 @@ func TestRegionViews(t *testing.T) {
 
 	t.Run("an ARN of the other region is not found through a view", func(t *testing.T) {
 		_, err := s.DescribeSecret(ctx, &DescribeSecretInput{SecretId: euOut.ARN})
-		wantErr(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantErr(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 		_, err = eu.DescribeSecret(ctx, &DescribeSecretInput{SecretId: use.ARN})
-		wantErr(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantErr(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 	})
 	t.Run("each view lists only its region", func(t *testing.T) {
 		mustCreate(t, eu, "eu-only", "x")

@@ -38,7 +38,7 @@ type benchSetup struct {
 // writes.
 func benchStore(b *testing.B, mode string, n int) *benchSetup {
 	b.Helper()
-	o := Options{MasterKey: make([]byte, masterKeyLen), DisableReaper: true}
+	o := Options{MasterKey: make([]byte, MasterKeyLen), DisableReaper: true}
 	rand.Read(o.MasterKey)
 	switch mode {
 	case "memory":
@@ -237,8 +237,9 @@ func BenchmarkPutSecretValue(b *testing.B) {
 func trimVersions(b testing.TB, s *Store, names []string) {
 	for i := 0; i < len(names); i += 500 {
 		err := s.c.db.Update(func(txn *badger.Txn) error {
+			t := rawTx(s, txn)
 			for _, name := range names[i:min(i+500, len(names))] {
-				r, err := getSecret(txn, s.region, name)
+				r, err := t.getSecret(s.region, name)
 				if err != nil {
 					return err
 				}
@@ -251,7 +252,7 @@ func trimVersions(b testing.TB, s *Store, names []string) {
 					}
 				}
 				r.Versions = kept
-				if err := putSecret(txn, r); err != nil {
+				if err := t.putSecret(r); err != nil {
 					return err
 				}
 			}
@@ -277,7 +278,7 @@ func BenchmarkReap(b *testing.B) {
 	const total = 1_000_000
 	ctx := context.Background()
 	clk := NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s, err := Open(ctx, Options{Dir: b.TempDir(), MasterKey: make([]byte, masterKeyLen), Clock: clk, DisableReaper: true, SyncWrites: new(false)})
+	s, err := Open(ctx, Options{Dir: b.TempDir(), MasterKey: make([]byte, MasterKeyLen), Clock: clk, DisableReaper: true, SyncWrites: new(false)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -330,7 +331,7 @@ func rawPurge(b *testing.B, s *Store, recs []*secretRecord) {
 	for {
 		var keys, values [][]byte
 		err := db.View(func(txn *badger.Txn) error {
-			return iterate(txn, prefix, start, false, func(k, v []byte) (bool, error) {
+			return rawTx(s, txn).iterate(prefix, start, false, func(k, v []byte) (bool, error) {
 				keys, values = append(keys, bytes.Clone(k)), append(values, v)
 				return len(keys) < reapBatch, nil
 			})

@@ -3,8 +3,6 @@ package secretstore
 import (
 	"sync"
 	"sync/atomic"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // recordCache keeps decoded secret records for read-only transactions, so a
@@ -88,44 +86,6 @@ func (c *recordCache) put(key []byte, r *secretRecord, g readGen, size int) {
 	}
 	c.entries[string(key)] = cacheEntry{r: r, gen: g, size: size}
 	c.bytes += size
-}
-
-// read runs fn in a read-only transaction that may use the record cache.
-// Records fn gets from lookup are shared: it must not change them.
-func (c *core) read(fn func(txn *badger.Txn, g readGen) error) error {
-	g := c.cache.begin() // before the transaction takes its snapshot
-	txn := c.db.NewTransaction(false)
-	defer txn.Discard()
-	return dbError(fn(txn, g))
-}
-
-// lookup returns the record of secret name in region, or nil if there is
-// none: from the cache when g allows, else from txn.
-func (c *core) lookup(txn *badger.Txn, region, name string, g readGen) (*secretRecord, error) {
-	if g == noCache {
-		return getSecret(txn, region, name)
-	}
-	key := secretKey(region, name)
-	if r := c.cache.get(key, g); r != nil {
-		return r, nil
-	}
-	item, err := txn.Get(key)
-	if err == badger.ErrKeyNotFound {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	b, err := item.ValueCopy(nil)
-	if err != nil {
-		return nil, err
-	}
-	r, err := decodeSecret(b)
-	if err != nil {
-		return nil, err
-	}
-	c.cache.put(key, r, g, cachedSize(r, len(b), len(key)))
-	return r, nil
 }
 
 // cachedSize estimates the memory an entry holds: the record's buffer, its

@@ -77,7 +77,7 @@ func TestCacheAfterResetAndDelete(t *testing.T) {
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "a", "v")
 	mustGet(t, s, "a")
-	if err := s.Reset(ctx); err != nil {
+	if err := s.reset(ctx); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "a"})

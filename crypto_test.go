@@ -197,7 +197,7 @@ func readKeyringForTest(t testing.TB, s *Store) *keyringRecord {
 	t.Helper()
 	var kr *keyringRecord
 	err := s.c.db.View(func(txn *badger.Txn) (err error) {
-		kr, err = readKeyring(txn)
+		kr, err = readKeyring(rawTx(s, txn))
 		return err
 	})
 	if err != nil {
@@ -210,7 +210,7 @@ func readKeyringForTest(t testing.TB, s *Store) *keyringRecord {
 func rawVersion(t testing.TB, s *Store, name, versionID string) (key []byte, rec *versionRecord) {
 	t.Helper()
 	err := s.c.db.View(func(txn *badger.Txn) error {
-		r, err := getSecret(txn, s.region, name)
+		r, err := rawTx(s, txn).getSecret(s.region, name)
 		if err != nil || r == nil {
 			return fmt.Errorf("secret %s: %v", name, err)
 		}
@@ -312,7 +312,7 @@ func TestDataKeysAreWrappedWithTheMasterKey(t *testing.T) {
 	_, rec := rawVersion(t, s, "k", out.VersionId)
 	var id [idLen]byte
 	err := s.c.db.View(func(txn *badger.Txn) error {
-		r, err := getSecret(txn, s.region, "k")
+		r, err := rawTx(s, txn).getSecret(s.region, "k")
 		id = r.ID
 		return err
 	})
@@ -323,7 +323,7 @@ func TestDataKeysAreWrappedWithTheMasterKey(t *testing.T) {
 	if err := newKeys(1, key).unwrap(dek[:], rec, id, out.VersionId); err != nil {
 		t.Fatalf("the data key does not open with a key derived from the master key: %v", err)
 	}
-	for _, other := range [][]byte{make([]byte, masterKeyLen), newTestKey(t)} {
+	for _, other := range [][]byte{make([]byte, MasterKeyLen), newTestKey(t)} {
 		if err := newKeys(1, other).unwrap(dek[:], rec, id, out.VersionId); !errors.Is(err, ErrDecryptionFailure) {
 			t.Fatalf("the data key opens with another master key: %v", err)
 		}
@@ -418,7 +418,7 @@ func checkAllTerms(t testing.TB, s *Store, term uint32) {
 	t.Helper()
 	err := s.c.db.View(func(txn *badger.Txn) error {
 		prefix := []byte{prefixVersion}
-		return iterate(txn, prefix, prefix, false, func(k, v []byte) (bool, error) {
+		return rawTx(s, txn).iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
 			rec, err := decodeVersion(v)
 			if err != nil {
 				return false, err

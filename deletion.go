@@ -2,17 +2,17 @@ package secretstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // Recovery window bounds of DeleteSecret, in days.
 const (
-	MinRecoveryWindowInDays     = 7
-	MaxRecoveryWindowInDays     = 30
-	DefaultRecoveryWindowInDays = 30
+	MinRecoveryWindowInDays     = awsmodel.MinRecoveryWindowInDays
+	MaxRecoveryWindowInDays     = awsmodel.MaxRecoveryWindowInDays
+	DefaultRecoveryWindowInDays = awsmodel.DefaultRecoveryWindowInDays
 )
 
 // DeleteSecretInput is the input of DeleteSecret.
@@ -50,46 +50,43 @@ type DeleteSecretOutput struct {
 // removed; a replica cannot be deleted from its own region.
 func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*DeleteSecretOutput, error) {
 	var out *DeleteSecretOutput
-	err := s.run(ctx, "DeleteSecret", in.SecretId, func(c *core) (*secretRecord, error) {
-		window, err := recoveryWindow(in.RecoveryWindowInDays, in.ForceDeleteWithoutRecovery)
-		if err != nil {
-			return nil, err
-		}
-		var rec *secretRecord
-		err = c.update(ctx, func(txn *badger.Txn) error {
-			now := now(c.clock)
-			r, err := s.resolveRecord(txn, in.SecretId, now, noCache)
-			rec = r
+	var window time.Duration
+	w := &writeOp{
+		op:        "DeleteSecret",
+		secretID:  in.SecretId,
+		scheduled: true,
+		check: func() (err error) {
+			window, err = recoveryWindow(in.RecoveryWindowInDays, in.ForceDeleteWithoutRecovery)
+			return err
+		},
+		apply: func(t *tx, r *secretRecord) (bool, error) {
 			switch {
-			case isNotFound(err) && in.ForceDeleteWithoutRecovery:
-				out = s.deletedNothing(in.SecretId, now)
-				return nil
-			case err != nil:
-				return err
-			case r.replica():
-				return newError(ErrInvalidParameter, msgReplicaNotPermitted)
 			case len(r.Replicas) > 0:
 				regions := make([]string, len(r.Replicas))
 				for i, rp := range r.Replicas {
 					regions[i] = rp.Region
 				}
-				return newError(ErrInvalidParameter, "You can't delete secret %s that still has replica regions [%s].", c.arn(r), strings.Join(regions, ", "))
+				return false, newError(ErrInvalidParameter, awsmodel.DeleteWithReplicas(t.c.arn(r), regions))
 			case r.deleted() && !in.ForceDeleteWithoutRecovery:
-				return newError(ErrInvalidRequest, "You tried to perform the operation on a secret that's currently marked deleted.")
+				return false, newError(ErrInvalidRequest, awsmodel.AlreadyMarkedDeleted)
 			}
-			out = &DeleteSecretOutput{ARN: c.arn(r), Name: r.Name, DeletionDate: now}
+			out = &DeleteSecretOutput{ARN: t.c.arn(r), Name: r.Name, DeletionDate: t.now}
 			if in.ForceDeleteWithoutRecovery {
-				return c.purge(txn, r)
+				return false, t.purge(r)
 			}
-			r.DeletedDate, r.DeletionDate, r.LastChangedDate = now, now.Add(window), now
+			r.DeletedDate, r.DeletionDate = t.now, t.now.Add(window)
 			out.DeletionDate = r.DeletionDate
-			if err := txn.Set(deletionKey(r.DeletionDate, r.ID), regionName(r.Region, r.Name)); err != nil {
-				return err
-			}
-			return putSecret(txn, r)
-		})
-		return rec, err
-	})
+			return true, nil
+		},
+	}
+	if in.ForceDeleteWithoutRecovery {
+		// As AWS: a forced delete of a secret that does not exist succeeds.
+		w.missing = func(t *tx) error {
+			out = s.deletedNothing(in.SecretId, t.now)
+			return nil
+		}
+	}
+	err := s.write(ctx, w)
 	return out, err
 }
 
@@ -97,11 +94,11 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 func recoveryWindow(days *int64, force bool) (time.Duration, error) {
 	switch {
 	case days != nil && force:
-		return 0, newError(ErrInvalidParameter, "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
+		return 0, newError(ErrInvalidParameter, awsmodel.ForceWithWindow)
 	case days == nil:
 		return DefaultRecoveryWindowInDays * 24 * time.Hour, nil
 	case *days < MinRecoveryWindowInDays || *days > MaxRecoveryWindowInDays:
-		return 0, newError(ErrInvalidParameter, "The RecoveryWindowInDays value must be between %d and %d days (inclusive).", MinRecoveryWindowInDays, MaxRecoveryWindowInDays)
+		return 0, newError(ErrInvalidParameter, awsmodel.RecoveryWindowRange())
 	}
 	return time.Duration(*days) * 24 * time.Hour, nil
 }
@@ -109,16 +106,11 @@ func recoveryWindow(days *int64, force bool) (time.Duration, error) {
 // deletedNothing is the answer AWS gives to a forced delete of a secret
 // that does not exist: success, with the SecretId as the name.
 func (s *Store) deletedNothing(id string, now time.Time) *DeleteSecretOutput {
-	arn := id
-	if !strings.HasPrefix(id, "arn:") {
-		arn = secretARN(s.region, s.c.account, id, newSuffix())
+	a := id
+	if !arn.IsARN(id) {
+		a = arn.Secret(s.region, s.c.account, id, newSuffix())
 	}
-	return &DeleteSecretOutput{ARN: arn, Name: id, DeletionDate: now}
-}
-
-func isNotFound(err error) bool {
-	e, ok := err.(*Error)
-	return ok && e.err == ErrResourceNotFound
+	return &DeleteSecretOutput{ARN: a, Name: id, DeletionDate: now}
 }
 
 // RestoreSecretInput is the input of RestoreSecret.
@@ -139,29 +131,18 @@ type RestoreSecretOutput struct {
 // has ended the secret is gone (ErrResourceNotFound).
 func (s *Store) RestoreSecret(ctx context.Context, in *RestoreSecretInput) (*RestoreSecretOutput, error) {
 	var out *RestoreSecretOutput
-	err := s.run(ctx, "RestoreSecret", in.SecretId, func(c *core) (*secretRecord, error) {
-		var rec *secretRecord
-		err := c.update(ctx, func(txn *badger.Txn) error {
-			now := now(c.clock)
-			r, err := s.resolveRecord(txn, in.SecretId, now, noCache)
-			rec = r
-			switch {
-			case err != nil:
-				return err
-			case r.replica():
-				return newError(ErrInvalidParameter, msgReplicaNotPermitted)
-			}
-			out = &RestoreSecretOutput{ARN: c.arn(r), Name: r.Name}
+	err := s.write(ctx, &writeOp{
+		op:        "RestoreSecret",
+		secretID:  in.SecretId,
+		scheduled: true,
+		apply: func(t *tx, r *secretRecord) (bool, error) {
+			out = &RestoreSecretOutput{ARN: t.c.arn(r), Name: r.Name}
 			if !r.deleted() {
-				return nil
+				return false, nil
 			}
-			if err := txn.Delete(deletionKey(r.DeletionDate, r.ID)); err != nil {
-				return err
-			}
-			r.DeletedDate, r.DeletionDate, r.LastChangedDate = time.Time{}, time.Time{}, now
-			return putSecret(txn, r)
-		})
-		return rec, err
+			r.DeletedDate, r.DeletionDate = time.Time{}, time.Time{}
+			return true, nil
+		},
 	})
 	return out, err
 }
@@ -189,23 +170,3 @@ func (s *Store) Restore(ctx context.Context, name string) error {
 	return err
 }
 
-// purge permanently deletes secret r within txn: its record and its index
-// entries at once, so its name is free. Its version records are left to the
-// reaper, which drops them from every level of the database (shred.go): until
-// then nothing refers to them.
-func (c *core) purge(txn *badger.Txn, r *secretRecord) error {
-	keys := [][]byte{
-		secretKey(r.Region, r.Name),
-		createdKey(r.Region, r.CreatedDate, r.Name),
-		pruneKey(r.ID),
-	}
-	if r.deleted() {
-		keys = append(keys, deletionKey(r.DeletionDate, r.ID))
-	}
-	for _, k := range keys {
-		if err := txn.Delete(k); err != nil {
-			return err
-		}
-	}
-	return shredLater(txn, versionPrefix(r.ID))
-}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 const day24 = 24 * time.Hour
@@ -298,12 +299,13 @@ func TestDeleteReplicaRules(t *testing.T) {
 	edit := func(region, name string, fn func(r *secretRecord)) {
 		t.Helper()
 		err := s.c.db.Update(func(txn *badger.Txn) error {
-			r, err := getSecret(txn, region, name)
+			t := rawTx(s, txn)
+			r, err := t.getSecret(region, name)
 			if err != nil {
 				return err
 			}
 			fn(r)
-			return putSecret(txn, r)
+			return t.putSecret(r)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -320,7 +322,7 @@ func TestDeleteReplicaRules(t *testing.T) {
 	_, err = s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary", ForceDeleteWithoutRecovery: true})
 	wantErr(t, err, ErrInvalidParameter, "still has replica regions")
 	_, err = s.Region("eu-west-1").DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary"})
-	wantMessage(t, err, ErrInvalidParameter, msgReplicaNotPermitted)
+	wantMessage(t, err, ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
 
 	edit("us-east-1", "primary", func(r *secretRecord) { r.Replicas = nil })
 	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary"}); err != nil {

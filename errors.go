@@ -3,6 +3,8 @@ package secretstore
 import (
 	"errors"
 	"fmt"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // Sentinel errors, one per AWS Secrets Manager exception. Every error an
@@ -12,57 +14,55 @@ import (
 //	if errors.Is(err, secretstore.ErrResourceNotFound) { ... }
 //
 // The *Error itself carries the AWS exception name (Code) and a message a
-// person can act on. No message ever contains a secret value.
+// person can act on: AWS's own text where AWS's is known (the texts live in
+// internal/awsmodel, with the API model's limits), otherwise one that says
+// what happened. No message ever contains a secret value.
 var (
 	// ErrResourceNotFound (ResourceNotFoundException): the secret, the
 	// version or the staging label does not exist.
-	ErrResourceNotFound = errors.New("ResourceNotFoundException")
+	ErrResourceNotFound = errors.New(awsmodel.ResourceNotFound)
 
 	// ErrInvalidParameter (InvalidParameterException): a parameter has a value
 	// AWS rejects, such as a recovery window outside 7..30 days.
-	ErrInvalidParameter = errors.New("InvalidParameterException")
+	ErrInvalidParameter = errors.New(awsmodel.InvalidParameter)
 
 	// ErrInvalidRequest (InvalidRequestException): the request is valid but not
 	// in the secret's current state, such as reading a secret that is
 	// scheduled for deletion.
-	ErrInvalidRequest = errors.New("InvalidRequestException")
+	ErrInvalidRequest = errors.New(awsmodel.InvalidRequest)
 
 	// ErrResourceExists (ResourceExistsException): a secret with that name
 	// already exists, or a ClientRequestToken was reused with another value.
-	ErrResourceExists = errors.New("ResourceExistsException")
+	ErrResourceExists = errors.New(awsmodel.ResourceExists)
 
 	// ErrLimitExceeded (LimitExceededException): a quota was reached, such as
 	// the number of versions or staging labels of one secret.
-	ErrLimitExceeded = errors.New("LimitExceededException")
+	ErrLimitExceeded = errors.New(awsmodel.LimitExceeded)
 
 	// ErrDecryptionFailure (DecryptionFailure): a stored value could not be
 	// decrypted; the bytes on disk were changed or belong to another record.
-	ErrDecryptionFailure = errors.New("DecryptionFailure")
+	ErrDecryptionFailure = errors.New(awsmodel.DecryptionFailure)
 
 	// ErrEncryptionFailure (EncryptionFailure): a value could not be
 	// encrypted with the secret's key.
-	ErrEncryptionFailure = errors.New("EncryptionFailure")
-
-	// ErrPreconditionNotMet (PreconditionNotMetException): a precondition of
-	// the request is not satisfied.
-	ErrPreconditionNotMet = errors.New("PreconditionNotMetException")
+	ErrEncryptionFailure = errors.New(awsmodel.EncryptionFailure)
 
 	// ErrMalformedPolicyDocument (MalformedPolicyDocumentException): a
 	// resource policy is not valid JSON or not a valid policy.
-	ErrMalformedPolicyDocument = errors.New("MalformedPolicyDocumentException")
+	ErrMalformedPolicyDocument = errors.New(awsmodel.MalformedPolicyDocument)
 
 	// ErrInternalServiceError (InternalServiceError): the store failed for a
 	// reason that is not the caller's, such as a disk error or a record
 	// written by a newer version of secretstore.
-	ErrInternalServiceError = errors.New("InternalServiceError")
+	ErrInternalServiceError = errors.New(awsmodel.InternalServiceError)
 
 	// ErrValidation (ValidationException): an input does not satisfy the
 	// API model, such as a secret name with characters AWS does not allow.
-	ErrValidation = errors.New("ValidationException")
+	ErrValidation = errors.New(awsmodel.Validation)
 
 	// ErrInvalidNextToken (InvalidNextTokenException): a NextToken was not
 	// produced by the same kind of list call.
-	ErrInvalidNextToken = errors.New("InvalidNextTokenException")
+	ErrInvalidNextToken = errors.New(awsmodel.InvalidNextToken)
 )
 
 // ErrWrongMasterKey is returned by Open when the database was created with
@@ -92,14 +92,15 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // Unwrap returns the sentinel for e.Code, so errors.Is works.
 func (e *Error) Unwrap() error { return e.err }
 
-// newError returns an *Error for sentinel with a formatted message. The
-// message must never include a secret value.
-func newError(sentinel error, format string, args ...any) *Error {
-	msg := format
-	if len(args) > 0 {
-		msg = fmt.Sprintf(format, args...)
-	}
+// newError returns an *Error for sentinel with message msg, which must
+// never include a secret value.
+func newError(sentinel error, msg string) *Error {
 	return &Error{Code: sentinel.Error(), Message: msg, err: sentinel}
+}
+
+// newErrorf is newError with a formatted message.
+func newErrorf(sentinel error, format string, args ...any) *Error {
+	return newError(sentinel, fmt.Sprintf(format, args...))
 }
 
 // ErrorCode returns the AWS exception name of err: its Code when err is (or
@@ -115,15 +116,3 @@ func ErrorCode(err error) string {
 	}
 	return ErrInternalServiceError.Error()
 }
-
-// Messages AWS sends, kept in one place so the wire layer and the tests use
-// the same text.
-const (
-	msgSecretNotFound      = "Secrets Manager can't find the specified secret."
-	msgMarkedForDeletion   = "You can't perform this operation on the secret because it was marked for deletion."
-	msgReplicaNotPermitted = "Operation not permitted on a replica secret. Call must be made in primary secret's region."
-	msgBothValues          = "You can't specify both a binary secret value and a string secret value in the same secret."
-	msgInvalidName         = "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
-)
-
-func errSecretNotFound() *Error { return newError(ErrResourceNotFound, msgSecretNotFound) }

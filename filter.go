@@ -1,11 +1,13 @@
 package secretstore
 
 import (
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // Filter is one filter of ListSecrets and BatchGetSecretValue. A secret is
@@ -56,17 +58,8 @@ type filterSubject struct {
 	Tags                                            []Tag
 }
 
-// Limits and texts of the Filters parameter, from the API model.
-const (
-	maxFilters          = 10
-	maxFilterValues     = 10
-	maxFilterValueLen   = 512
-	filterValuePattern  = `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`
-	filterKeyEnumValues = "[all, name, tag-key, description, tag-value, primary-region, owning-service]"
-)
-
 // filterValueRE is the pattern every filter value must match.
-var filterValueRE = regexp.MustCompile(filterValuePattern)
+var filterValueRE = regexp.MustCompile(awsmodel.FilterValuePattern)
 
 // filterKey is a parsed Filter.Key.
 type filterKey uint8
@@ -136,10 +129,10 @@ func compileFilters(filters []Filter) (*compiledFilters, error) {
 	}
 	for _, f := range filters {
 		if f.Key == "" {
-			return nil, newError(ErrInvalidParameter, "Invalid filter key")
+			return nil, newError(ErrInvalidParameter, awsmodel.InvalidFilterKey)
 		}
 		if len(f.Values) == 0 {
-			return nil, newError(ErrInvalidParameter, "Invalid filter values for key: %s", f.Key)
+			return nil, newError(ErrInvalidParameter, awsmodel.InvalidFilterValues(f.Key))
 		}
 	}
 	if len(filters) == 0 {
@@ -169,50 +162,27 @@ func compileFilters(filters []Filter) (*compiledFilters, error) {
 // does, or nil. A missing key or missing values are not checked here.
 func checkFilterModel(filters []Filter) error {
 	var violations []string
-	if len(filters) > maxFilters {
-		violations = append(violations, fmt.Sprintf(
-			"Value at 'filters' failed to satisfy constraint: Member must have length less than or equal to %d", maxFilters))
+	if len(filters) > awsmodel.MaxFilters {
+		violations = append(violations, awsmodel.Length("filters", len(filters), 0, awsmodel.MaxFilters))
 	}
 	for i, f := range filters {
-		n := i + 1
+		member := "filters." + strconv.Itoa(i+1) + ".member."
 		if f.Key != "" && parseFilterKey(f.Key) == filterKeyInvalid {
-			violations = append(violations, fmt.Sprintf(
-				"Value '%s' at 'filters.%d.member.key' failed to satisfy constraint: Member must satisfy enum value set: %s",
-				f.Key, n, filterKeyEnumValues))
+			violations = append(violations, awsmodel.Enum(member+"key", f.Key, awsmodel.FilterKeys))
 		}
-		if len(f.Values) > maxFilterValues {
-			violations = append(violations, fmt.Sprintf(
-				"Value '[%s]' at 'filters.%d.member.values' failed to satisfy constraint: Member must have length less than or equal to %d",
-				strings.Join(f.Values, ", "), n, maxFilterValues))
+		if len(f.Values) > awsmodel.MaxFilterValues {
+			echo := awsmodel.Quote("[" + strings.Join(f.Values, ", ") + "]")
+			violations = append(violations, awsmodel.LengthEcho(echo, member+"values", len(f.Values), 0, awsmodel.MaxFilterValues))
 		}
 		for _, v := range f.Values {
-			switch {
-			case utf8.RuneCountInString(v) > maxFilterValueLen:
-				violations = append(violations, fmt.Sprintf(
-					"Value '%s' at 'filters.%d.member.values' failed to satisfy constraint: Member must have length less than or equal to %d",
-					v, n, maxFilterValueLen))
-			case !filterValueRE.MatchString(v):
-				violations = append(violations, fmt.Sprintf(
-					"Value '%s' at 'filters.%d.member.values' failed to satisfy constraint: Member must satisfy regular expression pattern: %s",
-					v, n, filterValuePattern))
+			if n := utf8.RuneCountInString(v); n > awsmodel.MaxFilterValueLen {
+				violations = append(violations, awsmodel.LengthEcho(awsmodel.Quote(v), member+"values", n, 0, awsmodel.MaxFilterValueLen))
+			} else if !filterValueRE.MatchString(v) {
+				violations = append(violations, awsmodel.Pattern(member+"values", v, awsmodel.FilterValuePattern))
 			}
 		}
 	}
-	if len(violations) == 0 {
-		return nil
-	}
-	return newValidationError(violations)
-}
-
-// newValidationError returns the ValidationException AWS sends for the given
-// constraint violations: "1 validation error detected: ..." or
-// "N validation errors detected: ...; ...".
-func newValidationError(violations []string) *Error {
-	noun := "errors"
-	if len(violations) == 1 {
-		noun = "error"
-	}
-	return newError(ErrValidation, "%d validation %s detected: %s", len(violations), noun, strings.Join(violations, "; "))
+	return validation(violations...)
 }
 
 // match reports whether s passes every filter of c.

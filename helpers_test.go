@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 // testEpoch is the time every newTestStore's FakeClock starts at.
@@ -296,3 +298,7 @@ func snapshot(t testing.TB, s *Store) []storeState {
 	}
 	return states
 }
+
+// rawTx wraps a Badger transaction a test opened itself in the store's tx,
+// reading through Badger (no record cache).
+func rawTx(s *Store, txn *badger.Txn) *tx { return &tx{c: s.c, txn: txn, now: now(s.c.clock)} }

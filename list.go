@@ -1,7 +1,6 @@
 package secretstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -10,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // ListSecrets sort keys (SortBy) and orders (SortOrder).
@@ -76,7 +75,7 @@ type SecretListEntry struct {
 func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSecretsOutput, error) {
 	var out *ListSecretsOutput
 	err := s.run(ctx, "ListSecrets", "", func(c *core) (*secretRecord, error) {
-		limit, err := pageSize(in.MaxResults, defaultMaxResult)
+		limit, err := pageSize(in.MaxResults, awsmodel.MaxResults)
 		if err != nil {
 			return nil, err
 		}
@@ -86,9 +85,8 @@ func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSec
 		}
 		var page []*secretRecord
 		out = &ListSecretsOutput{}
-		err = c.read(func(txn *badger.Txn, g readGen) error {
-			q.now = now(c.clock)
-			page, out.NextToken, err = s.listPage(txn, q, limit, g)
+		err = c.read(func(t *tx) error {
+			page, out.NextToken, err = s.listPage(t, q, limit)
 			return err
 		})
 		for _, r := range page {
@@ -119,7 +117,6 @@ type listQuery struct {
 	desc           bool
 	after          listCursor // list only what comes after it
 	includeDeleted bool
-	now            time.Time
 }
 
 // listCursor is a position in a sort order: the sort key of a secret (its
@@ -136,19 +133,16 @@ func (s *Store) newListQuery(filters []Filter, sortBy, sortOrder, token string, 
 	if q.filters, err = compileFilters(filters); err != nil {
 		return nil, err
 	}
-	switch sortBy {
-	case "":
+	if sortBy == "" {
 		q.sortBy = SortByCreatedDate
-	case SortByCreatedDate, SortByLastAccessedDate, SortByLastChangedDate, SortByName:
-	default:
-		return nil, newError(ErrValidation, "1 validation error detected: Value '%s' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]", sortBy)
+	} else if err := validation(awsmodel.Enum("sortBy", sortBy, awsmodel.SortBys)); err != nil {
+		return nil, err
 	}
-	switch sortOrder {
-	case "", SortOrderAsc:
-	case SortOrderDesc:
-		q.desc = true
-	default:
-		return nil, newError(ErrValidation, "1 validation error detected: Value '%s' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [asc, desc]", sortOrder)
+	if sortOrder != "" {
+		if err := validation(awsmodel.Enum("sortOrder", sortOrder, awsmodel.SortOrders)); err != nil {
+			return nil, err
+		}
+		q.desc = sortOrder == SortOrderDesc
 	}
 	if token != "" {
 		if q.after, err = decodeListToken(token, q.sortBy, q.desc); err != nil {
@@ -222,9 +216,9 @@ func (q *listQuery) past(r *secretRecord) bool {
 	return c > 0
 }
 
-// wants reports whether the query lists r.
-func (q *listQuery) wants(r *secretRecord) bool {
-	if r.expired(q.now) || (r.deleted() && !q.includeDeleted) {
+// wants reports whether the query lists r at time now.
+func (q *listQuery) wants(r *secretRecord, now time.Time) bool {
+	if r.expired(now) || (r.deleted() && !q.includeDeleted) {
 		return false
 	}
 	return q.filters.match(&filterSubject{
@@ -238,10 +232,10 @@ func (q *listQuery) wants(r *secretRecord) bool {
 
 // listPage returns up to limit secrets that q lists, and the token of the
 // next page if there is one.
-func (s *Store) listPage(txn *badger.Txn, q *listQuery, limit int, g readGen) ([]*secretRecord, string, error) {
+func (s *Store) listPage(t *tx, q *listQuery, limit int) ([]*secretRecord, string, error) {
 	var page []*secretRecord
 	var next string
-	err := s.scan(txn, q, g, func(r *secretRecord) bool {
+	err := s.scan(t, q, func(r *secretRecord) bool {
 		if len(page) == limit {
 			next = q.token(page[len(page)-1])
 			return false
@@ -254,9 +248,9 @@ func (s *Store) listPage(txn *badger.Txn, q *listQuery, limit int, g readGen) ([
 
 // scan calls fn, in the query's order, with each secret that comes after
 // the query's cursor and that the query lists, until fn returns false.
-func (s *Store) scan(txn *badger.Txn, q *listQuery, g readGen, fn func(*secretRecord) bool) error {
+func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 	visit := func(r *secretRecord) bool {
-		if !q.past(r) || !q.wants(r) {
+		if !q.past(r) || !q.wants(r, t.now) {
 			return true
 		}
 		return fn(r)
@@ -265,8 +259,8 @@ func (s *Store) scan(txn *badger.Txn, q *listQuery, g readGen, fn func(*secretRe
 	case SortByName:
 		prefix := secretPrefix(s.region, "")
 		start := secretPrefix(s.region, q.after.name)
-		return iterate(txn, prefix, start, q.desc, func(_, v []byte) (bool, error) {
-			r, err := decodeSecret(v)
+		return t.iterate(prefix, start, q.desc, func(_, v []byte) (bool, error) {
+			r, err := t.decodeSecret(v)
 			if err != nil {
 				return false, err
 			}
@@ -279,8 +273,8 @@ func (s *Store) scan(txn *badger.Txn, q *listQuery, g readGen, fn func(*secretRe
 			start = binary.BigEndian.AppendUint64(slices.Clip(prefix), uint64(q.after.at))
 			start = append(start, q.after.name...)
 		}
-		return iterate(txn, prefix, start, q.desc, func(k, _ []byte) (bool, error) {
-			r, err := s.c.lookup(txn, s.region, string(k[len(prefix)+8:]), g)
+		return t.iterate(prefix, start, q.desc, func(k, _ []byte) (bool, error) {
+			r, err := t.getSecret(s.region, string(k[len(prefix)+8:]))
 			if err != nil {
 				return false, err
 			}
@@ -293,12 +287,12 @@ func (s *Store) scan(txn *badger.Txn, q *listQuery, g readGen, fn func(*secretRe
 	// The date orders that change over time have no index: sort them all.
 	var all []*secretRecord
 	prefix := secretPrefix(s.region, "")
-	err := iterate(txn, prefix, prefix, false, func(_, v []byte) (bool, error) {
-		r, err := decodeSecret(v)
+	err := t.iterate(prefix, prefix, false, func(_, v []byte) (bool, error) {
+		r, err := t.decodeSecret(v)
 		if err != nil {
 			return false, err
 		}
-		if q.past(r) && q.wants(r) {
+		if q.past(r) && q.wants(r, t.now) {
 			all = append(all, r)
 		}
 		return true, nil
@@ -334,26 +328,3 @@ func compareInt(a, b int64) int {
 	return 0
 }
 
-// iterate walks the keys with prefix from start (forward) or from start
-// backwards (reverse; start == prefix then means from the end), calling fn
-// with each key and value until it returns false. The value is a copy.
-func iterate(txn *badger.Txn, prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
-	defer it.Close()
-	seek := start
-	if reverse && bytes.Equal(start, prefix) {
-		seek = append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 16)...)
-	}
-	for it.Seek(seek); it.Valid(); it.Next() {
-		item := it.Item()
-		v, err := item.ValueCopy(nil)
-		if err != nil {
-			return err
-		}
-		more, err := fn(item.Key(), v)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
-}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
 // Defaults for Options.
@@ -90,7 +92,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Region == "" {
 		o.Region = DefaultRegion
 	}
-	if !validRegion(o.Region) {
+	if !arn.ValidRegion(o.Region) {
 		return o, fmt.Errorf("secretstore: Options.Region %q is not a region name like us-east-1", o.Region)
 	}
 	if o.AccountID == "" {

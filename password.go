@@ -3,10 +3,11 @@ package secretstore
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // GetRandomPasswordInput is the request of GetRandomPassword. The zero value
@@ -52,17 +53,10 @@ type GetRandomPasswordOutput struct {
 }
 
 const (
-	passwordDefaultLength     = 32
-	passwordMaxLength         = 4096
-	passwordMaxExcludeLength  = 4096
-	passwordLowercase         = "abcdefghijklmnopqrstuvwxyz"
-	passwordUppercase         = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	passwordDigits            = "0123456789"
-	passwordPunctuation       = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-	passwordMsgNoCharacters   = "No characters are left to build a password from: every character class is excluded."
-	passwordMsgTooShort       = "Password length is too short based on the required types."
-	passwordMaxEmptyReads     = 100
-	passwordRandomBufferBytes = 512
+	passwordLowercase   = "abcdefghijklmnopqrstuvwxyz"
+	passwordUppercase   = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	passwordDigits      = "0123456789"
+	passwordPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 )
 
 // randomPassword generates the password described by in. r is the source of
@@ -83,20 +77,20 @@ func randomPassword(in *GetRandomPasswordInput, r io.Reader) (string, error) {
 	}
 	length := int(in.PasswordLength)
 	if length == 0 {
-		length = passwordDefaultLength
+		length = awsmodel.DefaultPasswordLength
 	}
 	require := in.RequireEachIncludedType == nil || *in.RequireEachIncludedType
 
 	classes := passwordClasses(in)
 	if len(classes) == 0 {
-		return "", newError(ErrInvalidParameter, passwordMsgNoCharacters)
+		return "", newError(ErrInvalidParameter, awsmodel.PasswordNoCharacters)
 	}
 	if require && length < len(classes) {
-		return "", newError(ErrInvalidParameter, passwordMsgTooShort)
+		return "", newError(ErrInvalidParameter, awsmodel.PasswordTooShort)
 	}
 	alphabet := strings.Join(classes, "")
 
-	rnd := &passwordRand{r: r}
+	rnd := &randSource{r: r}
 	pw := make([]byte, 0, length)
 	if require {
 		for _, class := range classes {
@@ -131,24 +125,12 @@ func randomPassword(in *GetRandomPasswordInput, r io.Reader) (string, error) {
 // validatePasswordInput checks in against the constraints of the AWS API
 // model and reports every violation in one ValidationException, as AWS does.
 func validatePasswordInput(in *GetRandomPasswordInput) error {
-	var problems []string
-	switch {
-	case in.PasswordLength < 0:
-		problems = append(problems, fmt.Sprintf("Value '%d' at 'passwordLength' failed to satisfy constraint: Member must have value greater than or equal to 1", in.PasswordLength))
-	case in.PasswordLength > passwordMaxLength:
-		problems = append(problems, fmt.Sprintf("Value '%d' at 'passwordLength' failed to satisfy constraint: Member must have value less than or equal to %d", in.PasswordLength, passwordMaxLength))
+	var length string
+	if in.PasswordLength != 0 {
+		length = awsmodel.Range("passwordLength", in.PasswordLength, 1, awsmodel.MaxPasswordLength)
 	}
-	if utf8.RuneCountInString(in.ExcludeCharacters) > passwordMaxExcludeLength {
-		problems = append(problems, fmt.Sprintf("Value at 'excludeCharacters' failed to satisfy constraint: Member must have length less than or equal to %d", passwordMaxExcludeLength))
-	}
-	switch len(problems) {
-	case 0:
-		return nil
-	case 1:
-		return newError(ErrValidation, "1 validation error detected: %s", problems[0])
-	default:
-		return newError(ErrValidation, "%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
-	}
+	return validation(length,
+		awsmodel.Length("excludeCharacters", utf8.RuneCountInString(in.ExcludeCharacters), 0, awsmodel.MaxExcludeCharacters))
 }
 
 // passwordClasses returns the character classes in chooses from, with the
@@ -186,78 +168,6 @@ func passwordClasses(in *GetRandomPasswordInput) []string {
 		}
 	}
 	return classes
-}
-
-// passwordRand draws unbiased random integers from the bytes of an
-// io.Reader, reading them in blocks.
-type passwordRand struct {
-	r   io.Reader
-	buf [passwordRandomBufferBytes]byte
-	pos int   // next unread byte of buf
-	end int   // end of the valid bytes of buf
-	err error // error returned with the last block, reported once it is used up
-}
-
-// readByte returns the next random byte.
-func (p *passwordRand) readByte() (byte, error) {
-	if p.pos == p.end {
-		if err := p.fill(); err != nil {
-			return 0, newError(ErrInternalServiceError, "reading random bytes: %v", err)
-		}
-	}
-	b := p.buf[p.pos]
-	p.pos++
-	return b, nil
-}
-
-// fill reads the next block of random bytes into buf.
-func (p *passwordRand) fill() error {
-	if p.err != nil {
-		return p.err
-	}
-	for range passwordMaxEmptyReads {
-		n, err := p.r.Read(p.buf[:])
-		if n > 0 {
-			p.pos, p.end, p.err = 0, n, err
-			return nil
-		}
-		if err != nil {
-			p.err = err
-			return err
-		}
-	}
-	p.err = io.ErrNoProgress
-	return p.err
-}
-
-// intn returns a uniformly random integer in [0, n), for 1 <= n <= 1<<16.
-// It reads one byte when n <= 256 and two otherwise, and rejects values at
-// or above the largest multiple of n that fits, so there is no modulo bias.
-func (p *passwordRand) intn(n int) (int, error) {
-	if n < 1 || n > 1<<16 {
-		panic(fmt.Sprintf("secretstore: passwordRand.intn(%d) out of range", n))
-	}
-	if n == 1 {
-		return 0, nil
-	}
-	space, width := 1<<8, 1
-	if n > space {
-		space, width = 1<<16, 2
-	}
-	limit := space - space%n
-	for {
-		v := 0
-		for range width {
-			b, err := p.readByte()
-			if err != nil {
-				return 0, err
-			}
-			v = v<<8 | int(b)
-		}
-		if v < limit {
-			return v % n, nil
-		}
-	}
 }
 
 // GetRandomPassword generates a random password from crypto/rand, with the

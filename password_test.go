@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 func passwordBoolPtr(b bool) *bool { return &b }
@@ -245,31 +247,31 @@ func TestRandomPasswordErrors(t *testing.T) {
 				ExcludeLowercase: true, ExcludeUppercase: true, ExcludeNumbers: true, ExcludePunctuation: true,
 			},
 			want:    ErrInvalidParameter,
-			wantMsg: passwordMsgNoCharacters,
+			wantMsg: awsmodel.PasswordNoCharacters,
 		},
 		{
 			name:    "all characters excluded",
 			in:      &GetRandomPasswordInput{IncludeSpace: true, ExcludeCharacters: passwordASCIIExcept("")},
 			want:    ErrInvalidParameter,
-			wantMsg: passwordMsgNoCharacters,
+			wantMsg: awsmodel.PasswordNoCharacters,
 		},
 		{
 			name:    "all classes excluded without required types",
 			in:      &GetRandomPasswordInput{ExcludeCharacters: passwordASCIIExcept(" "), RequireEachIncludedType: passwordBoolPtr(false)},
 			want:    ErrInvalidParameter,
-			wantMsg: passwordMsgNoCharacters,
+			wantMsg: awsmodel.PasswordNoCharacters,
 		},
 		{
 			name:    "length 2 with 4 required classes",
 			in:      &GetRandomPasswordInput{PasswordLength: 2},
 			want:    ErrInvalidParameter,
-			wantMsg: passwordMsgTooShort,
+			wantMsg: awsmodel.PasswordTooShort,
 		},
 		{
 			name:    "length 4 with 5 required classes",
 			in:      &GetRandomPasswordInput{PasswordLength: 4, IncludeSpace: true},
 			want:    ErrInvalidParameter,
-			wantMsg: passwordMsgTooShort,
+			wantMsg: awsmodel.PasswordTooShort,
 		},
 	}
 	for _, tt := range tests {
@@ -444,7 +446,7 @@ func TestPasswordRandIntn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := bytes.NewReader(tt.data)
-			p := &passwordRand{r: src}
+			p := &randSource{r: src}
 			got, err := p.intn(tt.n)
 			if err != nil {
 				t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"runtime"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // The reaper does later, at low priority, what Secrets Manager does in the
@@ -51,13 +49,6 @@ const (
 	reapBatch  = 256 // secrets per transaction
 	shredBatch = 256 // prefixes shredded per pass
 )
-
-// shredLater queues the records under prefix (a secret's versions, or one
-// version) for the reaper to drop from the database. They must stay live
-// until then: Badger drops only prefixes under which a live key exists.
-func shredLater(txn *badger.Txn, prefix []byte) error {
-	return txn.Set(append([]byte{prefixShred}, prefix...), nil)
-}
 
 // Reap runs one reaper pass now and returns what it did. Tests with a fake
 // clock call it after moving the clock; callers that set
@@ -105,8 +96,8 @@ type indexEntry struct {
 // start, with keys below end (nil: no end).
 func (c *core) readIndex(prefix, start, end []byte, st *ReapStats) ([]indexEntry, error) {
 	var out []indexEntry
-	err := c.view(func(txn *badger.Txn) error {
-		return iterate(txn, prefix, start, false, func(k, v []byte) (bool, error) {
+	err := c.read(func(t *tx) error {
+		return t.iterate(prefix, start, false, func(k, v []byte) (bool, error) {
 			if end != nil && bytes.Compare(k, end) >= 0 {
 				return false, nil
 			}
@@ -135,10 +126,10 @@ func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) e
 			return err
 		}
 		var purged []*secretRecord
-		err = c.update(ctx, func(txn *badger.Txn) error {
+		err = c.update(ctx, func(t *tx) error {
 			purged = purged[:0]
 			for _, e := range batch {
-				r, err := c.purgeOne(txn, e, now, st)
+				r, err := c.purgeOne(t, e, now, st)
 				if err != nil {
 					if !isAWSError(err) {
 						return err // the database failed: stop the pass
@@ -173,16 +164,16 @@ func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) e
 // purgeOne purges the secret a deletion-index entry points at, if it is
 // still that secret and still expired: a secret restored, or a new secret
 // created under the name since, is left alone (and the stale entry removed).
-func (c *core) purgeOne(txn *badger.Txn, e indexEntry, now time.Time, st *ReapStats) (*secretRecord, error) {
-	r, err := getSecret(txn, e.region, e.name)
+func (c *core) purgeOne(t *tx, e indexEntry, now time.Time, st *ReapStats) (*secretRecord, error) {
+	r, err := t.getSecret(e.region, e.name)
 	st.RecordsRead++
 	if err != nil {
 		return nil, err
 	}
 	if r == nil || r.ID != e.id || !r.expired(now) || !bytes.Equal(deletionKey(r.DeletionDate, r.ID), e.key) {
-		return nil, txn.Delete(e.key)
+		return nil, t.deleteEntry(e.key)
 	}
-	return r, c.purge(txn, r)
+	return r, t.purge(r)
 }
 
 // pruneAll prunes the deprecated versions of the secrets in the prune index.
@@ -195,10 +186,10 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 			return err
 		}
 		pruned := 0
-		err = c.update(ctx, func(txn *badger.Txn) error {
+		err = c.update(ctx, func(t *tx) error {
 			pruned = 0
 			for _, e := range batch {
-				r, err := getSecret(txn, e.region, e.name)
+				r, err := t.getSecret(e.region, e.name)
 				st.RecordsRead++
 				if err != nil {
 					if !isAWSError(err) {
@@ -208,24 +199,20 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 					c.log.Error("reaper: can't prune secret", "region", e.region, "name", e.name, "err", err)
 					continue
 				}
-				if r == nil || r.ID != e.id {
-					if err := txn.Delete(e.key); err != nil {
+				if r == nil || r.ID != e.id || len(r.Versions) <= MaxVersions {
+					// An entry that points at no secret over the quota.
+					if err := t.deleteEntry(e.key); err != nil {
 						return err
 					}
 					continue
 				}
-				n, err := pruneVersions(txn, r, now)
+				n, err := pruneVersions(t, r)
 				if err != nil {
 					return err
 				}
 				pruned += n
-				if len(r.Versions) <= MaxVersions {
-					if err := txn.Delete(e.key); err != nil {
-						return err
-					}
-				}
 				if n > 0 {
-					if err := putSecret(txn, r); err != nil {
+					if err := t.putSecret(r); err != nil {
 						return err
 					}
 				}
@@ -251,9 +238,9 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 // at once.
 func (c *core) shred(ctx context.Context, st *ReapStats) error {
 	var queued [][]byte
-	err := c.view(func(txn *badger.Txn) error {
+	err := c.read(func(t *tx) error {
 		prefix := []byte{prefixShred}
-		return iterate(txn, prefix, prefix, false, func(k, _ []byte) (bool, error) {
+		return t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
 			st.RecordsRead++
 			queued = append(queued, bytes.Clone(k))
 			return len(queued) < shredBatch, nil
@@ -266,12 +253,12 @@ func (c *core) shred(ctx context.Context, st *ReapStats) error {
 	for i, k := range queued {
 		prefixes[i] = k[1:]
 	}
-	if err := c.db.DropPrefix(prefixes...); err != nil {
-		return dbError(err)
+	if err := c.dropPrefixes(prefixes...); err != nil {
+		return err
 	}
-	err = c.update(ctx, func(txn *badger.Txn) error {
+	err = c.update(ctx, func(t *tx) error {
 		for _, k := range queued {
-			if err := txn.Delete(k); err != nil {
+			if err := t.deleteEntry(k); err != nil {
 				return err
 			}
 		}

@@ -7,19 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
-const (
-	maxDescriptionLen = 2048
-	maxKmsKeyIDLen    = 2048
-	maxTags           = 50
-	maxTagKeyLen      = 128
-	maxTagValueLen    = 256
-
-	// defaultKmsKeyID names the key used when a secret has no KmsKeyId.
-	defaultKmsKeyID = "aws/secretsmanager"
-)
+// defaultKmsKeyID names the key used when a secret has no KmsKeyId.
+const defaultKmsKeyID = "aws/secretsmanager"
 
 // CreateSecretInput is the input of CreateSecret.
 type CreateSecretInput struct {
@@ -67,10 +59,10 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 		if err != nil {
 			return nil, err
 		}
-		if err := checkChars("description", in.Description, 0, maxDescriptionLen); err != nil {
+		if err := checkDescription(in.Description); err != nil {
 			return nil, err
 		}
-		if err := checkLen("kmsKeyId", in.KmsKeyId, 0, maxKmsKeyIDLen); err != nil {
+		if err := checkKmsKeyID(in.KmsKeyId); err != nil {
 			return nil, err
 		}
 		val, hasValue, err := checkValue(in.SecretString, in.SecretBinary)
@@ -82,21 +74,21 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 			return nil, err
 		}
 		var rec *secretRecord
-		err = c.update(ctx, func(txn *badger.Txn) error {
-			now := now(c.clock)
-			old, err := getSecret(txn, s.region, in.Name)
+		err = c.update(ctx, func(t *tx) error {
+			old, err := t.getSecret(s.region, in.Name)
 			if err != nil {
 				return err
 			}
-			if old != nil && old.expired(now) {
-				if err := c.purge(txn, old); err != nil {
+			if old != nil && old.expired(t.now) {
+				if err := t.purge(old); err != nil {
 					return err
 				}
 				old = nil
 			}
 			if old != nil {
 				rec = old
-				return c.createExisting(txn, old, token, val, hasValue, &out)
+				out, err = c.createExisting(t, old, token, val, hasValue)
+				return err
 			}
 			r := &secretRecord{
 				Region:          s.region,
@@ -104,8 +96,8 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 				Suffix:          newSuffix(),
 				Description:     in.Description,
 				KmsKeyId:        in.KmsKeyId,
-				CreatedDate:     now,
-				LastChangedDate: now,
+				CreatedDate:     t.now,
+				LastChangedDate: t.now,
 				Tags:            tags,
 				Tagged:          len(tags) > 0,
 			}
@@ -115,16 +107,13 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 			rec = r
 			out = &CreateSecretOutput{ARN: c.arn(r), Name: r.Name}
 			if hasValue {
-				v, _, err := c.writeVersion(txn, r, token, val, nil, now)
+				v, _, err := c.writeVersion(t, r, token, val, nil)
 				if err != nil {
 					return err
 				}
 				out.VersionId = v.ID
 			}
-			if err := txn.Set(createdKey(r.Region, r.CreatedDate, r.Name), nil); err != nil {
-				return err
-			}
-			return putSecret(txn, r)
+			return t.putSecret(r)
 		})
 		return rec, err
 	})
@@ -134,61 +123,17 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 // createExisting is CreateSecret on a name that is taken: AWS's idempotency
 // rule makes it a success when the token names a version with the same
 // value.
-func (c *core) createExisting(txn *badger.Txn, r *secretRecord, token string, val value, hasValue bool, out **CreateSecretOutput) error {
+func (c *core) createExisting(t *tx, r *secretRecord, token string, val value, hasValue bool) (*CreateSecretOutput, error) {
 	if r.deleted() {
-		return newError(ErrInvalidRequest, "You can't create this secret because a secret with this name is already scheduled for deletion.")
+		return nil, newError(ErrInvalidRequest, awsmodel.CreateScheduledForDeletion)
 	}
 	if hasValue && r.version(token) >= 0 {
-		same, err := c.sameValue(txn, r, token, val)
-		if err != nil {
-			return err
+		if err := c.checkSameValue(t, r, token, val); err != nil {
+			return nil, err
 		}
-		if !same {
-			return newError(ErrResourceExists, "You can't use ClientRequestToken %s because that value is already in use for a version of secret %s.", token, c.arn(r))
-		}
-		*out = &CreateSecretOutput{ARN: c.arn(r), Name: r.Name, VersionId: token}
-		return nil
+		return &CreateSecretOutput{ARN: c.arn(r), Name: r.Name, VersionId: token}, nil
 	}
-	return newError(ErrResourceExists, "The operation failed because the secret %s already exists.", r.Name)
-}
-
-// expired reports whether r's recovery window has ended: from then on the
-// secret is gone, whether or not the reaper has purged it yet.
-func (r *secretRecord) expired(now time.Time) bool {
-	return r.deleted() && !r.DeletionDate.After(now)
-}
-
-// resolveRecord resolves a SecretId to a secret that exists (it may be
-// scheduled for deletion).
-func (s *Store) resolveRecord(txn *badger.Txn, id string, now time.Time, g readGen) (*secretRecord, error) {
-	r, err := s.resolve(txn, id, now, g)
-	if err != nil {
-		return nil, err
-	}
-	if r.expired(now) {
-		return nil, errSecretNotFound()
-	}
-	return r, nil
-}
-
-// resolveLive resolves a SecretId to a secret that is not scheduled for
-// deletion. The record is returned with the error when it exists.
-func (s *Store) resolveLive(txn *badger.Txn, id string, now time.Time, g readGen) (*secretRecord, error) {
-	r, err := s.resolveRecord(txn, id, now, g)
-	if err == nil && r.deleted() {
-		err = newError(ErrInvalidRequest, msgMarkedForDeletion)
-	}
-	return r, err
-}
-
-// resolveWritable resolves a SecretId to a secret that may be changed: not
-// scheduled for deletion and not a replica.
-func (s *Store) resolveWritable(txn *badger.Txn, id string, now time.Time) (*secretRecord, error) {
-	r, err := s.resolveLive(txn, id, now, noCache)
-	if err == nil && r.replica() {
-		err = newError(ErrInvalidParameter, msgReplicaNotPermitted)
-	}
-	return r, err
+	return nil, newError(ErrResourceExists, awsmodel.SecretExists(r.Name))
 }
 
 // DescribeSecretInput is the input of DescribeSecret.
@@ -237,8 +182,8 @@ func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*D
 	var out *DescribeSecretOutput
 	err := s.run(ctx, "DescribeSecret", in.SecretId, func(c *core) (*secretRecord, error) {
 		var r *secretRecord
-		err := c.read(func(txn *badger.Txn, g readGen) (err error) {
-			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock), g)
+		err := c.read(func(t *tx) (err error) {
+			r, err = s.resolveExisting(t, in.SecretId)
 			return err
 		})
 		if err != nil {
@@ -259,7 +204,13 @@ func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*D
 			PrimaryRegion:      r.PrimaryRegion,
 		}
 		for _, rp := range r.Replicas {
-			out.ReplicationStatus = append(out.ReplicationStatus, ReplicationStatusType(rp))
+			out.ReplicationStatus = append(out.ReplicationStatus, ReplicationStatusType{
+				Region:           rp.Region,
+				KmsKeyId:         rp.KmsKeyId,
+				Status:           rp.Status,
+				StatusMessage:    rp.StatusMessage,
+				LastAccessedDate: rp.LastAccessedDate,
+			})
 		}
 		return r, nil
 	})
@@ -307,59 +258,51 @@ type UpdateSecretOutput struct {
 // succeeds and changes nothing.
 func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*UpdateSecretOutput, error) {
 	var out *UpdateSecretOutput
-	err := s.run(ctx, "UpdateSecret", in.SecretId, func(c *core) (*secretRecord, error) {
-		token, err := checkToken(in.ClientRequestToken)
-		if err != nil {
-			return nil, err
-		}
-		if in.Description != nil {
-			if err := checkChars("description", *in.Description, 0, maxDescriptionLen); err != nil {
-				return nil, err
-			}
-		}
-		if in.KmsKeyId != nil {
-			if err := checkLen("kmsKeyId", *in.KmsKeyId, 0, maxKmsKeyIDLen); err != nil {
-				return nil, err
-			}
-		}
-		val, hasValue, err := checkValue(in.SecretString, in.SecretBinary)
-		if err != nil {
-			return nil, err
-		}
-		var rec *secretRecord
-		err = c.update(ctx, func(txn *badger.Txn) error {
-			now := now(c.clock)
-			r, err := s.resolveWritable(txn, in.SecretId, now)
-			rec = r
-			if err != nil {
+	var token string
+	var val value
+	var hasValue bool
+	err := s.write(ctx, &writeOp{
+		op:       "UpdateSecret",
+		secretID: in.SecretId,
+		check: func() (err error) {
+			if token, err = checkToken(in.ClientRequestToken); err != nil {
 				return err
 			}
+			if in.Description != nil {
+				if err := checkDescription(*in.Description); err != nil {
+					return err
+				}
+			}
+			if in.KmsKeyId != nil {
+				if err := checkKmsKeyID(*in.KmsKeyId); err != nil {
+					return err
+				}
+			}
+			val, hasValue, err = checkValue(in.SecretString, in.SecretBinary)
+			return err
+		},
+		apply: func(t *tx, r *secretRecord) (changed bool, err error) {
+			c := t.c
 			out = &UpdateSecretOutput{ARN: c.arn(r), Name: r.Name}
-			changed := false
 			if in.Description != nil && *in.Description != r.Description {
 				r.Description, changed = *in.Description, true
 			}
 			if in.KmsKeyId != nil && *in.KmsKeyId != r.KmsKeyId {
-				if err := c.changeKey(txn, r, *in.KmsKeyId); err != nil {
-					return err
+				if err := c.changeKey(t, r, *in.KmsKeyId); err != nil {
+					return false, err
 				}
 				changed = true
 			}
 			if hasValue {
-				v, created, err := c.writeVersion(txn, r, token, val, nil, now)
+				v, created, err := c.writeVersion(t, r, token, val, nil)
 				if err != nil {
-					return err
+					return false, err
 				}
 				out.VersionId = v.ID
 				changed = changed || created
 			}
-			if !changed {
-				return nil
-			}
-			r.LastChangedDate = now
-			return putSecret(txn, r)
-		})
-		return rec, err
+			return changed, nil
+		},
 	})
 	return out, err
 }
@@ -367,7 +310,7 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 // changeKey makes kms r's key and re-wraps the data keys of its labelled
 // versions under it, as AWS re-encrypts the AWSCURRENT, AWSPREVIOUS and
 // AWSPENDING versions.
-func (c *core) changeKey(txn *badger.Txn, r *secretRecord, kms string) error {
+func (c *core) changeKey(t *tx, r *secretRecord, kms string) error {
 	r.KmsKeyId = kms
 	term := c.keys.writeTerm()
 	for i := range r.Versions {
@@ -375,23 +318,17 @@ func (c *core) changeKey(txn *badger.Txn, r *secretRecord, kms string) error {
 		if len(v.Stages) == 0 {
 			continue
 		}
-		key := versionKey(r.ID, v.ID)
-		item, err := txn.Get(key)
+		rec, err := t.getVersion(r.ID, v.ID)
 		if err != nil {
 			return err
 		}
-		b, err := item.ValueCopy(nil)
-		if err != nil {
-			return err
-		}
-		rec, err := decodeVersion(b)
-		if err != nil {
-			return err
+		if rec == nil {
+			return newError(ErrResourceNotFound, awsmodel.NoValueForVersion(v.ID))
 		}
 		if err := c.keys.rewrap(rec, r.ID, v.ID, term, kms); err != nil {
 			return err
 		}
-		if err := txn.Set(key, encodeVersion(rec)); err != nil {
+		if err := t.putVersion(r.ID, v.ID, rec); err != nil {
 			return err
 		}
 		v.KmsKeyId = kms
@@ -414,11 +351,23 @@ type TagResourceOutput struct{}
 // case-sensitive; a secret carries at most 50 tags; keys starting with
 // "aws:" are reserved.
 func (s *Store) TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
-	err := s.run(ctx, "TagResource", in.SecretId, func(c *core) (*secretRecord, error) {
-		if len(in.Tags) == 0 {
-			return nil, newError(ErrInvalidParameter, "You must specify at least one tag.")
-		}
-		return s.retag(ctx, c, in.SecretId, func(tags []Tag) ([]Tag, error) { return mergeTags(tags, in.Tags) })
+	err := s.write(ctx, &writeOp{
+		op:       "TagResource",
+		secretID: in.SecretId,
+		check: func() error {
+			if len(in.Tags) == 0 {
+				return newError(ErrInvalidParameter, awsmodel.NoTags)
+			}
+			return nil
+		},
+		apply: func(_ *tx, r *secretRecord) (bool, error) {
+			tags, err := mergeTags(r.Tags, in.Tags)
+			if err != nil {
+				return false, err
+			}
+			r.Tags, r.Tagged = tags, true
+			return true, nil
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -440,24 +389,25 @@ type UntagResourceOutput struct{}
 
 // UntagResource removes tags from a secret.
 func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
-	err := s.run(ctx, "UntagResource", in.SecretId, func(c *core) (*secretRecord, error) {
-		if len(in.TagKeys) == 0 {
-			return nil, newError(ErrInvalidParameter, "You must specify at least one tag key.")
-		}
-		for _, k := range in.TagKeys {
-			if err := checkChars("tagKeys", k, 1, maxTagKeyLen); err != nil {
-				return nil, err
+	err := s.write(ctx, &writeOp{
+		op:       "UntagResource",
+		secretID: in.SecretId,
+		check: func() error {
+			if len(in.TagKeys) == 0 {
+				return newError(ErrInvalidParameter, awsmodel.NoTagKeys)
 			}
-		}
-		return s.retag(ctx, c, in.SecretId, func(tags []Tag) ([]Tag, error) {
-			kept := tags[:0]
-			for _, t := range tags {
-				if !slices.Contains(in.TagKeys, t.Key) {
-					kept = append(kept, t)
+			for _, k := range in.TagKeys {
+				if err := checkChars("tagKeys", k, 1, awsmodel.MaxTagKeyLen); err != nil {
+					return err
 				}
 			}
-			return kept, nil
-		})
+			return nil
+		},
+		apply: func(_ *tx, r *secretRecord) (bool, error) {
+			r.Tags = slices.DeleteFunc(slices.Clone(r.Tags), func(t Tag) bool { return slices.Contains(in.TagKeys, t.Key) })
+			r.Tagged = true
+			return true, nil
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -465,43 +415,23 @@ func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*Unt
 	return &UntagResourceOutput{}, nil
 }
 
-// retag replaces a secret's tags with edit's result.
-func (s *Store) retag(ctx context.Context, c *core, id string, edit func([]Tag) ([]Tag, error)) (*secretRecord, error) {
-	var rec *secretRecord
-	err := c.update(ctx, func(txn *badger.Txn) error {
-		now := now(c.clock)
-		r, err := s.resolveWritable(txn, id, now)
-		rec = r
-		if err != nil {
-			return err
-		}
-		if r.Tags, err = edit(r.Tags); err != nil {
-			return err
-		}
-		r.Tagged = true
-		r.LastChangedDate = now
-		return putSecret(txn, r)
-	})
-	return rec, err
-}
-
 // mergeTags returns tags with add applied: new keys appended, existing keys
 // given the new value. It validates add and the result's size.
 func mergeTags(tags, add []Tag) ([]Tag, error) {
 	out := append([]Tag(nil), tags...)
 	for i, t := range add {
-		if err := checkChars("tags.member.key", t.Key, 1, maxTagKeyLen); err != nil {
+		if err := checkChars("tags.member.key", t.Key, 1, awsmodel.MaxTagKeyLen); err != nil {
 			return nil, err
 		}
-		if err := checkChars("tags.member.value", t.Value, 0, maxTagValueLen); err != nil {
+		if err := checkChars("tags.member.value", t.Value, 0, awsmodel.MaxTagValueLen); err != nil {
 			return nil, err
 		}
 		if len(t.Key) >= 4 && strings.EqualFold(t.Key[:4], "aws:") {
-			return nil, newError(ErrInvalidParameter, "Tag keys starting with \"aws:\" are reserved for AWS use.")
+			return nil, newError(ErrInvalidParameter, awsmodel.ReservedTagKey)
 		}
 		for _, u := range add[:i] {
 			if u.Key == t.Key {
-				return nil, newError(ErrInvalidParameter, "The tag key %q appears more than once in the request.", t.Key)
+				return nil, newError(ErrInvalidParameter, awsmodel.DuplicateTagKey(t.Key))
 			}
 		}
 		j := 0
@@ -514,8 +444,18 @@ func mergeTags(tags, add []Tag) ([]Tag, error) {
 			out = append(out, t)
 		}
 	}
-	if len(out) > maxTags {
-		return nil, newError(ErrInvalidParameter, "A secret can have at most %d tags; this request would leave it with %d.", maxTags, len(out))
+	if len(out) > awsmodel.MaxTags {
+		return nil, newError(ErrInvalidParameter, awsmodel.TooManyTags(len(out)))
 	}
 	return out, nil
+}
+
+// checkDescription validates a Description member.
+func checkDescription(d string) error {
+	return checkChars("description", d, 0, awsmodel.MaxDescriptionLen)
+}
+
+// checkKmsKeyID validates a KmsKeyId member.
+func checkKmsKeyID(k string) error {
+	return checkLen("kmsKeyId", k, 0, awsmodel.MaxKmsKeyIDLen)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 func TestCreateSecret(t *testing.T) {
@@ -120,7 +121,7 @@ func TestCreateSecret(t *testing.T) {
 		{"a name scheduled for deletion fails even with the same token and value", "deleted", CreateSecretInput{Name: "db", SecretString: "pw", ClientRequestToken: testToken("1")},
 			ErrInvalidRequest, "You can't create this secret because a secret with this name is already scheduled for deletion."},
 		{"both a string and a binary value fail", "", CreateSecretInput{Name: "db", SecretString: "s", SecretBinary: []byte("b")},
-			ErrInvalidParameter, msgBothValues},
+			ErrInvalidParameter, awsmodel.BothValues},
 		{"a token of 31 characters fails", "", CreateSecretInput{Name: "db", SecretString: "s", ClientRequestToken: strings.Repeat("t", 31)},
 			ErrInvalidParameter, "ClientRequestToken must be 32-64 characters long."},
 		{"a token of 65 characters fails", "", CreateSecretInput{Name: "db", SecretString: "s", ClientRequestToken: strings.Repeat("t", 65)},
@@ -324,7 +325,7 @@ func TestDescribeSecret(t *testing.T) {
 	t.Run("a missing secret is not found", func(t *testing.T) {
 		s, _ := newTestStore(t)
 		_, err := s.DescribeSecret(ctx, &DescribeSecretInput{SecretId: "nope"})
-		wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 	})
 }
 
@@ -435,11 +436,11 @@ func TestUpdateSecret(t *testing.T) {
 		sentinel error
 		msg      string // "%s" is the secret's ARN
 	}{
-		{"a missing secret is not found", false, UpdateSecretInput{SecretId: "nope", SecretString: "x"}, ErrResourceNotFound, msgSecretNotFound},
-		{"a secret scheduled for deletion cannot be updated", true, UpdateSecretInput{SecretId: "db", Description: new("x")}, ErrInvalidRequest, msgMarkedForDeletion},
+		{"a missing secret is not found", false, UpdateSecretInput{SecretId: "nope", SecretString: "x"}, ErrResourceNotFound, awsmodel.SecretNotFound},
+		{"a secret scheduled for deletion cannot be updated", true, UpdateSecretInput{SecretId: "db", Description: new("x")}, ErrInvalidRequest, awsmodel.MarkedForDeletion},
 		{"the same token with another value fails", false, UpdateSecretInput{SecretId: "db", SecretString: "other", ClientRequestToken: testToken("1")},
 			ErrResourceExists, "You can't use ClientRequestToken " + testToken("1") + " because that value is already in use for a version of secret %s."},
-		{"both values fail", false, UpdateSecretInput{SecretId: "db", SecretString: "s", SecretBinary: []byte("b")}, ErrInvalidParameter, msgBothValues},
+		{"both values fail", false, UpdateSecretInput{SecretId: "db", SecretString: "s", SecretBinary: []byte("b")}, ErrInvalidParameter, awsmodel.BothValues},
 		{"a token of 31 characters fails", false, UpdateSecretInput{SecretId: "db", SecretString: "s", ClientRequestToken: strings.Repeat("t", 31)},
 			ErrInvalidParameter, "ClientRequestToken must be 32-64 characters long."},
 		{"a token of 65 characters fails", false, UpdateSecretInput{SecretId: "db", SecretString: "s", ClientRequestToken: strings.Repeat("t", 65)},
@@ -448,7 +449,7 @@ func TestUpdateSecret(t *testing.T) {
 			ErrValidation, "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048"},
 		{"a value of 65537 bytes fails", false, UpdateSecretInput{SecretId: "db", SecretString: strings.Repeat("v", 65537)},
 			ErrValidation, "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536"},
-		{"an invalid SecretId fails validation", false, UpdateSecretInput{SecretId: "d b", Description: new("x")}, ErrValidation, msgInvalidName},
+		{"an invalid SecretId fails validation", false, UpdateSecretInput{SecretId: "d b", Description: new("x")}, ErrValidation, awsmodel.InvalidName},
 	}
 	for _, tt := range errorCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -602,9 +603,9 @@ func TestTagResource(t *testing.T) {
 	t.Run("a missing secret is not found", func(t *testing.T) {
 		s, _ := newTestStore(t)
 		_, err := s.TagResource(ctx, &TagResourceInput{SecretId: "nope", Tags: []Tag{{"a", "b"}}})
-		wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 		_, err = s.UntagResource(ctx, &UntagResourceInput{SecretId: "nope", TagKeys: []string{"a"}})
-		wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 	})
 	t.Run("a secret scheduled for deletion cannot be tagged or untagged", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -614,9 +615,9 @@ func TestTagResource(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = s.TagResource(ctx, &TagResourceInput{SecretId: "db", Tags: []Tag{{"c", "d"}}})
-		wantMessage(t, err, ErrInvalidRequest, msgMarkedForDeletion)
+		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 		_, err = s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"a"}})
-		wantMessage(t, err, ErrInvalidRequest, msgMarkedForDeletion)
+		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 		if tags := mustDescribe(t, s, "db").Tags; !reflect.DeepEqual(tags, []Tag{{"a", "b"}}) {
 			t.Errorf("Tags = %v", tags)
 		}
@@ -677,8 +678,8 @@ func mustTag(t testing.TB, s *Store, id string, tags ...Tag) {
 func storedKmsKeyID(t testing.TB, s *Store, name, versionID string) string {
 	t.Helper()
 	var kms string
-	err := s.c.view(func(txn *badger.Txn) error {
-		r, err := getSecret(txn, s.region, name)
+	err := s.c.db.View(func(txn *badger.Txn) error {
+		r, err := rawTx(s, txn).getSecret(s.region, name)
 		if err != nil {
 			return err
 		}
@@ -711,13 +712,13 @@ func TestReplicaIsReadOnly(t *testing.T) {
 	s, _ := newTestStore(t)
 	v1 := mustCreate(t, s, "db", "v").VersionId
 	mustCreate(t, s, "other", "o")
-	err := s.c.update(ctx, func(txn *badger.Txn) error {
-		r, err := getSecret(txn, s.region, "db")
+	err := s.c.update(ctx, func(t *tx) error {
+		r, err := t.getSecret(s.region, "db")
 		if err != nil {
 			return err
 		}
 		r.PrimaryRegion = "us-west-2"
-		return putSecret(txn, r)
+		return t.putSecret(r)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -751,7 +752,7 @@ func TestReplicaIsReadOnly(t *testing.T) {
 	}
 	for name, op := range writes {
 		t.Run(name+" on a replica fails", func(t *testing.T) {
-			wantMessage(t, op(), ErrInvalidParameter, msgReplicaNotPermitted)
+			wantMessage(t, op(), ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
 		})
 	}
 	if after := snapshot(t, s); !reflect.DeepEqual(before, after) {

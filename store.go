@@ -18,14 +18,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/secretstore-go/secretstore/internal/testhook"
 )
 
 // Store is an open secret store. A Store serves one region; Region returns
@@ -94,20 +93,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
 	}
-	k, err := loadKeys(db, src)
-	clear(src.key)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	c := &core{
 		db:      db,
-		keys:    k,
 		clock:   o.Clock,
 		log:     o.Logger,
 		account: o.AccountID,
 		onEvent: o.OnEvent,
 		opts:    o,
+	}
+	c.keys, err = c.loadKeys(ctx, src)
+	clear(src.key)
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	if !o.DisableReaper {
 		c.reaper = startReaper(c, o.ReapInterval)
@@ -137,11 +135,15 @@ func (s *Store) Close() error {
 	return c.db.Close()
 }
 
-// Reset deletes every secret of every region at once, with no recovery
-// window and no way back, keeping the master key. It is meant for test
-// suites that start each test from an empty store. Operations wait while it
-// runs.
-func (s *Store) Reset(ctx context.Context) error {
+func init() {
+	testhook.Reset = func(ctx context.Context, store any) error { return store.(*Store).reset(ctx) }
+}
+
+// reset deletes every secret of every region at once, with no recovery
+// window and no way back, keeping the master key. Test suites reach it
+// through the test-mode server and sstest (internal/testhook); operations
+// wait while it runs.
+func (s *Store) reset(ctx context.Context) error {
 	c := s.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -155,9 +157,7 @@ func (s *Store) Reset(ctx context.Context) error {
 	for _, p := range []byte{prefixSecret, prefixVersion, prefixCreated, prefixDeletion, prefixPrune, prefixShred} {
 		prefixes = append(prefixes, []byte{p})
 	}
-	c.cache.bump()
-	defer c.cache.bump()
-	return dbError(c.db.DropPrefix(prefixes...))
+	return c.dropPrefixes(prefixes...)
 }
 
 // Region returns a view of the same database in region name: secrets
@@ -187,230 +187,6 @@ func (s *Store) begin() (*core, error) {
 }
 
 func (c *core) end() { c.mu.RUnlock() }
-
-// run runs one operation: it checks the store and the region, calls fn, and
-// reports the outcome to Options.OnEvent. fn returns the record of the
-// secret the operation acted on, if it found one, for the event.
-func (s *Store) run(ctx context.Context, op, secretID string, fn func(c *core) (*secretRecord, error)) error {
-	c, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer c.end()
-	var rec *secretRecord
-	if err = ctx.Err(); err == nil {
-		if !validRegion(s.region) {
-			err = newError(ErrInvalidParameter, "Invalid region: %q is not a region name like us-east-1.", s.region)
-		} else {
-			rec, err = fn(c)
-		}
-	}
-	if c.onEvent != nil {
-		c.emit(op, s.region, secretID, rec, err)
-	}
-	return err
-}
-
-// view runs fn in a read-only transaction.
-func (c *core) view(fn func(txn *badger.Txn) error) error {
-	txn := c.db.NewTransaction(false)
-	defer txn.Discard()
-	return dbError(fn(txn))
-}
-
-// update runs fn in a read-write transaction and commits it, running it
-// again from the start when the commit conflicts with a concurrent one. fn
-// must not have effects outside txn.
-func (c *core) update(ctx context.Context, fn func(txn *badger.Txn) error) error {
-	return c.retry(ctx, func(txn *badger.Txn) error {
-		c.termMu.RLock()
-		defer c.termMu.RUnlock()
-		return c.commit(txn, fn)
-	})
-}
-
-// commit runs fn in txn and commits it.
-func (c *core) commit(txn *badger.Txn, fn func(txn *badger.Txn) error) error {
-	err := fn(txn)
-	if err == nil {
-		c.cache.bump() // before and after: see recordCache
-		err = txn.Commit()
-		c.cache.bump()
-	}
-	return err
-}
-
-// retry runs attempt with a new read-write transaction until it does not
-// fail with a conflict; attempt commits.
-func (c *core) retry(ctx context.Context, attempt func(txn *badger.Txn) error) error {
-	for n := 0; ; n++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		txn := c.db.NewTransaction(true)
-		err := attempt(txn)
-		txn.Discard()
-		// A conflict means another transaction changed what fn read; blocked
-		// writes mean the reaper is shredding (DropPrefix). Both pass.
-		if !errors.Is(err, badger.ErrConflict) && !errors.Is(err, badger.ErrBlockedWrites) {
-			return dbError(err)
-		}
-		if n >= maxAttempts {
-			return newError(ErrInternalServiceError, "the secret is being changed by too many callers at once; try again")
-		}
-		// Back off a little, with jitter, so contending writers spread out.
-		d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(n, 8)))
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// maxAttempts bounds the retries of a conflicting transaction.
-const maxAttempts = 200
-
-// dbError turns an error from Badger into an *Error; errors that already are
-// one, and context errors, pass through.
-func dbError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *Error
-	switch {
-	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	case errors.Is(err, badger.ErrDBClosed):
-		return ErrClosed
-	case errors.Is(err, badger.ErrTxnTooBig):
-		return newError(ErrLimitExceeded, "the operation changes too much data for one transaction")
-	}
-	return newError(ErrInternalServiceError, "database error: %v", err)
-}
-
-// getSecret reads the record of secret name in region, or returns nil if
-// there is none.
-func getSecret(txn *badger.Txn, region, name string) (*secretRecord, error) {
-	item, err := txn.Get(secretKey(region, name))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	b, err := item.ValueCopy(nil)
-	if err != nil {
-		return nil, err
-	}
-	return decodeSecret(b)
-}
-
-func putSecret(txn *badger.Txn, r *secretRecord) error {
-	return txn.Set(secretKey(r.Region, r.Name), encodeSecret(r))
-}
-
-// resolve finds the secret a SecretId names in the store's region: a name, a
-// full ARN (name and suffix must match) or a partial ARN (it must identify
-// exactly one secret). Not found is ErrResourceNotFound. A secret whose
-// recovery window ended before now is gone, though not yet purged: it
-// matches nothing, so it neither is found nor makes a partial ARN ambiguous.
-//
-// g is the cache generation of a read-only transaction (see core.read), or
-// noCache.
-func (s *Store) resolve(txn *badger.Txn, id string, now time.Time, g readGen) (*secretRecord, error) {
-	p, err := parseSecretID(id)
-	if err != nil {
-		return nil, err
-	}
-	if p.arn && (p.region != s.region || p.account != s.c.account || partition(p.region) != partitionOf(id)) {
-		return nil, errSecretNotFound()
-	}
-	r, err := s.c.lookup(txn, s.region, p.name, g)
-	if err != nil {
-		return nil, err
-	}
-	if r != nil && r.expired(now) {
-		r = nil
-	}
-	switch {
-	case r != nil && (!p.arn || p.partial || r.Suffix == p.suffix):
-		return r, nil
-	case p.partial:
-		return s.resolvePartial(txn, p.name, now)
-	}
-	return nil, errSecretNotFound()
-}
-
-// resolvePartial finds the one secret whose ARN starts with the partial ARN
-// whose tail (after "secret:") is tail, as AWS's partial-ARN lookup does.
-func (s *Store) resolvePartial(txn *badger.Txn, tail string, now time.Time) (*secretRecord, error) {
-	var found *secretRecord
-	match := func(r *secretRecord) bool {
-		if r.expired(now) {
-			return true // gone: it matches nothing
-		}
-		if found != nil && found.ID != r.ID {
-			return false // a second secret: the partial ARN is ambiguous
-		}
-		found = r
-		return true
-	}
-	// The tail may end inside the "-XXXXXX" suffix: name "-" and up to five
-	// characters of the suffix.
-	for k := 0; k < suffixLen && k < len(tail); k++ {
-		i := len(tail) - k - 1
-		if tail[i] != '-' {
-			continue
-		}
-		r, err := getSecret(txn, s.region, tail[:i])
-		if err != nil {
-			return nil, err
-		}
-		if r != nil && len(r.Suffix) >= k && r.Suffix[:k] == tail[i+1:] && !match(r) {
-			return nil, errSecretNotFound()
-		}
-	}
-	// Or inside the name: every secret whose name starts with tail.
-	prefix := secretPrefix(s.region, tail)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
-	for it.Seek(prefix); it.Valid(); it.Next() {
-		b, err := it.Item().ValueCopy(nil)
-		if err != nil {
-			return nil, err
-		}
-		r, err := decodeSecret(b)
-		if err != nil {
-			return nil, err
-		}
-		if !match(r) {
-			return nil, errSecretNotFound()
-		}
-	}
-	if found == nil {
-		return nil, errSecretNotFound()
-	}
-	return found, nil
-}
-
-// partitionOf returns the partition field of an ARN.
-func partitionOf(arn string) string {
-	rest := arn[len("arn:"):]
-	for i := 0; i < len(rest); i++ {
-		if rest[i] == ':' {
-			return rest[:i]
-		}
-	}
-	return ""
-}
-
-// arn returns the ARN of secret r.
-func (c *core) arn(r *secretRecord) string {
-	return secretARN(r.Region, c.account, r.Name, r.Suffix)
-}
 
 // Put stores value as the new current version of secret name, creating the
 // secret if it does not exist, and returns the new version's id. It is

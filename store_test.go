@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // openDir opens the on-disk store in dir with key and a FakeClock at clk's
@@ -265,7 +267,7 @@ func TestReset(t *testing.T) {
 	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "c"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Reset(ctx); err != nil {
+	if err := s.reset(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range []*Store{s, s.Region("eu-west-1")} {
@@ -409,12 +411,12 @@ func TestErrorCode(t *testing.T) {
 		}
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Error() != "ResourceNotFoundException: "+msgSecretNotFound {
+	if !errors.As(err, &e) || e.Error() != "ResourceNotFoundException: "+awsmodel.SecretNotFound {
 		t.Errorf("Error() = %q", err)
 	}
 	// Every sentinel has its own code.
 	for _, sentinel := range []error{ErrResourceNotFound, ErrInvalidParameter, ErrInvalidRequest, ErrResourceExists, ErrLimitExceeded,
-		ErrDecryptionFailure, ErrEncryptionFailure, ErrPreconditionNotMet, ErrMalformedPolicyDocument, ErrInternalServiceError,
+		ErrDecryptionFailure, ErrEncryptionFailure, ErrMalformedPolicyDocument, ErrInternalServiceError,
 		ErrValidation, ErrInvalidNextToken} {
 		e := newError(sentinel, "m")
 		if !errors.Is(e, sentinel) || e.Code != sentinel.Error() || ErrorCode(e) != sentinel.Error() {
@@ -516,6 +518,6 @@ func everyOperation(ctx context.Context, s *Store, versionID string) map[string]
 			_, err := s.Get(ctx, "db")
 			return err
 		},
-		"Reset": func() error { return s.Reset(ctx) },
+		"Reset": func() error { return s.reset(ctx) },
 	}
 }

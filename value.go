@@ -2,10 +2,11 @@ package secretstore
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // PutSecretValueInput is the input of PutSecretValue.
@@ -41,40 +42,32 @@ type PutSecretValueOutput struct {
 // PutSecretValue adds a version to a secret and moves staging labels to it.
 func (s *Store) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*PutSecretValueOutput, error) {
 	var out *PutSecretValueOutput
-	err := s.run(ctx, "PutSecretValue", in.SecretId, func(c *core) (*secretRecord, error) {
-		token, err := checkToken(in.ClientRequestToken)
-		if err != nil {
-			return nil, err
-		}
-		val, ok, err := checkValue(in.SecretString, in.SecretBinary)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, newError(ErrInvalidRequest, "You must provide either SecretString or SecretBinary.")
-		}
-		if err := checkStages(in.VersionStages); err != nil {
-			return nil, err
-		}
-		var rec *secretRecord
-		err = c.update(ctx, func(txn *badger.Txn) error {
-			now := now(c.clock)
-			r, err := s.resolveWritable(txn, in.SecretId, now)
-			rec = r
-			if err != nil {
+	var token string
+	var val value
+	err := s.write(ctx, &writeOp{
+		op:       "PutSecretValue",
+		secretID: in.SecretId,
+		check: func() (err error) {
+			if token, err = checkToken(in.ClientRequestToken); err != nil {
 				return err
 			}
-			v, created, err := c.writeVersion(txn, r, token, val, in.VersionStages, now)
-			if err != nil {
+			var ok bool
+			if val, ok, err = checkValue(in.SecretString, in.SecretBinary); err != nil {
 				return err
 			}
-			out = &PutSecretValueOutput{ARN: c.arn(r), Name: r.Name, VersionId: v.ID, VersionStages: slices.Clone(v.Stages)}
-			if !created {
-				return nil
+			if !ok {
+				return newError(ErrInvalidRequest, awsmodel.NoValue)
 			}
-			return putSecret(txn, r)
-		})
-		return rec, err
+			return checkStages(in.VersionStages)
+		},
+		apply: func(t *tx, r *secretRecord) (bool, error) {
+			v, created, err := t.c.writeVersion(t, r, token, val, in.VersionStages)
+			if err != nil {
+				return false, err
+			}
+			out = &PutSecretValueOutput{ARN: t.c.arn(r), Name: r.Name, VersionId: v.ID, VersionStages: slices.Clone(v.Stages)}
+			return created, nil
+		},
 	})
 	return out, err
 }
@@ -115,15 +108,15 @@ func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*G
 			return nil, err
 		}
 		if in.VersionStage != "" {
-			if err := checkLen("versionStage", in.VersionStage, 1, maxStageLen); err != nil {
+			if err := checkStage("versionStage", in.VersionStage); err != nil {
 				return nil, err
 			}
 		}
 		var rec *secretRecord
-		err := c.readOrWrite(ctx, func(txn *badger.Txn, g readGen) (bool, error) {
+		err := c.readOrWrite(ctx, func(t *tx) (bool, error) {
 			var err error
 			var stamp bool
-			out, rec, stamp, err = s.getValue(txn, in.SecretId, in.VersionId, in.VersionStage, now(c.clock), g)
+			out, rec, stamp, err = s.getValue(t, in.SecretId, in.VersionId, in.VersionStage)
 			return stamp, err
 		})
 		return rec, err
@@ -133,37 +126,34 @@ func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*G
 
 // getValue reads one secret value for GetSecretValue and
 // BatchGetSecretValue. When the read is the first of the day it must record
-// LastAccessedDate: with write false it then returns stamp true and nothing
-// else, and the caller runs it again in a read-write transaction.
-//
-// g is the read-only transaction's cache generation, or noCache in the
-// read-write transaction.
-func (s *Store) getValue(txn *badger.Txn, id, versionID, stage string, now time.Time, g readGen) (out *GetSecretValueOutput, r *secretRecord, stamp bool, err error) {
-	r, err = s.resolveLive(txn, id, now, g)
+// LastAccessedDate: in a read-only transaction it then returns stamp true
+// and nothing else, and the caller runs it again in a read-write one.
+func (s *Store) getValue(t *tx, id, versionID, stage string) (out *GetSecretValueOutput, r *secretRecord, stamp bool, err error) {
+	r, err = s.resolveLive(t, id)
 	if err != nil {
 		return nil, r, false, err
 	}
-	out, stamp, err = s.c.valueOf(txn, r, versionID, stage, now, g == noCache)
+	out, stamp, err = t.c.valueOf(t, r, versionID, stage)
 	return out, r, stamp, err
 }
 
 // valueOf is getValue once the secret is found.
-func (c *core) valueOf(txn *badger.Txn, r *secretRecord, versionID, stage string, now time.Time, write bool) (out *GetSecretValueOutput, stamp bool, err error) {
+func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (out *GetSecretValueOutput, stamp bool, err error) {
 	i, err := r.pick(versionID, stage)
 	if err != nil {
 		return nil, false, err
 	}
 	v := &r.Versions[i]
-	if today := day(now); !r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today) {
-		if !write {
+	if today := day(t.now); !r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today) {
+		if t.gen != noCache {
 			return nil, true, nil
 		}
 		r.LastAccessedDate, v.LastAccessedDate = today, today
-		if err := putSecret(txn, r); err != nil {
+		if err := t.putSecret(r); err != nil {
 			return nil, false, err
 		}
 	}
-	pt, binary, err := c.readValue(txn, r, v.ID)
+	pt, binary, err := c.readValue(t, r, v.ID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -191,35 +181,34 @@ func (r *secretRecord) pick(versionID, stage string) (int, error) {
 		}
 		i := r.holder(stage)
 		if i < 0 {
-			return -1, newError(ErrResourceNotFound, "Secrets Manager can't find the specified secret value for staging label: %s", stage)
+			return -1, newError(ErrResourceNotFound, awsmodel.NoValueForStage(stage))
 		}
 		return i, nil
 	}
 	i := r.version(versionID)
 	if i < 0 {
-		return -1, newError(ErrResourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: %s", versionID)
+		return -1, newError(ErrResourceNotFound, awsmodel.NoValueForVersion(versionID))
 	}
 	if stage != "" && !slices.Contains(r.Versions[i].Stages, stage) {
-		return -1, newError(ErrInvalidRequest, "You provided a VersionStage that is not associated to the provided VersionId.")
+		return -1, newError(ErrInvalidRequest, awsmodel.StageNotOnVersion)
 	}
 	return i, nil
 }
 
-// readOrWrite runs fn in a read-only transaction (g is its cache
-// generation), and again in a read-write one (g is noCache) if it reports
-// that it needs to write. Reads, which rarely write, so avoid the cost of a
-// read-write transaction.
-func (c *core) readOrWrite(ctx context.Context, fn func(txn *badger.Txn, g readGen) (needWrite bool, err error)) error {
+// readOrWrite runs fn in a read-only transaction, and again in a
+// read-write one if it reports that it needs to write. Reads, which rarely
+// write, so avoid the cost of a read-write transaction.
+func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, err error)) error {
 	var needWrite bool
-	err := c.read(func(txn *badger.Txn, g readGen) (err error) {
-		needWrite, err = fn(txn, g)
+	err := c.read(func(t *tx) (err error) {
+		needWrite, err = fn(t)
 		return err
 	})
 	if err != nil || !needWrite {
 		return err
 	}
-	return c.update(ctx, func(txn *badger.Txn) error {
-		_, err := fn(txn, noCache)
+	return c.update(ctx, func(t *tx) error {
+		_, err := fn(t)
 		return err
 	})
 }
@@ -265,8 +254,6 @@ type APIErrorType struct {
 	Message   string
 }
 
-const maxBatch = 20
-
 // BatchGetSecretValue returns the current values of several secrets, named
 // by SecretIdList or selected by Filters. A secret that cannot be read (not
 // found, scheduled for deletion, undecryptable) is reported in Errors and
@@ -276,13 +263,13 @@ func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValue
 	err := s.run(ctx, "BatchGetSecretValue", "", func(c *core) (*secretRecord, error) {
 		switch {
 		case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
-			return nil, newError(ErrInvalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
+			return nil, newError(ErrInvalidParameter, awsmodel.BatchBoth)
 		case len(in.SecretIdList) == 0 && len(in.Filters) == 0:
-			return nil, newError(ErrInvalidParameter, "Either 'SecretIdList' or 'Filters' must be provided.")
+			return nil, newError(ErrInvalidParameter, awsmodel.BatchNeither)
 		case in.MaxResults != 0 && len(in.Filters) == 0:
-			return nil, newError(ErrInvalidParameter, "'MaxResults' is only valid together with 'Filters'.")
-		case len(in.SecretIdList) > maxBatch:
-			return nil, newError(ErrValidation, "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to %d", maxBatch)
+			return nil, newError(ErrInvalidParameter, awsmodel.BatchMaxResultsAlone)
+		case len(in.SecretIdList) > awsmodel.MaxBatch:
+			return nil, validation(awsmodel.Length("secretIdList", len(in.SecretIdList), 1, awsmodel.MaxBatch))
 		}
 		var err error
 		if len(in.Filters) > 0 {
@@ -299,11 +286,10 @@ func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGet
 	var out *BatchGetSecretValueOutput
 	var found []*secretRecord
 	var errs []error
-	err := c.readOrWrite(ctx, func(txn *badger.Txn, g readGen) (bool, error) {
+	err := c.readOrWrite(ctx, func(t *tx) (bool, error) {
 		out, found, errs = &BatchGetSecretValueOutput{}, found[:0], errs[:0]
-		now := now(c.clock)
 		for _, id := range ids {
-			v, r, stamp, err := s.getValue(txn, id, "", "", now, g)
+			v, r, stamp, err := s.getValue(t, id, "", "")
 			if stamp {
 				return true, nil
 			}
@@ -328,7 +314,7 @@ func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGet
 }
 
 func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
-	limit, err := pageSize(in.MaxResults, maxBatch)
+	limit, err := pageSize(in.MaxResults, awsmodel.MaxBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -337,16 +323,15 @@ func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretVa
 		return nil, err
 	}
 	var out *BatchGetSecretValueOutput
-	err = c.readOrWrite(ctx, func(txn *badger.Txn, g readGen) (bool, error) {
+	err = c.readOrWrite(ctx, func(t *tx) (bool, error) {
 		out = &BatchGetSecretValueOutput{}
-		q.now = now(c.clock)
-		page, next, err := s.listPage(txn, q, limit, g)
+		page, next, err := s.listPage(t, q, limit)
 		if err != nil {
 			return false, err
 		}
 		out.NextToken = next
 		for _, r := range page {
-			v, stamp, err := c.valueOf(txn, r, "", "", q.now, g == noCache)
+			v, stamp, err := c.valueOf(t, r, "", "")
 			if stamp {
 				return true, nil
 			}
@@ -364,12 +349,17 @@ func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretVa
 	return out, err
 }
 
+// isAWSError reports whether err is an AWS exception (an *Error), as
+// opposed to a failure of the store itself.
 func isAWSError(err error) bool {
-	_, ok := err.(*Error)
-	return ok
+	var e *Error
+	return errors.As(err, &e)
 }
 
+// apiError reports err, an AWS exception, for one secret of
+// BatchGetSecretValue.
 func apiError(id string, err error) APIErrorType {
-	e := err.(*Error)
+	var e *Error
+	errors.As(err, &e)
 	return APIErrorType{SecretId: id, ErrorCode: e.Code, Message: e.Message}
 }

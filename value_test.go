@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 func TestPutSecretValue(t *testing.T) {
@@ -115,11 +115,11 @@ func TestPutSecretValue(t *testing.T) {
 		sentinel error
 		msg      string // "%s" is the secret's ARN
 	}{
-		{"a missing secret is not found", false, PutSecretValueInput{SecretId: "nope", SecretString: "x"}, ErrResourceNotFound, msgSecretNotFound},
+		{"a missing secret is not found", false, PutSecretValueInput{SecretId: "nope", SecretString: "x"}, ErrResourceNotFound, awsmodel.SecretNotFound},
 		{"no value fails", false, PutSecretValueInput{SecretId: "db"}, ErrInvalidRequest, "You must provide either SecretString or SecretBinary."},
 		{"an empty binary value is no value", false, PutSecretValueInput{SecretId: "db", SecretBinary: []byte{}}, ErrInvalidRequest, "You must provide either SecretString or SecretBinary."},
-		{"both values fail", false, PutSecretValueInput{SecretId: "db", SecretString: "s", SecretBinary: []byte("b")}, ErrInvalidParameter, msgBothValues},
-		{"a secret scheduled for deletion cannot be changed", true, PutSecretValueInput{SecretId: "db", SecretString: "x"}, ErrInvalidRequest, msgMarkedForDeletion},
+		{"both values fail", false, PutSecretValueInput{SecretId: "db", SecretString: "s", SecretBinary: []byte("b")}, ErrInvalidParameter, awsmodel.BothValues},
+		{"a secret scheduled for deletion cannot be changed", true, PutSecretValueInput{SecretId: "db", SecretString: "x"}, ErrInvalidRequest, awsmodel.MarkedForDeletion},
 		{"the same token with another value fails", false, PutSecretValueInput{SecretId: "db", SecretString: "other", ClientRequestToken: testToken("1")},
 			ErrResourceExists, "You can't use ClientRequestToken " + testToken("1") + " because that value is already in use for a version of secret %s."},
 		{"the same token with the same bytes as binary fails", false, PutSecretValueInput{SecretId: "db", SecretBinary: []byte("one"), ClientRequestToken: testToken("1")},
@@ -138,7 +138,7 @@ func TestPutSecretValue(t *testing.T) {
 			ErrValidation, "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"a label of 257 characters fails", false, PutSecretValueInput{SecretId: "db", SecretString: "s", VersionStages: []string{strings.Repeat("L", 257)}},
 			ErrValidation, "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to 256"},
-		{"an invalid SecretId fails validation", false, PutSecretValueInput{SecretId: "d*b", SecretString: "s"}, ErrValidation, msgInvalidName},
+		{"an invalid SecretId fails validation", false, PutSecretValueInput{SecretId: "d*b", SecretString: "s"}, ErrValidation, awsmodel.InvalidName},
 		{"an empty SecretId fails validation", false, PutSecretValueInput{SecretString: "s"}, ErrValidation,
 			"1 validation error detected: Value at 'secretId' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 	}
@@ -215,8 +215,8 @@ func TestGetSecretValue(t *testing.T) {
 			ErrResourceNotFound, "Secrets Manager can't find the specified secret value for staging label: AWSPENDING"},
 		{"a secret without a value is not found", GetSecretValueInput{SecretId: "empty"}, "", "", nil, time.Time{},
 			ErrResourceNotFound, "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"},
-		{"a missing secret is not found", GetSecretValueInput{SecretId: "nope"}, "", "", nil, time.Time{}, ErrResourceNotFound, msgSecretNotFound},
-		{"a secret scheduled for deletion cannot be read", GetSecretValueInput{SecretId: "gone"}, "", "", nil, time.Time{}, ErrInvalidRequest, msgMarkedForDeletion},
+		{"a missing secret is not found", GetSecretValueInput{SecretId: "nope"}, "", "", nil, time.Time{}, ErrResourceNotFound, awsmodel.SecretNotFound},
+		{"a secret scheduled for deletion cannot be read", GetSecretValueInput{SecretId: "gone"}, "", "", nil, time.Time{}, ErrInvalidRequest, awsmodel.MarkedForDeletion},
 		{"a VersionId of 31 characters fails validation", GetSecretValueInput{SecretId: "db", VersionId: strings.Repeat("v", 31)}, "", "", nil, time.Time{},
 			ErrValidation, "1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member must have length greater than or equal to 32"},
 		{"a VersionStage of 257 characters fails validation", GetSecretValueInput{SecretId: "db", VersionStage: strings.Repeat("s", 257)}, "", "", nil, time.Time{},
@@ -280,7 +280,7 @@ func TestPutAndGetHelpers(t *testing.T) {
 	t.Run("Get of a missing secret is not found", func(t *testing.T) {
 		s, _ := newTestStore(t)
 		_, err := s.Get(ctx, "nope")
-		wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 	})
 	t.Run("Put to a secret scheduled for deletion fails", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -289,14 +289,14 @@ func TestPutAndGetHelpers(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := s.Put(ctx, "db", "w")
-		wantMessage(t, err, ErrInvalidRequest, msgMarkedForDeletion)
+		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 		_, err = s.Get(ctx, "db")
-		wantMessage(t, err, ErrInvalidRequest, msgMarkedForDeletion)
+		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 	})
 	t.Run("Put with an invalid name fails validation", func(t *testing.T) {
 		s, _ := newTestStore(t)
 		_, err := s.Put(ctx, "a b", "v")
-		wantMessage(t, err, ErrValidation, msgInvalidName)
+		wantMessage(t, err, ErrValidation, awsmodel.InvalidName)
 	})
 	t.Run("Put with no value on a missing secret creates nothing", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -342,10 +342,10 @@ func TestBatchGetSecretValue(t *testing.T) {
 			t.Errorf("SecretValues = %v, want %v", got, want)
 		}
 		wantErrors := []APIErrorType{
-			{SecretId: "nope", ErrorCode: "ResourceNotFoundException", Message: msgSecretNotFound},
-			{SecretId: "app/gone", ErrorCode: "InvalidRequestException", Message: msgMarkedForDeletion},
+			{SecretId: "nope", ErrorCode: "ResourceNotFoundException", Message: awsmodel.SecretNotFound},
+			{SecretId: "app/gone", ErrorCode: "InvalidRequestException", Message: awsmodel.MarkedForDeletion},
 			{SecretId: "app/empty", ErrorCode: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"},
-			{SecretId: "b*d", ErrorCode: "ValidationException", Message: msgInvalidName},
+			{SecretId: "b*d", ErrorCode: "ValidationException", Message: awsmodel.InvalidName},
 		}
 		if !reflect.DeepEqual(out.Errors, wantErrors) {
 			t.Errorf("Errors =\n%+v, want\n%+v", out.Errors, wantErrors)
@@ -497,26 +497,18 @@ func TestUndecryptableValueIsReportedPerSecret(t *testing.T) {
 	bad := mustCreate(t, s, "bad", "v")
 	mustCreate(t, s, "good", "g")
 	// Flip a byte of the stored ciphertext.
-	err := s.c.update(ctx, func(txn *badger.Txn) error {
-		r, err := getSecret(txn, s.region, "bad")
+	err := s.c.update(ctx, func(t *tx) error {
+		r, err := t.getSecret(s.region, "bad")
 		if err != nil {
 			return err
 		}
-		item, err := txn.Get(versionKey(r.ID, bad.VersionId))
-		if err != nil {
-			return err
-		}
-		b, err := item.ValueCopy(nil)
-		if err != nil {
-			return err
-		}
-		v, err := decodeVersion(b)
+		v, err := t.getVersion(r.ID, bad.VersionId)
 		if err != nil {
 			return err
 		}
 		v.Ciphertext = bytes.Clone(v.Ciphertext)
 		v.Ciphertext[len(v.Ciphertext)-1] ^= 1
-		return txn.Set(versionKey(r.ID, bad.VersionId), encodeVersion(v))
+		return t.putVersion(r.ID, bad.VersionId, v)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -4,15 +4,13 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unsafe"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/google/uuid"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -30,20 +28,12 @@ const (
 	// first; versions younger than VersionMinAge are never removed. A write
 	// that would leave more than MaxVersions versions that cannot be removed
 	// fails with ErrLimitExceeded.
-	MaxVersions = 100
+	MaxVersions = awsmodel.MaxVersions
 	// VersionMinAge is the age under which a deprecated version is kept.
-	VersionMinAge = 24 * time.Hour
+	VersionMinAge = awsmodel.VersionMinAge
 	// MaxStages is the number of distinct staging labels one secret may
 	// carry across all its versions.
-	MaxStages = 20
-)
-
-const (
-	maxValueLen      = 65536
-	maxStageLen      = 256
-	minTokenLen      = 32
-	maxTokenLen      = 64
-	defaultMaxResult = 100
+	MaxStages = awsmodel.MaxStages
 )
 
 // value is a secret value given to a write: a string or bytes.
@@ -60,59 +50,6 @@ func (v value) bytes() []byte {
 		return v.bin
 	}
 	return unsafe.Slice(unsafe.StringData(v.str), len(v.str))
-}
-
-// checkValue validates SecretString and SecretBinary; ok reports whether a
-// value was given.
-func checkValue(str string, bin []byte) (v value, ok bool, err error) {
-	switch {
-	case str != "" && len(bin) > 0:
-		return v, false, newError(ErrInvalidParameter, msgBothValues)
-	case len(bin) > 0:
-		if len(bin) > maxValueLen {
-			return v, false, newError(ErrValidation, "1 validation error detected: Value at 'secretBinary' failed to satisfy constraint: Member must have length less than or equal to %d", maxValueLen)
-		}
-		return value{bin: bin, binary: true}, true, nil
-	case str != "":
-		if err := checkLen("secretString", str, 1, maxValueLen); err != nil {
-			return v, false, err
-		}
-		return value{str: str}, true, nil
-	}
-	return v, false, nil
-}
-
-// checkToken validates a ClientRequestToken and returns it, or a new UUID
-// (as the AWS SDKs send) when it is empty.
-func checkToken(token string) (string, error) {
-	if token == "" {
-		return uuid.NewString(), nil
-	}
-	if len(token) < minTokenLen || len(token) > maxTokenLen {
-		return "", newError(ErrInvalidParameter, "ClientRequestToken must be %d-%d characters long.", minTokenLen, maxTokenLen)
-	}
-	return token, nil
-}
-
-// checkVersionID validates a VersionId (or RemoveFromVersionId...) member.
-func checkVersionID(member, id string) error {
-	if id == "" {
-		return nil
-	}
-	return checkLen(member, id, minTokenLen, maxTokenLen)
-}
-
-// checkStages validates a VersionStages list.
-func checkStages(stages []string) error {
-	if len(stages) > MaxStages {
-		return newError(ErrValidation, "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to %d", MaxStages)
-	}
-	for _, s := range stages {
-		if err := checkLen("versionStages", s, 1, maxStageLen); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // version returns the index of version id in r, or -1.
@@ -202,17 +139,14 @@ func (r *secretRecord) prunable(i int, now time.Time) bool {
 // A token that already names a version of r is AWS's idempotency rule: the
 // same value again is a success that changes nothing (created is false);
 // another value is ErrResourceExists.
-func (c *core) writeVersion(txn *badger.Txn, r *secretRecord, token string, val value, stages []string, now time.Time) (v *versionMeta, created bool, err error) {
+func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, stages []string) (v *versionMeta, created bool, err error) {
 	if i := r.version(token); i >= 0 {
-		same, err := c.sameValue(txn, r, token, val)
-		if err != nil {
+		if err := c.checkSameValue(t, r, token, val); err != nil {
 			return nil, false, err
-		}
-		if !same {
-			return nil, false, newError(ErrResourceExists, "You can't use ClientRequestToken %s because that value is already in use for a version of secret %s.", token, c.arn(r))
 		}
 		return &r.Versions[i], false, nil
 	}
+	now := t.now
 	removable := 0
 	for i := range r.Versions {
 		if r.prunable(i, now) {
@@ -220,14 +154,14 @@ func (c *core) writeVersion(txn *badger.Txn, r *secretRecord, token string, val 
 		}
 	}
 	if len(r.Versions)-removable >= MaxVersions {
-		return nil, false, newError(ErrLimitExceeded, "Secret %s has %d versions that can't be removed yet: a secret can have at most %d versions, and versions that are labelled or younger than 24 hours are kept.", r.Name, len(r.Versions)-removable, MaxVersions)
+		return nil, false, newError(ErrLimitExceeded, awsmodel.TooManyVersions(r.Name, len(r.Versions)-removable))
 	}
 
 	rec, err := c.keys.seal(c.keys.writeTerm(), r.ID, token, r.KmsKeyId, val.binary, val.bytes())
 	if err != nil {
 		return nil, false, err
 	}
-	if err := txn.Set(versionKey(r.ID, token), encodeVersion(rec)); err != nil {
+	if err := t.putVersion(r.ID, token, rec); err != nil {
 		return nil, false, err
 	}
 	first := len(r.Versions) == 0
@@ -245,48 +179,48 @@ func (c *core) writeVersion(txn *badger.Txn, r *secretRecord, token string, val 
 	if first && r.holder(StageCurrent) < 0 {
 		r.attach(StageCurrent, to)
 	}
-	if n := r.stageCount(); n > MaxStages {
-		return nil, false, newError(ErrLimitExceeded, "Secret %s would carry %d staging labels; a secret can carry at most %d.", r.Name, n, MaxStages)
-	}
-	if len(r.Versions) > MaxVersions {
-		if err := txn.Set(pruneKey(r.ID), regionName(r.Region, r.Name)); err != nil {
-			return nil, false, err
-		}
+	if err := r.checkStageCount(); err != nil {
+		return nil, false, err
 	}
 	r.LastChangedDate = now
 	return &r.Versions[to], true, nil
 }
 
-// sameValue reports whether version id of r holds val.
-func (c *core) sameValue(txn *badger.Txn, r *secretRecord, id string, val value) (bool, error) {
-	old, binary, err := c.readValue(txn, r, id)
+// checkSameValue applies AWS's idempotency rule to a write whose
+// ClientRequestToken id names a version of r already: the same value again
+// is a success (nil), another value is ErrResourceExists.
+func (c *core) checkSameValue(t *tx, r *secretRecord, id string, val value) error {
+	old, binary, err := c.readValue(t, r, id)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer clear(old)
-	return binary == val.binary && subtle.ConstantTimeCompare(old, val.bytes()) == 1, nil
+	if binary != val.binary || subtle.ConstantTimeCompare(old, val.bytes()) != 1 {
+		return newError(ErrResourceExists, awsmodel.TokenInUse(id, c.arn(r)))
+	}
+	return nil
+}
+
+// checkStageCount enforces the quota of staging labels on one secret.
+func (r *secretRecord) checkStageCount() error {
+	if n := r.stageCount(); n > MaxStages {
+		return newError(ErrLimitExceeded, awsmodel.TooManyStages(r.Name, n))
+	}
+	return nil
 }
 
 // readValue decrypts the value of version id of secret r. The caller should
 // clear the result when done with it.
-func (c *core) readValue(txn *badger.Txn, r *secretRecord, id string) (plaintext []byte, binary bool, err error) {
-	item, err := txn.Get(versionKey(r.ID, id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, newError(ErrResourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: %s", id)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	err = item.Value(func(b []byte) error {
-		var v versionRecord
-		if err := v.decode(b); err != nil {
-			return err
-		}
+func (c *core) readValue(t *tx, r *secretRecord, id string) (plaintext []byte, binary bool, err error) {
+	found, err := t.viewVersion(r.ID, id, func(v *versionRecord) (err error) {
 		binary = v.Binary
 		n := len(v.Ciphertext) - nonceLen - chacha20poly1305.Overhead
-		plaintext, err = c.keys.open(make([]byte, 0, max(n, 0)), &v, r.ID, id)
+		plaintext, err = c.keys.open(make([]byte, 0, max(n, 0)), v, r.ID, id)
 		return err
 	})
+	if err == nil && !found {
+		err = newError(ErrResourceNotFound, awsmodel.NoValueForVersion(id))
+	}
 	return plaintext, binary, err
 }
 
@@ -316,35 +250,31 @@ type UpdateSecretVersionStageOutput struct {
 // AWSPREVIOUS. A version left with no label is deprecated.
 func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *UpdateSecretVersionStageInput) (*UpdateSecretVersionStageOutput, error) {
 	var out *UpdateSecretVersionStageOutput
-	err := s.run(ctx, "UpdateSecretVersionStage", in.SecretId, func(c *core) (*secretRecord, error) {
-		if err := checkLen("versionStage", in.VersionStage, 1, maxStageLen); err != nil {
-			return nil, err
-		}
-		if err := checkVersionID("removeFromVersionId", in.RemoveFromVersionId); err != nil {
-			return nil, err
-		}
-		if err := checkVersionID("moveToVersionId", in.MoveToVersionId); err != nil {
-			return nil, err
-		}
-		if in.RemoveFromVersionId == "" && in.MoveToVersionId == "" {
-			return nil, newError(ErrInvalidParameter, "You must specify RemoveFromVersionId, MoveToVersionId or both.")
-		}
-		var rec *secretRecord
-		err := c.update(ctx, func(txn *badger.Txn) error {
-			now := now(c.clock)
-			r, err := s.resolveWritable(txn, in.SecretId, now)
-			rec = r
-			if err != nil {
+	err := s.write(ctx, &writeOp{
+		op:       "UpdateSecretVersionStage",
+		secretID: in.SecretId,
+		check: func() error {
+			if err := checkStage("versionStage", in.VersionStage); err != nil {
 				return err
 			}
+			if err := checkVersionID("removeFromVersionId", in.RemoveFromVersionId); err != nil {
+				return err
+			}
+			if err := checkVersionID("moveToVersionId", in.MoveToVersionId); err != nil {
+				return err
+			}
+			if in.RemoveFromVersionId == "" && in.MoveToVersionId == "" {
+				return newError(ErrInvalidParameter, awsmodel.MoveStageNeither)
+			}
+			return nil
+		},
+		apply: func(t *tx, r *secretRecord) (bool, error) {
 			if err := r.moveStage(in.VersionStage, in.RemoveFromVersionId, in.MoveToVersionId); err != nil {
-				return err
+				return false, err
 			}
-			r.LastChangedDate = now
-			out = &UpdateSecretVersionStageOutput{ARN: c.arn(r), Name: r.Name}
-			return putSecret(txn, r)
-		})
-		return rec, err
+			out = &UpdateSecretVersionStageOutput{ARN: t.c.arn(r), Name: r.Name}
+			return true, nil
+		},
 	})
 	return out, err
 }
@@ -354,36 +284,33 @@ func (r *secretRecord) moveStage(label, removeFrom, moveTo string) error {
 	from, to := -1, -1
 	if removeFrom != "" {
 		if from = r.version(removeFrom); from < 0 {
-			return newError(ErrInvalidParameter, "Secrets Manager can't find version %s of secret %s.", removeFrom, r.Name)
+			return newError(ErrInvalidParameter, awsmodel.VersionNotFound(removeFrom, r.Name))
 		}
 	}
 	if moveTo != "" {
 		if to = r.version(moveTo); to < 0 {
-			return newError(ErrInvalidParameter, "Secrets Manager can't find version %s of secret %s.", moveTo, r.Name)
+			return newError(ErrInvalidParameter, awsmodel.VersionNotFound(moveTo, r.Name))
 		}
 	}
 	holder := r.holder(label)
 	switch {
 	case to < 0 && from != holder: // remove only
-		return newError(ErrInvalidParameter, "Version %s of secret %s doesn't have the staging label %s, so it can't be removed from it.", removeFrom, r.Name, label)
+		return newError(ErrInvalidParameter, awsmodel.StageNotOnRemoveFrom(removeFrom, r.Name, label))
 	case to < 0 && label == StageCurrent:
 		// A secret keeps its current version: AWSCURRENT can only move.
-		return newError(ErrInvalidParameter, "You can't remove the staging label AWSCURRENT from version %s without moving it: specify MoveToVersionId, the version that becomes current.", removeFrom)
+		return newError(ErrInvalidParameter, awsmodel.CurrentCannotBeRemoved(removeFrom))
 	case to < 0:
 		r.detach(label, from)
 		return nil
 	case holder >= 0 && from < 0 && holder != to:
-		return newError(ErrInvalidParameter, "The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.", label, r.Versions[holder].ID)
+		return newError(ErrInvalidParameter, awsmodel.RemoveFromEmpty(label, r.Versions[holder].ID))
 	case from >= 0 && from != holder:
-		return newError(ErrInvalidParameter, "When you move staging label %s, if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label %s.", label, label)
+		return newError(ErrInvalidParameter, awsmodel.RemoveFromWrong(label))
 	case holder == to:
 		return nil // already there
 	}
 	r.attach(label, to)
-	if n := r.stageCount(); n > MaxStages {
-		return newError(ErrLimitExceeded, "Secret %s would carry %d staging labels; a secret can carry at most %d.", r.Name, n, MaxStages)
-	}
-	return nil
+	return r.checkStageCount()
 }
 
 // ListSecretVersionIdsInput is the input of ListSecretVersionIds.
@@ -424,7 +351,7 @@ type SecretVersionsListEntry struct {
 func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionIdsInput) (*ListSecretVersionIdsOutput, error) {
 	var out *ListSecretVersionIdsOutput
 	err := s.run(ctx, "ListSecretVersionIds", in.SecretId, func(c *core) (*secretRecord, error) {
-		limit, err := pageSize(in.MaxResults, defaultMaxResult)
+		limit, err := pageSize(in.MaxResults, awsmodel.MaxResults)
 		if err != nil {
 			return nil, err
 		}
@@ -433,8 +360,8 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 			return nil, err
 		}
 		var r *secretRecord
-		err = c.read(func(txn *badger.Txn, g readGen) error {
-			r, err = s.resolveRecord(txn, in.SecretId, now(c.clock), g)
+		err = c.read(func(t *tx) error {
+			r, err = s.resolveExisting(t, in.SecretId)
 			return err
 		})
 		if err != nil {
@@ -522,32 +449,22 @@ func decodeVersionToken(s string) (versionToken, error) {
 }
 
 func errBadToken() error {
-	return newError(ErrInvalidNextToken, "The NextToken value is invalid. Pass the NextToken from the previous response of the same operation.")
-}
-
-// pageSize validates MaxResults.
-func pageSize(max int32, def int) (int, error) {
-	if max == 0 {
-		return def, nil
-	}
-	if err := checkRange("maxResults", int64(max), 1, int64(def)); err != nil {
-		return 0, err
-	}
-	return int(max), nil
+	return newError(ErrInvalidNextToken, awsmodel.BadNextToken)
 }
 
 // pruneVersions removes deprecated versions of r older than VersionMinAge,
 // oldest first, while r has more than MaxVersions versions, and queues their
 // version records (and so their data keys) for shredding. It returns how
 // many it removed.
-func pruneVersions(txn *badger.Txn, r *secretRecord, now time.Time) (int, error) {
+func pruneVersions(t *tx, r *secretRecord) (int, error) {
+	now := t.now
 	removed := 0
 	for i := 0; i < len(r.Versions) && len(r.Versions) > MaxVersions; {
 		if !r.prunable(i, now) {
 			i++
 			continue
 		}
-		if err := shredLater(txn, versionKey(r.ID, r.Versions[i].ID)); err != nil {
+		if err := t.shredLater(versionKey(r.ID, r.Versions[i].ID)); err != nil {
 			return removed, err
 		}
 		r.Versions = slices.Delete(r.Versions, i, i+1)

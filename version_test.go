@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // TestLabelMoves runs one secret through a sequence of puts and
@@ -153,12 +155,12 @@ func TestUpdateSecretVersionStage(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "db", VersionStage: "X", MoveToVersionId: v1})
-		wantMessage(t, err, ErrInvalidRequest, msgMarkedForDeletion)
+		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 	})
 	t.Run("a missing secret is not found", func(t *testing.T) {
 		s, _ := newTestStore(t)
 		_, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "db", VersionStage: "X", MoveToVersionId: testToken("1")})
-		wantMessage(t, err, ErrResourceNotFound, msgSecretNotFound)
+		wantMessage(t, err, ErrResourceNotFound, awsmodel.SecretNotFound)
 	})
 	t.Run("a MoveToVersionId of 31 characters fails validation", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -391,7 +393,7 @@ func TestListSecretVersionIds(t *testing.T) {
 		sentinel error
 		msg      string
 	}{
-		{"a missing secret is not found", ListSecretVersionIdsInput{SecretId: "nope"}, ErrResourceNotFound, msgSecretNotFound},
+		{"a missing secret is not found", ListSecretVersionIdsInput{SecretId: "nope"}, ErrResourceNotFound, awsmodel.SecretNotFound},
 		{"MaxResults 101 fails validation", ListSecretVersionIdsInput{SecretId: "db", MaxResults: 101},
 			ErrValidation, "1 validation error detected: Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"},
 		{"a negative MaxResults fails validation", ListSecretVersionIdsInput{SecretId: "db", MaxResults: -1},

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 const tok = "11111111-2222-4333-8444-555555555555"
@@ -156,9 +157,9 @@ func TestBadInput(t *testing.T) {
 			msg: "3 validation errors detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null; Value at 'secretString' failed to satisfy constraint: Member must have length greater than or equal to 1; Value '[]' at 'versionStages' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 
 		// A value without a ClientRequestToken (raw HTTP).
-		{name: "CreateSecret value without token", target: "CreateSecret", body: `{"Name":"new","SecretString":"TOPSECRET"}`, code: "InvalidRequestException", msg: msgMissingToken},
-		{name: "PutSecretValue value without token", target: "PutSecretValue", body: `{"SecretId":"s1","SecretBinary":"AAE="}`, code: "InvalidRequestException", msg: msgMissingToken},
-		{name: "UpdateSecret value without token", target: "UpdateSecret", body: `{"SecretId":"s1","SecretString":"TOPSECRET"}`, code: "InvalidRequestException", msg: msgMissingToken},
+		{name: "CreateSecret value without token", target: "CreateSecret", body: `{"Name":"new","SecretString":"TOPSECRET"}`, code: "InvalidRequestException", msg: awsmodel.MissingToken},
+		{name: "PutSecretValue value without token", target: "PutSecretValue", body: `{"SecretId":"s1","SecretBinary":"AAE="}`, code: "InvalidRequestException", msg: awsmodel.MissingToken},
+		{name: "UpdateSecret value without token", target: "UpdateSecret", body: `{"SecretId":"s1","SecretString":"TOPSECRET"}`, code: "InvalidRequestException", msg: awsmodel.MissingToken},
 
 		// Errors of the library, passed through.
 		{name: "bad name", target: "CreateSecret", body: `{"Name":"TOPSECRET name"}`, code: val, msg: "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"},

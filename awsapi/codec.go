@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // decodeRequest decodes an AWS JSON 1.1 request body into v, a pointer to a
@@ -50,13 +52,13 @@ func decodeRequest(body []byte, v any) error {
 // decodes what is left into v.
 func decodeExact(body []byte, v any) error {
 	if !json.Valid(body) {
-		return newAPIError(codeSerialization, "The request body is not valid JSON%s.", syntaxOffset(body))
+		return newAPIError(awsmodel.Serialization, "The request body is not valid JSON%s.", syntaxOffset(body))
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber() // keep numbers as sent, for the second decoding
 	var tree any
 	if err := d.Decode(&tree); err != nil {
-		return newAPIError(codeSerialization, "The request body is not valid JSON.")
+		return newAPIError(awsmodel.Serialization, "The request body is not valid JSON.")
 	}
 	if tree == nil {
 		return nil // a JSON null body: every member absent
@@ -64,7 +66,7 @@ func decodeExact(body []byte, v any) error {
 	keepExactMembers(tree, reflect.TypeOf(v))
 	clean, err := json.Marshal(tree)
 	if err != nil {
-		return newAPIError(codeSerialization, "The request body is not valid JSON.")
+		return newAPIError(awsmodel.Serialization, "The request body is not valid JSON.")
 	}
 	if err := json.Unmarshal(clean, v); err != nil {
 		return serializationError(err)
@@ -285,9 +287,9 @@ func serializationError(err error) error {
 	case errors.As(err, &te):
 		switch {
 		case te.Value == "object":
-			return newAPIError(codeSerialization, "Start of structure or map found where not expected.")
+			return newAPIError(awsmodel.Serialization, "Start of structure or map found where not expected.")
 		case te.Value == "array":
-			return newAPIError(codeSerialization, "Start of list found where not expected.")
+			return newAPIError(awsmodel.Serialization, "Start of list found where not expected.")
 		}
 		token := "STRING_VALUE"
 		switch {
@@ -296,11 +298,11 @@ func serializationError(err error) error {
 		case te.Value == "bool":
 			token = "BOOLEAN_VALUE"
 		}
-		return newAPIError(codeSerialization, "%s can not be converted to %s", token, shapeName(te.Type))
+		return newAPIError(awsmodel.Serialization, "%s can not be converted to %s", token, shapeName(te.Type))
 	case errors.As(err, &be):
-		return newAPIError(codeSerialization, "Invalid Base64 in a blob member: SecretBinary must be standard base64 with padding.")
+		return newAPIError(awsmodel.Serialization, "Invalid Base64 in a blob member: SecretBinary must be standard base64 with padding.")
 	}
-	return newAPIError(codeSerialization, "The request body could not be read as the operation's input.")
+	return newAPIError(awsmodel.Serialization, "The request body could not be read as the operation's input.")
 }
 
 // shapeName names the Smithy shape kind of a Go type, with its article, as

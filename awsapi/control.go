@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/testhook"
 )
 
 // controlPrefix starts the paths of the test-control endpoints, served
@@ -37,7 +39,7 @@ type controlError struct {
 //
 //	POST /_secretstore/clock  {"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"} → {"now":"..."}
 //	POST /_secretstore/reap   runs Store.Reap → its ReapStats
-//	POST /_secretstore/reset  runs Store.Reset (every region) → {}
+//	POST /_secretstore/reset  empties the store (every region) → {}
 //
 // Without Options.TestMode every path under /_secretstore/ is 404.
 func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
@@ -107,7 +109,7 @@ func (h *Handler) controlReap(r *http.Request, _ []byte) (int, any) {
 }
 
 func (h *Handler) controlReset(r *http.Request, _ []byte) (int, any) {
-	if err := h.store.Reset(r.Context()); err != nil {
+	if err := testhook.Reset(r.Context(), h.store); err != nil {
 		return http.StatusInternalServerError, controlError{"reset: " + err.Error()}
 	}
 	return http.StatusOK, struct{}{}

@@ -3,23 +3,17 @@ package awsapi
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
-	"strings"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
-// Error codes the wire layer itself sends, beside the library's.
+// The wire layer's own message and limits; the AWS model's are
+// internal/awsmodel's.
 const (
-	codeSerialization      = "SerializationException"
-	codeUnknownOperation   = "UnknownOperationException"
-	codeValidation         = "ValidationException"
-	codeInvalidRequest     = "InvalidRequestException"
-	codeInvalidParameter   = "InvalidParameterException"
-	codeInternal           = "InternalServiceError"
-	codeEntityTooLarge     = "RequestEntityTooLargeException"
 	msgInternal            = "An internal error occurred in secretstore. Try again later."
-	msgMissingToken        = "You must provide a ClientRequestToken value. We recommend a UUID-type value."
 	maxEchoedTargetRunes   = 100
 	maxEchoedContentLength = 100
 )
@@ -53,35 +47,25 @@ func toAPIError(err error) *apiError {
 	var se *secretstore.Error
 	if errors.As(err, &se) {
 		e := &apiError{Type: se.Code, Message: se.Message, status: http.StatusBadRequest}
-		if se.Code == codeInternal {
+		if errors.Is(se, secretstore.ErrInternalServiceError) {
 			e.status = http.StatusInternalServerError
 			e.cause = err
 		}
 		return e
 	}
-	return &apiError{Type: codeInternal, Message: msgInternal, status: http.StatusInternalServerError, cause: err}
+	return &apiError{Type: awsmodel.InternalServiceError, Message: msgInternal, status: http.StatusInternalServerError, cause: err}
 }
 
 // violations collects the constraint violations of the API model that a
 // request breaks, and reports them as AWS does: one ValidationException
-// "N validation error(s) detected: ...; ...".
+// "N validation error(s) detected: ...; ...". The library checks values it
+// can see; these are the ones it cannot tell from absent members.
 type violations []string
-
-// add records that the member at member breaks constraint. value is the
-// offending value as AWS echoes it ("null", "'0'", "'[]'"), or "" to echo
-// nothing, as for the sensitive SecretString.
-func (v *violations) add(value, member, constraint string) {
-	s := "Value"
-	if value != "" {
-		s += " " + value
-	}
-	*v = append(*v, s+" at '"+member+"' failed to satisfy constraint: Member "+constraint)
-}
 
 // required records a required member that is absent (or JSON null).
 func (v *violations) required(member string, present bool) {
 	if !present {
-		v.add("null", member, "must not be null")
+		*v = append(*v, awsmodel.Required(member))
 	}
 }
 
@@ -91,28 +75,28 @@ func (v *violations) required(member string, present bool) {
 // The value is never echoed: some members are secret.
 func (v *violations) empty(member string, s *string, min int) {
 	if s != nil && *s == "" {
-		v.add("", member, fmt.Sprintf("must have length greater than or equal to %d", min))
+		*v = append(*v, awsmodel.Length(member, 0, min, math.MaxInt))
 	}
 }
 
 // emptyBytes is empty for a binary member: present (non-nil) but empty.
 func (v *violations) emptyBytes(member string, b []byte, min int) {
 	if b != nil && len(b) == 0 {
-		v.add("", member, fmt.Sprintf("must have length greater than or equal to %d", min))
+		*v = append(*v, awsmodel.Length(member, 0, min, math.MaxInt))
 	}
 }
 
 // minItems records a list member that is present with fewer than min items.
 func (v *violations) minItems(member string, n int, present bool, min int) {
 	if present && n < min {
-		v.add("'[]'", member, fmt.Sprintf("must have length greater than or equal to %d", min))
+		*v = append(*v, awsmodel.LengthEcho("'[]'", member, n, min, math.MaxInt))
 	}
 }
 
 // minValue records a number member that is present and below min.
 func minValue[T int32 | int64](v *violations, member string, p *T, min T) {
 	if p != nil && *p < min {
-		v.add(fmt.Sprintf("'%d'", *p), member, fmt.Sprintf("must have value greater than or equal to %d", min))
+		*v = append(*v, awsmodel.Range(member, int64(*p), int64(min), math.MaxInt64))
 	}
 }
 
@@ -121,20 +105,16 @@ func minValue[T int32 | int64](v *violations, member string, p *T, min T) {
 // echoing it is safe.
 func (v *violations) enum(member string, s *string, allowed ...string) {
 	if s != nil && *s == "" {
-		v.add("''", member, "must satisfy enum value set: ["+strings.Join(allowed, ", ")+"]")
+		*v = append(*v, awsmodel.Enum(member, "", allowed))
 	}
 }
 
 // err returns the ValidationException for the collected violations, or nil.
 func (v violations) err() error {
-	if len(v) == 0 {
-		return nil
+	if msg := awsmodel.ValidationMessage(v...); msg != "" {
+		return newAPIError(awsmodel.Validation, "%s", msg)
 	}
-	noun := "errors"
-	if len(v) == 1 {
-		noun = "error"
-	}
-	return newAPIError(codeValidation, "%d validation %s detected: %s", len(v), noun, strings.Join(v, "; "))
+	return nil
 }
 
 // clip shortens s, a client-chosen string echoed in a message, to at most n

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // defaultMaxBodyBytes is the largest request body a Handler reads when
@@ -122,7 +123,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 	target := r.Header.Get("X-Amz-Target")
 	x.operation = clip(strings.TrimPrefix(target, targetPrefix), maxEchoedTargetRunes)
 	if r.Method != http.MethodPost {
-		return nil, &apiError{Type: codeUnknownOperation, status: http.StatusNotFound,
+		return nil, &apiError{Type: awsmodel.UnknownOperation, status: http.StatusNotFound,
 			Message: "secretstore serves the Secrets Manager API with POST requests only, not " + clip(r.Method, 16) + "."}
 	}
 	if r.ContentLength > h.opts.MaxBodyBytes {
@@ -133,7 +134,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 		if errors.As(err, new(*http.MaxBytesError)) {
 			return nil, h.tooLarge()
 		}
-		return nil, newAPIError(codeSerialization, "The request body could not be read.")
+		return nil, newAPIError(awsmodel.Serialization, "The request body could not be read.")
 	}
 
 	if len(h.opts.Credentials) > 0 {
@@ -142,22 +143,22 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 		}
 	}
 	store := h.store
-	if _, _, region, _, ok := credentialScope(r.Header); ok && regionName(region) && region != store.RegionName() {
+	if _, _, region, _, ok := credentialScope(r.Header); ok && region != store.RegionName() {
 		store = store.Region(region)
 	}
 	x.region = store.RegionName()
 
 	if target == "" {
-		return nil, newAPIError(codeUnknownOperation, "The X-Amz-Target header is missing: it must name the operation, as in secretsmanager.GetSecretValue.")
+		return nil, newAPIError(awsmodel.UnknownOperation, "The X-Amz-Target header is missing: it must name the operation, as in secretsmanager.GetSecretValue.")
 	}
 	name, isSM := strings.CutPrefix(target, targetPrefix)
 	o, known := lookupOperation(name)
 	switch {
 	case !isSM || !known:
 		x.operation = clip(target, maxEchoedTargetRunes)
-		return nil, newAPIError(codeUnknownOperation, "Unknown operation %q: X-Amz-Target must be secretsmanager.<Operation>.", x.operation)
+		return nil, newAPIError(awsmodel.UnknownOperation, "Unknown operation %q: X-Amz-Target must be secretsmanager.<Operation>.", x.operation)
 	case o == nil:
-		return nil, newAPIError(codeUnknownOperation, "secretstore does not implement %s yet.", name)
+		return nil, newAPIError(awsmodel.UnknownOperation, "secretstore does not implement %s yet.", name)
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 }
 
 func (h *Handler) tooLarge() *apiError {
-	return &apiError{Type: codeEntityTooLarge, status: http.StatusRequestEntityTooLarge,
+	return &apiError{Type: awsmodel.RequestEntityTooLarge, status: http.StatusRequestEntityTooLarge,
 		Message: "The request body is larger than the limit of " + strconv.FormatInt(h.opts.MaxBodyBytes, 10) + " bytes."}
 }
 
@@ -184,28 +185,7 @@ func checkContentType(ct string) error {
 	case mt == "application/x-amz-json-1.1", mt == "application/x-amz-json-1.0", mt == "application/json":
 		return nil
 	}
-	return newAPIError(codeSerialization, "Unsupported Content-Type %q: send application/x-amz-json-1.1.", clip(ct, maxEchoedContentLength))
-}
-
-// regionName reports whether s has the shape of an AWS region name,
-// ^([a-z]+-)+\d+$, as the library requires.
-func regionName(s string) bool {
-	parts := strings.Split(s, "-")
-	if len(parts) < 2 {
-		return false
-	}
-	for i, p := range parts {
-		if p == "" {
-			return false
-		}
-		for _, c := range p {
-			last := i == len(parts)-1
-			if last && (c < '0' || c > '9') || !last && (c < 'a' || c > 'z') {
-				return false
-			}
-		}
-	}
-	return true
+	return newAPIError(awsmodel.Serialization, "Unsupported Content-Type %q: send application/x-amz-json-1.1.", clip(ct, maxEchoedContentLength))
 }
 
 // respond writes the response (or the error) and returns the status and

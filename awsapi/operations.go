@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // operation runs one Secrets Manager operation: it decodes body, checks
@@ -104,7 +105,7 @@ func hasValue(str *string, bin []byte) bool { return str != nil || bin != nil }
 // one, raw HTTP callers must.
 func requireToken(token, str *string, bin []byte) error {
 	if token == nil && hasValue(str, bin) {
-		return newAPIError(codeInvalidRequest, msgMissingToken)
+		return newAPIError(awsmodel.InvalidRequest, awsmodel.MissingToken)
 	}
 	return nil
 }

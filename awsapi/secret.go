@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // CreateSecret
@@ -24,14 +25,14 @@ func (r *createSecretRequest) secretID() string { return deref(r.Name) }
 func (r *createSecretRequest) check() error {
 	var v violations
 	v.required("name", r.Name != nil)
-	v.empty("clientRequestToken", r.ClientRequestToken, 32)
+	v.empty("clientRequestToken", r.ClientRequestToken, awsmodel.MinTokenLen)
 	v.empty("secretString", r.SecretString, 1)
 	v.emptyBytes("secretBinary", r.SecretBinary, 1)
 	if err := v.err(); err != nil {
 		return err
 	}
 	if len(r.AddReplicaRegions) > 0 {
-		return newAPIError(codeInvalidParameter, "secretstore does not implement replication yet: AddReplicaRegions is not supported.")
+		return newAPIError(awsmodel.InvalidParameter, "secretstore does not implement replication yet: AddReplicaRegions is not supported.")
 	}
 	return requireToken(r.ClientRequestToken, r.SecretString, r.SecretBinary)
 }
@@ -145,7 +146,7 @@ func (r *updateSecretRequest) secretID() string { return deref(r.SecretId) }
 func (r *updateSecretRequest) check() error {
 	var v violations
 	v.required("secretId", r.SecretId != nil)
-	v.empty("clientRequestToken", r.ClientRequestToken, 32)
+	v.empty("clientRequestToken", r.ClientRequestToken, awsmodel.MinTokenLen)
 	v.empty("secretString", r.SecretString, 1)
 	v.emptyBytes("secretBinary", r.SecretBinary, 1)
 	if err := v.err(); err != nil {

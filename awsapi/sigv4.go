@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
 // Credentials are an access key pair the server accepts. Requests must be
@@ -142,28 +144,13 @@ func parseAuthorization(v string) (*sigv4Auth, *sigv4Error) {
 	if _, err := time.Parse(scopeDateFormat, a.date); err != nil || len(a.date) != len(scopeDateFormat) {
 		return nil, incompleteSignature("Credential should be scoped to a valid date in the form YYYYMMDD. " + a.echo())
 	}
-	if !validRegion(a.region) {
+	if !arn.ValidRegion(a.region) {
 		return nil, incompleteSignature("Credential should be scoped to a valid region. " + a.echo())
 	}
 	if parts[4] != sigv4Terminator {
 		return nil, incompleteSignature("Credential should be scoped with a valid terminator: 'aws4_request'. " + a.echo())
 	}
 	return a, nil
-}
-
-// validRegion reports whether s looks like a region name: lower-case
-// letters, digits and dashes.
-func validRegion(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // credentialScope parses the Authorization header in h and returns the

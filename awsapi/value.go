@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // PutSecretValue
@@ -22,7 +23,7 @@ func (r *putSecretValueRequest) secretID() string { return deref(r.SecretId) }
 func (r *putSecretValueRequest) check() error {
 	var v violations
 	v.required("secretId", r.SecretId != nil)
-	v.empty("clientRequestToken", r.ClientRequestToken, 32)
+	v.empty("clientRequestToken", r.ClientRequestToken, awsmodel.MinTokenLen)
 	v.empty("secretString", r.SecretString, 1)
 	v.emptyBytes("secretBinary", r.SecretBinary, 1)
 	v.minItems("versionStages", len(r.VersionStages), r.VersionStages != nil, 1)
@@ -67,7 +68,7 @@ func (r *getSecretValueRequest) secretID() string { return deref(r.SecretId) }
 func (r *getSecretValueRequest) check() error {
 	var v violations
 	v.required("secretId", r.SecretId != nil)
-	v.empty("versionId", r.VersionId, 32)
+	v.empty("versionId", r.VersionId, awsmodel.MinTokenLen)
 	v.empty("versionStage", r.VersionStage, 1)
 	return v.err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 // UpdateSecretVersionStage
@@ -21,8 +22,8 @@ func (r *updateSecretVersionStageRequest) check() error {
 	var v violations
 	v.required("secretId", r.SecretId != nil)
 	v.required("versionStage", r.VersionStage != nil)
-	v.empty("removeFromVersionId", r.RemoveFromVersionId, 32)
-	v.empty("moveToVersionId", r.MoveToVersionId, 32)
+	v.empty("removeFromVersionId", r.RemoveFromVersionId, awsmodel.MinTokenLen)
+	v.empty("moveToVersionId", r.MoveToVersionId, awsmodel.MinTokenLen)
 	return v.err()
 }
 

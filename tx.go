@@ -1,0 +1,377 @@
+package secretstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// tx is one transaction of the store, and the only code that writes Badger
+// keys: secret records with their index entries, version records, the
+// keyring, and the reaper's queue. Putting a secret record through it keeps
+// every index in step with the record (see indexes), so an operation changes
+// a record and puts it, and never touches an index itself.
+//
+// A read-only tx (core.read) may take secret records from the record cache;
+// a read-write one (core.update) always reads through Badger, whose conflict
+// detection sees only what it reads.
+type tx struct {
+	c   *core
+	txn *badger.Txn
+	now time.Time // the store's clock when the transaction began
+	gen readGen   // the cache generation of a read-only tx; noCache otherwise
+
+	// stored holds, for each secret record a read-write tx read or put,
+	// what its index entries in the database are made from: tx.putSecret
+	// changes those entries to the record's new ones.
+	stored map[*secretRecord]indexed
+}
+
+// read runs fn in a read-only transaction that may use the record cache.
+// Records fn gets from t.getSecret are shared: it must not change them.
+func (c *core) read(fn func(t *tx) error) error {
+	g := c.cache.begin() // before the transaction takes its snapshot
+	txn := c.db.NewTransaction(false)
+	defer txn.Discard()
+	return dbError(fn(&tx{c: c, txn: txn, now: now(c.clock), gen: g}))
+}
+
+// update runs fn in a read-write transaction and commits it, running it
+// again from the start when the commit conflicts with a concurrent one. fn
+// must not have effects outside t, except setting its results.
+func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
+	return c.retry(ctx, func(txn *badger.Txn) error {
+		c.termMu.RLock()
+		defer c.termMu.RUnlock()
+		return c.commit(txn, fn)
+	})
+}
+
+// commit runs fn in txn and commits it.
+func (c *core) commit(txn *badger.Txn, fn func(t *tx) error) error {
+	err := fn(&tx{c: c, txn: txn, now: now(c.clock)})
+	if err == nil {
+		c.cache.bump() // before and after: see recordCache
+		err = txn.Commit()
+		c.cache.bump()
+	}
+	return err
+}
+
+// retry runs attempt with a new read-write transaction until it does not
+// fail with a conflict; attempt commits.
+func (c *core) retry(ctx context.Context, attempt func(txn *badger.Txn) error) error {
+	for n := 0; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		txn := c.db.NewTransaction(true)
+		err := attempt(txn)
+		txn.Discard()
+		// A conflict means another transaction changed what fn read; blocked
+		// writes mean the reaper is shredding (DropPrefix). Both pass.
+		if !errors.Is(err, badger.ErrConflict) && !errors.Is(err, badger.ErrBlockedWrites) {
+			return dbError(err)
+		}
+		if n >= maxAttempts {
+			return newError(ErrInternalServiceError, "the secret is being changed by too many callers at once; try again")
+		}
+		// Back off a little, with jitter, so contending writers spread out.
+		d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(n, 8)))
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// maxAttempts bounds the retries of a conflicting transaction.
+const maxAttempts = 200
+
+// dbError turns an error from Badger into an *Error; errors that already are
+// one, and context errors, pass through.
+func dbError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	switch {
+	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, badger.ErrDBClosed):
+		return ErrClosed
+	case errors.Is(err, badger.ErrTxnTooBig):
+		return newError(ErrLimitExceeded, "the operation changes too much data for one transaction")
+	}
+	return newErrorf(ErrInternalServiceError, "database error: %v", err)
+}
+
+// Secret records and their indexes.
+
+// getSecret returns the record of secret name in region, or nil if there is
+// none: from the record cache when the transaction may use it.
+func (t *tx) getSecret(region, name string) (*secretRecord, error) {
+	key := secretKey(region, name)
+	if r := t.c.cache.get(key, t.gen); r != nil {
+		return r, nil
+	}
+	item, err := t.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.decodeSecret(b)
+	if err == nil && t.gen != noCache {
+		t.c.cache.put(key, r, t.gen, cachedSize(r, len(b), len(key)))
+	}
+	return r, err
+}
+
+// decodeSecret decodes a secret record read in t, which keeps b. Every
+// record read in a transaction is decoded here, so that a read-write one
+// knows the index entries each record it may put had.
+func (t *tx) decodeSecret(b []byte) (*secretRecord, error) {
+	r, err := decodeSecret(b)
+	if err == nil && t.gen == noCache {
+		t.remember(r)
+	}
+	return r, err
+}
+
+// remember records that the database holds r's index entries as they are
+// now.
+func (t *tx) remember(r *secretRecord) {
+	if t.stored == nil {
+		t.stored = make(map[*secretRecord]indexed)
+	}
+	t.stored[r] = r.indexed()
+}
+
+// indexed is what a secret record's index entries are made from.
+type indexed struct {
+	region, name string
+	id           [idLen]byte
+	created      time.Time
+	deletion     time.Time // zero unless scheduled for deletion
+	overQuota    bool      // more than MaxVersions versions
+}
+
+func (r *secretRecord) indexed() indexed {
+	return indexed{
+		region:    r.Region,
+		name:      r.Name,
+		id:        r.ID,
+		created:   r.CreatedDate,
+		deletion:  r.DeletionDate,
+		overQuota: len(r.Versions) > MaxVersions,
+	}
+}
+
+// An index is a set of keys kept in step with the secret records: each
+// record has at most one entry in each index.
+type index struct {
+	// entry returns the key and value of the entry for x, or a nil key if
+	// a record like x has none.
+	entry func(x *indexed) (key, value []byte)
+}
+
+// indexes are every index of secret records; tx.putSecret and tx.purge keep
+// them in step.
+var indexes = [...]index{
+	// ListSecrets' created-date order.
+	{func(x *indexed) ([]byte, []byte) { return createdKey(x.region, x.created, x.name), nil }},
+	// The reaper's purges, by deletion date.
+	{func(x *indexed) ([]byte, []byte) {
+		if x.deletion.IsZero() {
+			return nil, nil
+		}
+		return deletionKey(x.deletion, x.id), regionName(x.region, x.name)
+	}},
+	// The reaper's prunes: secrets with more versions than the quota.
+	{func(x *indexed) ([]byte, []byte) {
+		if !x.overQuota {
+			return nil, nil
+		}
+		return pruneKey(x.id), regionName(x.region, x.name)
+	}},
+}
+
+// putSecret writes r, and changes the index entries r had when it was read
+// (none for a new record) to the ones it has now.
+func (t *tx) putSecret(r *secretRecord) error {
+	if err := t.txn.Set(secretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
+		return err
+	}
+	now := r.indexed()
+	was, ok := t.stored[r]
+	if ok && was == now {
+		return nil
+	}
+	for _, ix := range indexes {
+		k, v := ix.entry(&now)
+		var old []byte
+		if ok {
+			old, _ = ix.entry(&was)
+		}
+		if old != nil && !bytes.Equal(old, k) {
+			if err := t.txn.Delete(old); err != nil {
+				return err
+			}
+		}
+		if k != nil && !bytes.Equal(old, k) {
+			if err := t.txn.Set(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	t.remember(r)
+	return nil
+}
+
+// purge permanently deletes secret r: its record and its index entries at
+// once, so its name is free. Its version records are queued for the reaper
+// to shred (see tx.shredLater): until then nothing refers to them.
+func (t *tx) purge(r *secretRecord) error {
+	if err := t.txn.Delete(secretKey(r.Region, r.Name)); err != nil {
+		return err
+	}
+	for _, x := range []indexed{t.stored[r], r.indexed()} {
+		if x.name == "" {
+			continue // not read from the database
+		}
+		for _, ix := range indexes {
+			if k, _ := ix.entry(&x); k != nil {
+				if err := t.txn.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return t.shredLater(versionPrefix(r.ID))
+}
+
+// deleteEntry removes an index entry that points at no secret, or the
+// queue entry of records shredded.
+func (t *tx) deleteEntry(key []byte) error { return t.txn.Delete(key) }
+
+// Version records.
+
+// putVersion writes the record of version versionID of the secret with
+// internal id.
+func (t *tx) putVersion(id [idLen]byte, versionID string, v *versionRecord) error {
+	return t.txn.Set(versionKey(id, versionID), encodeVersion(v))
+}
+
+// getVersion reads the record of version versionID of the secret with
+// internal id, or returns a nil record if there is none.
+func (t *tx) getVersion(id [idLen]byte, versionID string) (*versionRecord, error) {
+	item, err := t.txn.Get(versionKey(id, versionID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeVersion(b)
+}
+
+// viewVersion calls fn with the record of version versionID of the secret
+// with internal id, decoded in place: fn must not keep its byte slices. It
+// reports whether the record exists.
+func (t *tx) viewVersion(id [idLen]byte, versionID string, fn func(v *versionRecord) error) (found bool, err error) {
+	item, err := t.txn.Get(versionKey(id, versionID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(func(b []byte) error {
+		var v versionRecord
+		if err := v.decode(b); err != nil {
+			return err
+		}
+		return fn(&v)
+	})
+}
+
+// shredLater queues the records under prefix (a secret's versions, or one
+// version) for the reaper to drop from the database. They must stay live
+// until then: Badger drops only prefixes under which a live key exists.
+func (t *tx) shredLater(prefix []byte) error {
+	return t.txn.Set(append([]byte{prefixShred}, prefix...), nil)
+}
+
+// The keyring.
+
+func (t *tx) getKeyring() (*keyringRecord, error) {
+	item, err := t.txn.Get(keyringKey)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var kr *keyringRecord
+	err = item.Value(func(b []byte) error {
+		kr, err = decodeKeyring(b)
+		return err
+	})
+	return kr, err
+}
+
+func (t *tx) putKeyring(kr *keyringRecord) error {
+	return t.txn.Set(keyringKey, encodeKeyring(kr))
+}
+
+// Scans.
+
+// iterate walks the keys with prefix from start (forward) or from start
+// backwards (reverse; start == prefix then means from the end), calling fn
+// with each key and value until it returns false. The value is a copy.
+func (t *tx) iterate(prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
+	defer it.Close()
+	seek := start
+	if reverse && bytes.Equal(start, prefix) {
+		seek = append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 16)...)
+	}
+	for it.Seek(seek); it.Valid(); it.Next() {
+		item := it.Item()
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		more, err := fn(item.Key(), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropPrefixes removes every key under prefixes from every level of the
+// database, outside any transaction (Badger blocks writes meanwhile).
+func (c *core) dropPrefixes(prefixes ...[]byte) error {
+	c.cache.bump() // before and after: see recordCache
+	defer c.cache.bump()
+	return dbError(c.db.DropPrefix(prefixes...))
+}
