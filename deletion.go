@@ -169,4 +169,3 @@ func (s *Store) Restore(ctx context.Context, name string) error {
 	_, err := s.RestoreSecret(ctx, &RestoreSecretInput{SecretId: name})
 	return err
 }
-

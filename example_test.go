@@ -166,3 +166,33 @@ func ExampleStore_DeleteSecret() {
 	// read while scheduled: InvalidRequestException
 	// after restore: hunter2
 }
+
+func ExampleStore_AllSecrets() {
+	ctx := context.Background()
+	s, err := secretstore.Open(ctx, secretstore.Options{InMemory: true, MasterKey: masterKey()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	for _, name := range []string{"prod/db", "prod/api", "test/db"} {
+		if _, err := s.Put(ctx, name, "v"); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	// Every secret whose name starts with prod/, however many pages that
+	// takes: AllSecrets follows NextToken.
+	in := &secretstore.ListSecretsInput{
+		Filters: []secretstore.Filter{{Key: secretstore.FilterNameStringTypeName, Values: []string{"prod/"}}},
+		SortBy:  secretstore.SortByName,
+	}
+	for e, err := range s.AllSecrets(ctx, in) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(e.Name)
+	}
+	// Output:
+	// prod/api
+	// prod/db
+}

@@ -48,9 +48,24 @@ import (
 // letters, digits, spaces and : _ @ / + = . - !. A request has at most 10
 // filters.
 type Filter struct {
-	Key    string   // description | name | tag-key | tag-value | primary-region | owning-service | all
+	Key    FilterNameStringType
 	Values []string // 1..10 values, each at most 512 characters
 }
+
+// FilterNameStringType is the key of a Filter; the type and its values have
+// the AWS SDK's names.
+type FilterNameStringType string
+
+// The keys of a Filter.
+const (
+	FilterNameStringTypeDescription   FilterNameStringType = "description"
+	FilterNameStringTypeName          FilterNameStringType = "name"
+	FilterNameStringTypeTagKey        FilterNameStringType = "tag-key"
+	FilterNameStringTypeTagValue      FilterNameStringType = "tag-value"
+	FilterNameStringTypePrimaryRegion FilterNameStringType = "primary-region"
+	FilterNameStringTypeOwningService FilterNameStringType = "owning-service"
+	FilterNameStringTypeAll           FilterNameStringType = "all"
+)
 
 // filterSubject is what filters look at: the fields of one secret.
 type filterSubject struct {
@@ -76,21 +91,21 @@ const (
 )
 
 // parseFilterKey returns the filterKey for key, or filterKeyInvalid.
-func parseFilterKey(key string) filterKey {
+func parseFilterKey(key FilterNameStringType) filterKey {
 	switch key {
-	case "name":
+	case FilterNameStringTypeName:
 		return filterKeyName
-	case "description":
+	case FilterNameStringTypeDescription:
 		return filterKeyDescription
-	case "tag-key":
+	case FilterNameStringTypeTagKey:
 		return filterKeyTagKey
-	case "tag-value":
+	case FilterNameStringTypeTagValue:
 		return filterKeyTagValue
-	case "primary-region":
+	case FilterNameStringTypePrimaryRegion:
 		return filterKeyPrimaryRegion
-	case "owning-service":
+	case FilterNameStringTypeOwningService:
 		return filterKeyOwningService
-	case "all":
+	case FilterNameStringTypeAll:
 		return filterKeyAll
 	}
 	return filterKeyInvalid
@@ -132,7 +147,7 @@ func compileFilters(filters []Filter) (*compiledFilters, error) {
 			return nil, newError(ErrInvalidParameter, awsmodel.InvalidFilterKey)
 		}
 		if len(f.Values) == 0 {
-			return nil, newError(ErrInvalidParameter, awsmodel.InvalidFilterValues(f.Key))
+			return nil, newError(ErrInvalidParameter, awsmodel.InvalidFilterValues(string(f.Key)))
 		}
 	}
 	if len(filters) == 0 {
@@ -168,7 +183,7 @@ func checkFilterModel(filters []Filter) error {
 	for i, f := range filters {
 		member := "filters." + strconv.Itoa(i+1) + ".member."
 		if f.Key != "" && parseFilterKey(f.Key) == filterKeyInvalid {
-			violations = append(violations, awsmodel.Enum(member+"key", f.Key, awsmodel.FilterKeys))
+			violations = append(violations, awsmodel.Enum(member+"key", string(f.Key), awsmodel.FilterKeys))
 		}
 		if len(f.Values) > awsmodel.MaxFilterValues {
 			echo := awsmodel.Quote("[" + strings.Join(f.Values, ", ") + "]")

@@ -1,9 +1,11 @@
 package secretstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -47,11 +49,73 @@ func newTestStore(t testing.TB, opts ...func(*Options)) (*Store, *FakeClock) {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() {
+		if err := s.check(); err != nil {
+			t.Errorf("the store is inconsistent at the end of the test: %v", err)
+		}
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
 	return s, clk
+}
+
+// check verifies, as bbolt's Tx.Check does, that the store's indexes are in
+// step with its secret records: every record has exactly the entries its
+// fields call for, and every entry belongs to a record. Records a test
+// broke on purpose (they do not decode) are left out. A store that is
+// closed is not checked.
+func (s *Store) check() error {
+	if s.c.closed {
+		return nil
+	}
+	want := map[string]string{} // key -> value of every entry the records call for
+	broken := map[string]bool{} // region 0x00 name of the records that do not decode
+	err := s.c.read(func(t *tx) error {
+		prefix := []byte{prefixSecret}
+		return t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
+			r, err := decodeSecret(v)
+			if err != nil {
+				broken[string(k[1:])] = true
+				return true, nil
+			}
+			x := r.indexed()
+			for _, ix := range indexes {
+				if key, val := ix.entry(&x); key != nil {
+					want[string(key)] = string(val)
+				}
+			}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return s.c.read(func(t *tx) error {
+		for _, p := range []byte{prefixCreated, prefixDeletion, prefixPrune} {
+			prefix := []byte{p}
+			err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
+				wv, ok := want[string(k)]
+				if !ok && (broken[string(v)] || p == prefixCreated && broken[string(k[1:bytes.IndexByte(k, 0)+1])+string(k[bytes.IndexByte(k, 0)+9:])]) {
+					return true, nil
+				}
+				if !ok {
+					return false, fmt.Errorf("index entry %q belongs to no secret record", k)
+				}
+				if wv != string(v) {
+					return false, fmt.Errorf("index entry %q holds %q, want %q", k, v, wv)
+				}
+				delete(want, string(k))
+				return true, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for k := range want {
+			return fmt.Errorf("index entry %q is missing", k)
+		}
+		return nil
+	})
 }
 
 // mustCreate creates secret name with string value (failing the test on

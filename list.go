@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,54 @@ func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSec
 		return nil, err
 	})
 	return out, err
+}
+
+// AllSecrets returns an iterator over every secret ListSecrets lists for
+// in, page after page: it follows NextToken (starting from in.NextToken),
+// with in's filters, order and page size, and yields each entry. An error
+// ends the iteration; it is yielded with a zero entry.
+//
+//	for e, err := range store.AllSecrets(ctx, &secretstore.ListSecretsInput{}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(e.Name)
+//	}
+func (s *Store) AllSecrets(ctx context.Context, in *ListSecretsInput) iter.Seq2[SecretListEntry, error] {
+	return pages(in.NextToken, func(token string) ([]SecretListEntry, string, error) {
+		page := *in
+		page.NextToken = token
+		out, err := s.ListSecrets(ctx, &page)
+		if err != nil {
+			return nil, "", err
+		}
+		return out.SecretList, out.NextToken, nil
+	})
+}
+
+// pages yields the entries of every page of a listing, calling list with
+// each page's token, from start, until a page has no next token.
+func pages[E any](start string, list func(token string) (entries []E, next string, err error)) iter.Seq2[E, error] {
+	return func(yield func(E, error) bool) {
+		token := start
+		for {
+			entries, next, err := list(token)
+			if err != nil {
+				var zero E
+				yield(zero, err)
+				return
+			}
+			for _, e := range entries {
+				if !yield(e, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			token = next
+		}
+	}
 }
 
 // listQuery is a validated ListSecrets request.
@@ -327,4 +376,3 @@ func compareInt(a, b int64) int {
 	}
 	return 0
 }
-

@@ -39,7 +39,7 @@ func listFixture(t *testing.T) (*Store, *FakeClock, []string) {
 
 func TestListSecretsFilters(t *testing.T) {
 	s, _, _ := listFixture(t)
-	f := func(key string, values ...string) Filter { return Filter{Key: key, Values: values} }
+	f := func(key FilterNameStringType, values ...string) Filter { return Filter{Key: key, Values: values} }
 	all := []string{"app/db", "app/api", "/testing/one", "Zeta", "batch-job"}
 	tests := []struct {
 		name    string

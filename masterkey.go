@@ -72,19 +72,6 @@ func NewMasterKey() ([]byte, error) {
 	return key, nil
 }
 
-// DecodeMasterKey decodes the standard base64 encoding of a master key,
-// ignoring surrounding white space. Its errors never repeat s.
-func DecodeMasterKey(s string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
-	if err != nil {
-		return nil, fmt.Errorf("the master key is not valid base64; it must be the base64 of %d random bytes (openssl rand -base64 %d)", MasterKeyLen, MasterKeyLen)
-	}
-	if len(key) != MasterKeyLen {
-		return nil, fmt.Errorf("the master key decodes to %d bytes; it must be the base64 of %d random bytes (openssl rand -base64 %d)", len(key), MasterKeyLen, MasterKeyLen)
-	}
-	return key, nil
-}
-
 // ReadMasterKeyFile reads a master key file: either exactly 32 raw bytes, or
 // the standard base64 encoding of 32 bytes (surrounding whitespace ignored).
 func ReadMasterKeyFile(path string) ([]byte, error) {
@@ -95,8 +82,8 @@ func ReadMasterKeyFile(path string) ([]byte, error) {
 	if len(b) == MasterKeyLen {
 		return b, nil
 	}
-	key, err := DecodeMasterKey(string(b))
-	if err != nil {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != MasterKeyLen {
 		return nil, fmt.Errorf("secretstore: master key file %s must hold %d raw bytes or their base64 encoding", path, MasterKeyLen)
 	}
 	return key, nil

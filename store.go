@@ -24,6 +24,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/testhook"
 )
 
@@ -190,24 +191,40 @@ func (c *core) end() { c.mu.RUnlock() }
 
 // Put stores value as the new current version of secret name, creating the
 // secret if it does not exist, and returns the new version's id. It is
-// CreateSecret or PutSecretValue with the defaults.
+// PutOrCreate with the defaults.
 func (s *Store) Put(ctx context.Context, name, value string) (versionID string, err error) {
-	put, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: name, SecretString: value})
-	if errors.Is(err, ErrResourceNotFound) {
-		var created *CreateSecretOutput
-		created, err = s.CreateSecret(ctx, &CreateSecretInput{Name: name, SecretString: value})
-		if errors.Is(err, ErrResourceExists) { // created meanwhile by another caller
-			return s.Put(ctx, name, value)
-		}
-		if err != nil {
-			return "", err
-		}
-		return created.VersionId, nil
-	}
+	out, err := s.PutOrCreate(ctx, &PutSecretValueInput{SecretId: name, SecretString: value})
 	if err != nil {
 		return "", err
 	}
-	return put.VersionId, nil
+	return out.VersionId, nil
+}
+
+// PutOrCreate is PutSecretValue, except that when in.SecretId names no
+// secret it creates one of that name (CreateSecret with in's value and
+// ClientRequestToken), whose first version is AWSCURRENT. A secret of that
+// name created meanwhile by another caller gets the value as PutSecretValue
+// would give it.
+func (s *Store) PutOrCreate(ctx context.Context, in *PutSecretValueInput) (*PutSecretValueOutput, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := s.PutSecretValue(ctx, in)
+		if !errors.Is(err, ErrResourceNotFound) || arn.IsARN(in.SecretId) || attempt == maxAttempts {
+			return out, err
+		}
+		created, err := s.CreateSecret(ctx, &CreateSecretInput{
+			Name:               in.SecretId,
+			ClientRequestToken: in.ClientRequestToken,
+			SecretString:       in.SecretString,
+			SecretBinary:       in.SecretBinary,
+		})
+		if errors.Is(err, ErrResourceExists) {
+			continue // created meanwhile by another caller
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &PutSecretValueOutput{ARN: created.ARN, Name: created.Name, VersionId: created.VersionId, VersionStages: []string{StageCurrent}}, nil
+	}
 }
 
 // Get returns the current (AWSCURRENT) string value of secret name. A binary

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -390,6 +391,22 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 		return r, nil
 	})
 	return out, err
+}
+
+// AllSecretVersions returns an iterator over every version
+// ListSecretVersionIds lists for in, page after page: it follows NextToken
+// (starting from in.NextToken) and yields each entry. An error ends the
+// iteration; it is yielded with a zero entry.
+func (s *Store) AllSecretVersions(ctx context.Context, in *ListSecretVersionIdsInput) iter.Seq2[SecretVersionsListEntry, error] {
+	return pages(in.NextToken, func(token string) ([]SecretVersionsListEntry, string, error) {
+		page := *in
+		page.NextToken = token
+		out, err := s.ListSecretVersionIds(ctx, &page)
+		if err != nil {
+			return nil, "", err
+		}
+		return out.Versions, out.NextToken, nil
+	})
 }
 
 func kmsKeyIDs(kms string) string {

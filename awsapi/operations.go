@@ -152,7 +152,7 @@ func filtersIn(fs []filter) []secretstore.Filter {
 	}
 	out := make([]secretstore.Filter, len(fs))
 	for i, f := range fs {
-		out[i] = secretstore.Filter(f)
+		out[i] = secretstore.Filter{Key: secretstore.FilterNameStringType(f.Key), Values: f.Values}
 	}
 	return out
 }

@@ -24,7 +24,6 @@ package sstest
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -34,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/awsapi"
+	"github.com/secretstore-go/secretstore/internal/testhook"
 )
 
 // The region of every Server, and the access key pair of its Config. The
@@ -76,8 +76,10 @@ type Server struct {
 // anything cannot be started.
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	key := make([]byte, 32)
-	rand.Read(key)
+	key, err := secretstore.NewMasterKey()
+	if err != nil {
+		tb.Fatalf("sstest: %v", err)
+	}
 	clock := secretstore.NewFakeClock(time.Now().UTC().Truncate(time.Millisecond))
 	store, err := secretstore.Open(context.Background(), secretstore.Options{
 		InMemory:      true,
@@ -131,4 +133,14 @@ func (s *Server) Reap() secretstore.ReapStats {
 		s.tb.Fatalf("sstest: reaping: %v", err)
 	}
 	return stats
+}
+
+// Reset empties the store, every region, with no recovery window: a test
+// that shares one Server between subtests can start each from nothing. It
+// fails the test on an error, so call it from the test's goroutine.
+func (s *Server) Reset() {
+	s.tb.Helper()
+	if err := testhook.Reset(context.Background(), s.Store); err != nil {
+		s.tb.Fatalf("sstest: resetting the store: %v", err)
+	}
 }

@@ -118,7 +118,7 @@ func setupPut(fs *flag.FlagSet) runFunc {
 			in.SecretString = strings.TrimSuffix(string(value), "\n")
 		}
 		return f.withStore(ctx, c, true, func(s *secretstore.Store) error {
-			out, err := putValue(ctx, s, in)
+			out, err := s.PutOrCreate(ctx, in)
 			if err != nil {
 				return err
 			}
@@ -146,30 +146,6 @@ func readValue(c *cli) ([]byte, error) {
 		return nil, fmt.Errorf("the value on stdin is larger than %d bytes", maxStdin)
 	}
 	return b, nil
-}
-
-// putValue stores in's value as the new AWSCURRENT version of secret
-// in.SecretId, creating the secret if it does not exist, as Store.Put does
-// for strings.
-func putValue(ctx context.Context, s *secretstore.Store, in *secretstore.PutSecretValueInput) (*secretstore.PutSecretValueOutput, error) {
-	out, err := s.PutSecretValue(ctx, in)
-	if !errors.Is(err, secretstore.ErrResourceNotFound) {
-		return out, err
-	}
-	created, err := s.CreateSecret(ctx, &secretstore.CreateSecretInput{
-		Name:         in.SecretId,
-		SecretString: in.SecretString,
-		SecretBinary: in.SecretBinary,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &secretstore.PutSecretValueOutput{
-		ARN:           created.ARN,
-		Name:          created.Name,
-		VersionId:     created.VersionId,
-		VersionStages: []string{secretstore.StageCurrent},
-	}, nil
 }
 
 func setupDelete(fs *flag.FlagSet) runFunc {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -20,9 +19,6 @@ const masterKeyEnv = "SECRETSTORE_MASTER_KEY"
 // keyFileName is the master key file a first "serve" writes into the data
 // folder when no key is given.
 const keyFileName = "master.key"
-
-// masterKeyLen is the length of a master key in bytes.
-const masterKeyLen = 32
 
 // keyFlags are the flags naming the master key, shared by serve and the
 // client subcommands.
@@ -70,7 +66,7 @@ func (k keyFlags) setMasterKey(o *secretstore.Options, getenv func(string) strin
 		if policy != keyEphemeral {
 			return "", errors.New("no master key given")
 		}
-		o.MasterKey, err = randomKey()
+		o.MasterKey, err = secretstore.NewMasterKey()
 		return "a throwaway key", err
 	}
 	path := filepath.Join(o.Dir, keyFileName)
@@ -100,12 +96,13 @@ func (k keyFlags) setMasterKey(o *secretstore.Options, getenv func(string) strin
 // decodeMasterKey decodes the base64 master key of SECRETSTORE_MASTER_KEY.
 // Its messages never repeat the value.
 func decodeMasterKey(s string) ([]byte, error) {
+	n := secretstore.MasterKeyLen
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("%s is not valid base64; it must be the base64 of %d random bytes (openssl rand -base64 %d)", masterKeyEnv, masterKeyLen, masterKeyLen)
+		return nil, fmt.Errorf("%s is not valid base64; it must be the base64 of %d random bytes (openssl rand -base64 %d)", masterKeyEnv, n, n)
 	}
-	if len(key) != masterKeyLen {
-		return nil, fmt.Errorf("%s decodes to %d bytes; it must be the base64 of %d random bytes (openssl rand -base64 %d)", masterKeyEnv, len(key), masterKeyLen, masterKeyLen)
+	if len(key) != n {
+		return nil, fmt.Errorf("%s decodes to %d bytes; it must be the base64 of %d random bytes (openssl rand -base64 %d)", masterKeyEnv, len(key), n, n)
 	}
 	return key, nil
 }
@@ -129,14 +126,6 @@ func hasDatabase(dir string) bool {
 	return err == nil
 }
 
-func randomKey() ([]byte, error) {
-	key := make([]byte, masterKeyLen)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	return key, nil
-}
-
 // generateKeyFile creates dir (mode 0700) and writes a new random master key
 // to path, base64, with mode 0600. The file and the folder entry are synced
 // before it returns: a key lost to a power cut would lose every secret
@@ -145,7 +134,7 @@ func generateKeyFile(dir, path string) ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the data folder: %w", err)
 	}
-	key, err := randomKey()
+	key, err := secretstore.NewMasterKey()
 	if err != nil {
 		return nil, err
 	}
