@@ -28,16 +28,17 @@ type deleteSecretResponse struct {
 	Name         string    `json:"Name,omitempty"`
 }
 
-func deleteSecret(ctx context.Context, s *secretstore.Store, r *deleteSecretRequest) (any, error) {
-	out, err := s.DeleteSecret(ctx, &secretstore.DeleteSecretInput{
+func deleteSecret(ctx context.Context, s *secretstore.Store, r *deleteSecretRequest) (*secretstore.DeleteSecretOutput, error) {
+	return s.DeleteSecret(ctx, &secretstore.DeleteSecretInput{
 		SecretId:                   *r.SecretId,
 		RecoveryWindowInDays:       r.RecoveryWindowInDays,
 		ForceDeleteWithoutRecovery: r.ForceDeleteWithoutRecovery,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return deleteSecretResponse{ARN: out.ARN, DeletionDate: timestamp(out.DeletionDate), Name: out.Name}, nil
+}
+
+// deleteSecretOut is DeleteSecretOutput on the wire.
+func deleteSecretOut(out *secretstore.DeleteSecretOutput) any {
+	return deleteSecretResponse{ARN: out.ARN, DeletionDate: timestamp(out.DeletionDate), Name: out.Name}
 }
 
 // RestoreSecret
@@ -59,10 +60,11 @@ type restoreSecretResponse struct {
 	Name string `json:"Name,omitempty"`
 }
 
-func restoreSecret(ctx context.Context, s *secretstore.Store, r *restoreSecretRequest) (any, error) {
-	out, err := s.RestoreSecret(ctx, &secretstore.RestoreSecretInput{SecretId: *r.SecretId})
-	if err != nil {
-		return nil, err
-	}
-	return restoreSecretResponse{ARN: out.ARN, Name: out.Name}, nil
+func restoreSecret(ctx context.Context, s *secretstore.Store, r *restoreSecretRequest) (*secretstore.RestoreSecretOutput, error) {
+	return s.RestoreSecret(ctx, &secretstore.RestoreSecretInput{SecretId: *r.SecretId})
+}
+
+// restoreSecretOut is RestoreSecretOutput on the wire.
+func restoreSecretOut(out *secretstore.RestoreSecretOutput) any {
+	return restoreSecretResponse{ARN: out.ARN, Name: out.Name}
 }

@@ -53,7 +53,7 @@ type listSecretsResponse struct {
 	SecretList []secretListEntry `json:"SecretList"`
 }
 
-func listSecrets(ctx context.Context, s *secretstore.Store, r *listSecretsRequest) (any, error) {
+func listSecrets(ctx context.Context, s *secretstore.Store, r *listSecretsRequest) (*secretstore.ListSecretsOutput, error) {
 	in := &secretstore.ListSecretsInput{
 		IncludePlannedDeletion: r.IncludePlannedDeletion,
 		NextToken:              deref(r.NextToken),
@@ -64,10 +64,11 @@ func listSecrets(ctx context.Context, s *secretstore.Store, r *listSecretsReques
 	if r.MaxResults != nil {
 		in.MaxResults = *r.MaxResults
 	}
-	out, err := s.ListSecrets(ctx, in)
-	if err != nil {
-		return nil, err
-	}
+	return s.ListSecrets(ctx, in)
+}
+
+// listSecretsOut is ListSecretsOutput on the wire.
+func listSecretsOut(out *secretstore.ListSecretsOutput) any {
 	resp := listSecretsResponse{NextToken: out.NextToken, SecretList: make([]secretListEntry, 0, len(out.SecretList))}
 	for _, e := range out.SecretList {
 		resp.SecretList = append(resp.SecretList, secretListEntry{
@@ -85,5 +86,5 @@ func listSecrets(ctx context.Context, s *secretstore.Store, r *listSecretsReques
 			Tags:                   tagsOut(e.Tags),
 		})
 	}
-	return resp, nil
+	return resp
 }

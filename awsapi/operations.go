@@ -25,11 +25,13 @@ type request interface {
 	secretID() string
 }
 
-// op makes an operation of call, which takes the decoded request.
+// op makes an operation of call, which takes the decoded request and calls
+// the library, and respond, which turns the library's output into the
+// response AWS sends.
 func op[Req any, P interface {
 	*Req
 	request
-}](call func(context.Context, *secretstore.Store, P) (any, error)) operation {
+}, Out any](call func(context.Context, *secretstore.Store, P) (*Out, error), respond func(*Out) any) operation {
 	return func(ctx context.Context, s *secretstore.Store, body []byte) (any, string, error) {
 		in := P(new(Req))
 		if err := decodeRequest(body, in); err != nil {
@@ -40,7 +42,10 @@ func op[Req any, P interface {
 			return nil, id, err
 		}
 		out, err := call(ctx, s, in)
-		return out, id, err
+		if err != nil {
+			return nil, id, err
+		}
+		return respond(out), id, nil
 	}
 }
 
@@ -54,33 +59,33 @@ func op[Req any, P interface {
 func lookupOperation(name string) (o operation, known bool) {
 	switch name {
 	case "CreateSecret":
-		return op(createSecret), true
+		return op(createSecret, createSecretOut), true
 	case "DescribeSecret":
-		return op(describeSecret), true
+		return op(describeSecret, describeSecretOut), true
 	case "UpdateSecret":
-		return op(updateSecret), true
+		return op(updateSecret, updateSecretOut), true
 	case "TagResource":
-		return op(tagResource), true
+		return op(tagResource, tagResourceOut), true
 	case "UntagResource":
-		return op(untagResource), true
+		return op(untagResource, untagResourceOut), true
 	case "PutSecretValue":
-		return op(putSecretValue), true
+		return op(putSecretValue, putSecretValueOut), true
 	case "GetSecretValue":
-		return op(getSecretValue), true
+		return op(getSecretValue, getSecretValueOut), true
 	case "BatchGetSecretValue":
-		return op(batchGetSecretValue), true
+		return op(batchGetSecretValue, batchGetSecretValueOut), true
 	case "UpdateSecretVersionStage":
-		return op(updateSecretVersionStage), true
+		return op(updateSecretVersionStage, updateSecretVersionStageOut), true
 	case "ListSecretVersionIds":
-		return op(listSecretVersionIds), true
+		return op(listSecretVersionIds, listSecretVersionIdsOut), true
 	case "ListSecrets":
-		return op(listSecrets), true
+		return op(listSecrets, listSecretsOut), true
 	case "DeleteSecret":
-		return op(deleteSecret), true
+		return op(deleteSecret, deleteSecretOut), true
 	case "RestoreSecret":
-		return op(restoreSecret), true
+		return op(restoreSecret, restoreSecretOut), true
 	case "GetRandomPassword":
-		return op(getRandomPassword), true
+		return op(getRandomPassword, getRandomPasswordOut), true
 	case "RotateSecret", "CancelRotateSecret",
 		"GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy",
 		"ReplicateSecretToRegions", "RemoveRegionsFromReplication", "StopReplicationToReplica":

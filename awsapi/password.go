@@ -31,7 +31,7 @@ type getRandomPasswordResponse struct {
 	RandomPassword string `json:"RandomPassword,omitempty"`
 }
 
-func getRandomPassword(ctx context.Context, s *secretstore.Store, r *getRandomPasswordRequest) (any, error) {
+func getRandomPassword(ctx context.Context, s *secretstore.Store, r *getRandomPasswordRequest) (*secretstore.GetRandomPasswordOutput, error) {
 	in := &secretstore.GetRandomPasswordInput{
 		ExcludeCharacters:       r.ExcludeCharacters,
 		ExcludeNumbers:          r.ExcludeNumbers,
@@ -44,9 +44,10 @@ func getRandomPassword(ctx context.Context, s *secretstore.Store, r *getRandomPa
 	if r.PasswordLength != nil {
 		in.PasswordLength = *r.PasswordLength
 	}
-	out, err := s.GetRandomPassword(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	return getRandomPasswordResponse{RandomPassword: out.RandomPassword}, nil
+	return s.GetRandomPassword(ctx, in)
+}
+
+// getRandomPasswordOut is GetRandomPasswordOutput on the wire.
+func getRandomPasswordOut(out *secretstore.GetRandomPasswordOutput) any {
+	return getRandomPasswordResponse{RandomPassword: out.RandomPassword}
 }

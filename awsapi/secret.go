@@ -43,8 +43,8 @@ type createSecretResponse struct {
 	VersionId string `json:"VersionId,omitempty"`
 }
 
-func createSecret(ctx context.Context, s *secretstore.Store, r *createSecretRequest) (any, error) {
-	out, err := s.CreateSecret(ctx, &secretstore.CreateSecretInput{
+func createSecret(ctx context.Context, s *secretstore.Store, r *createSecretRequest) (*secretstore.CreateSecretOutput, error) {
+	return s.CreateSecret(ctx, &secretstore.CreateSecretInput{
 		Name:               *r.Name,
 		ClientRequestToken: deref(r.ClientRequestToken),
 		Description:        r.Description,
@@ -53,10 +53,11 @@ func createSecret(ctx context.Context, s *secretstore.Store, r *createSecretRequ
 		SecretBinary:       r.SecretBinary,
 		Tags:               tagsIn(r.Tags),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return createSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}, nil
+}
+
+// createSecretOut is CreateSecretOutput on the wire.
+func createSecretOut(out *secretstore.CreateSecretOutput) any {
+	return createSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}
 }
 
 // DescribeSecret
@@ -99,11 +100,12 @@ type describeSecretResponse struct {
 	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
 }
 
-func describeSecret(ctx context.Context, s *secretstore.Store, r *describeSecretRequest) (any, error) {
-	out, err := s.DescribeSecret(ctx, &secretstore.DescribeSecretInput{SecretId: *r.SecretId})
-	if err != nil {
-		return nil, err
-	}
+func describeSecret(ctx context.Context, s *secretstore.Store, r *describeSecretRequest) (*secretstore.DescribeSecretOutput, error) {
+	return s.DescribeSecret(ctx, &secretstore.DescribeSecretInput{SecretId: *r.SecretId})
+}
+
+// describeSecretOut is DescribeSecretOutput on the wire.
+func describeSecretOut(out *secretstore.DescribeSecretOutput) any {
 	resp := describeSecretResponse{
 		ARN:                out.ARN,
 		CreatedDate:        timestamp(out.CreatedDate),
@@ -127,7 +129,7 @@ func describeSecret(ctx context.Context, s *secretstore.Store, r *describeSecret
 			StatusMessage:    rs.StatusMessage,
 		})
 	}
-	return resp, nil
+	return resp
 }
 
 // UpdateSecret
@@ -161,8 +163,8 @@ type updateSecretResponse struct {
 	VersionId string `json:"VersionId,omitempty"`
 }
 
-func updateSecret(ctx context.Context, s *secretstore.Store, r *updateSecretRequest) (any, error) {
-	out, err := s.UpdateSecret(ctx, &secretstore.UpdateSecretInput{
+func updateSecret(ctx context.Context, s *secretstore.Store, r *updateSecretRequest) (*secretstore.UpdateSecretOutput, error) {
+	return s.UpdateSecret(ctx, &secretstore.UpdateSecretInput{
 		SecretId:           *r.SecretId,
 		ClientRequestToken: deref(r.ClientRequestToken),
 		Description:        r.Description,
@@ -170,10 +172,11 @@ func updateSecret(ctx context.Context, s *secretstore.Store, r *updateSecretRequ
 		SecretString:       deref(r.SecretString),
 		SecretBinary:       r.SecretBinary,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return updateSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}, nil
+}
+
+// updateSecretOut is UpdateSecretOutput on the wire.
+func updateSecretOut(out *secretstore.UpdateSecretOutput) any {
+	return updateSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}
 }
 
 // TagResource
@@ -192,12 +195,12 @@ func (r *tagResourceRequest) check() error {
 	return v.err()
 }
 
-func tagResource(ctx context.Context, s *secretstore.Store, r *tagResourceRequest) (any, error) {
-	if _, err := s.TagResource(ctx, &secretstore.TagResourceInput{SecretId: *r.SecretId, Tags: tagsIn(r.Tags)}); err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
+func tagResource(ctx context.Context, s *secretstore.Store, r *tagResourceRequest) (*secretstore.TagResourceOutput, error) {
+	return s.TagResource(ctx, &secretstore.TagResourceInput{SecretId: *r.SecretId, Tags: tagsIn(r.Tags)})
 }
+
+// tagResourceOut is TagResourceOutput on the wire: an empty object.
+func tagResourceOut(*secretstore.TagResourceOutput) any { return struct{}{} }
 
 // UntagResource
 
@@ -215,9 +218,9 @@ func (r *untagResourceRequest) check() error {
 	return v.err()
 }
 
-func untagResource(ctx context.Context, s *secretstore.Store, r *untagResourceRequest) (any, error) {
-	if _, err := s.UntagResource(ctx, &secretstore.UntagResourceInput{SecretId: *r.SecretId, TagKeys: r.TagKeys}); err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
+func untagResource(ctx context.Context, s *secretstore.Store, r *untagResourceRequest) (*secretstore.UntagResourceOutput, error) {
+	return s.UntagResource(ctx, &secretstore.UntagResourceInput{SecretId: *r.SecretId, TagKeys: r.TagKeys})
 }
+
+// untagResourceOut is UntagResourceOutput on the wire: an empty object.
+func untagResourceOut(*secretstore.UntagResourceOutput) any { return struct{}{} }

@@ -40,8 +40,8 @@ type putSecretValueResponse struct {
 	VersionStages []string `json:"VersionStages,omitempty"`
 }
 
-func putSecretValue(ctx context.Context, s *secretstore.Store, r *putSecretValueRequest) (any, error) {
-	out, err := s.PutSecretValue(ctx, &secretstore.PutSecretValueInput{
+func putSecretValue(ctx context.Context, s *secretstore.Store, r *putSecretValueRequest) (*secretstore.PutSecretValueOutput, error) {
+	return s.PutSecretValue(ctx, &secretstore.PutSecretValueInput{
 		SecretId:           *r.SecretId,
 		ClientRequestToken: deref(r.ClientRequestToken),
 		SecretString:       deref(r.SecretString),
@@ -49,10 +49,11 @@ func putSecretValue(ctx context.Context, s *secretstore.Store, r *putSecretValue
 		VersionStages:      r.VersionStages,
 		RotationToken:      r.RotationToken,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return putSecretValueResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId, VersionStages: out.VersionStages}, nil
+}
+
+// putSecretValueOut is PutSecretValueOutput on the wire.
+func putSecretValueOut(out *secretstore.PutSecretValueOutput) any {
+	return putSecretValueResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId, VersionStages: out.VersionStages}
 }
 
 // GetSecretValue
@@ -85,15 +86,16 @@ type secretValue struct {
 	VersionStages []string  `json:"VersionStages,omitempty"`
 }
 
-func getSecretValue(ctx context.Context, s *secretstore.Store, r *getSecretValueRequest) (any, error) {
-	out, err := s.GetSecretValue(ctx, &secretstore.GetSecretValueInput{
+func getSecretValue(ctx context.Context, s *secretstore.Store, r *getSecretValueRequest) (*secretstore.GetSecretValueOutput, error) {
+	return s.GetSecretValue(ctx, &secretstore.GetSecretValueInput{
 		SecretId:     *r.SecretId,
 		VersionId:    deref(r.VersionId),
 		VersionStage: deref(r.VersionStage),
 	})
-	if err != nil {
-		return nil, err
-	}
+}
+
+// getSecretValueOut is GetSecretValueOutput on the wire.
+func getSecretValueOut(out *secretstore.GetSecretValueOutput) any {
 	return secretValue{
 		ARN:           out.ARN,
 		CreatedDate:   timestamp(out.CreatedDate),
@@ -102,7 +104,7 @@ func getSecretValue(ctx context.Context, s *secretstore.Store, r *getSecretValue
 		SecretString:  out.SecretString,
 		VersionId:     out.VersionId,
 		VersionStages: out.VersionStages,
-	}, nil
+	}
 }
 
 // BatchGetSecretValue
@@ -138,7 +140,7 @@ type batchGetSecretValueResponse struct {
 	SecretValues []secretValue   `json:"SecretValues"`
 }
 
-func batchGetSecretValue(ctx context.Context, s *secretstore.Store, r *batchGetSecretValueRequest) (any, error) {
+func batchGetSecretValue(ctx context.Context, s *secretstore.Store, r *batchGetSecretValueRequest) (*secretstore.BatchGetSecretValueOutput, error) {
 	in := &secretstore.BatchGetSecretValueInput{
 		SecretIdList: r.SecretIdList,
 		Filters:      filtersIn(r.Filters),
@@ -147,10 +149,11 @@ func batchGetSecretValue(ctx context.Context, s *secretstore.Store, r *batchGetS
 	if r.MaxResults != nil {
 		in.MaxResults = *r.MaxResults
 	}
-	out, err := s.BatchGetSecretValue(ctx, in)
-	if err != nil {
-		return nil, err
-	}
+	return s.BatchGetSecretValue(ctx, in)
+}
+
+// batchGetSecretValueOut is BatchGetSecretValueOutput on the wire.
+func batchGetSecretValueOut(out *secretstore.BatchGetSecretValueOutput) any {
 	resp := batchGetSecretValueResponse{
 		Errors:       make([]apiErrorEntry, 0, len(out.Errors)),
 		NextToken:    out.NextToken,
@@ -170,5 +173,5 @@ func batchGetSecretValue(ctx context.Context, s *secretstore.Store, r *batchGetS
 			VersionStages: sv.VersionStages,
 		})
 	}
-	return resp, nil
+	return resp
 }

@@ -32,17 +32,18 @@ type updateSecretVersionStageResponse struct {
 	Name string `json:"Name,omitempty"`
 }
 
-func updateSecretVersionStage(ctx context.Context, s *secretstore.Store, r *updateSecretVersionStageRequest) (any, error) {
-	out, err := s.UpdateSecretVersionStage(ctx, &secretstore.UpdateSecretVersionStageInput{
+func updateSecretVersionStage(ctx context.Context, s *secretstore.Store, r *updateSecretVersionStageRequest) (*secretstore.UpdateSecretVersionStageOutput, error) {
+	return s.UpdateSecretVersionStage(ctx, &secretstore.UpdateSecretVersionStageInput{
 		SecretId:            *r.SecretId,
 		VersionStage:        *r.VersionStage,
 		RemoveFromVersionId: deref(r.RemoveFromVersionId),
 		MoveToVersionId:     deref(r.MoveToVersionId),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return updateSecretVersionStageResponse{ARN: out.ARN, Name: out.Name}, nil
+}
+
+// updateSecretVersionStageOut is UpdateSecretVersionStageOutput on the wire.
+func updateSecretVersionStageOut(out *secretstore.UpdateSecretVersionStageOutput) any {
+	return updateSecretVersionStageResponse{ARN: out.ARN, Name: out.Name}
 }
 
 // ListSecretVersionIds
@@ -82,7 +83,7 @@ type listSecretVersionIdsResponse struct {
 	Versions  []secretVersion `json:"Versions"`
 }
 
-func listSecretVersionIds(ctx context.Context, s *secretstore.Store, r *listSecretVersionIdsRequest) (any, error) {
+func listSecretVersionIds(ctx context.Context, s *secretstore.Store, r *listSecretVersionIdsRequest) (*secretstore.ListSecretVersionIdsOutput, error) {
 	in := &secretstore.ListSecretVersionIdsInput{
 		SecretId:          *r.SecretId,
 		NextToken:         deref(r.NextToken),
@@ -91,10 +92,11 @@ func listSecretVersionIds(ctx context.Context, s *secretstore.Store, r *listSecr
 	if r.MaxResults != nil {
 		in.MaxResults = *r.MaxResults
 	}
-	out, err := s.ListSecretVersionIds(ctx, in)
-	if err != nil {
-		return nil, err
-	}
+	return s.ListSecretVersionIds(ctx, in)
+}
+
+// listSecretVersionIdsOut is ListSecretVersionIdsOutput on the wire.
+func listSecretVersionIdsOut(out *secretstore.ListSecretVersionIdsOutput) any {
 	resp := listSecretVersionIdsResponse{
 		ARN:       out.ARN,
 		Name:      out.Name,
@@ -110,5 +112,5 @@ func listSecretVersionIds(ctx context.Context, s *secretstore.Store, r *listSecr
 			VersionStages:    v.VersionStages,
 		})
 	}
-	return resp, nil
+	return resp
 }
