@@ -114,6 +114,19 @@ func dbError(err error) error {
 	return newErrorf(ErrInternalServiceError, "database error: %v", err)
 }
 
+// get returns a copy of the value of key, or nil if there is none (every
+// record's value has at least its kind and schema bytes).
+func (t *tx) get(key []byte) ([]byte, error) {
+	item, err := t.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
 // Secret records and their indexes.
 
 // getSecret returns the record of secret name in region, or nil if there is
@@ -123,15 +136,8 @@ func (t *tx) getSecret(region, name string) (*secretRecord, error) {
 	if r := t.c.cache.get(key, t.gen); r != nil {
 		return r, nil
 	}
-	item, err := t.txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	b, err := item.ValueCopy(nil)
-	if err != nil {
+	b, err := t.get(key)
+	if b == nil || err != nil {
 		return nil, err
 	}
 	r, err := t.decodeSecret(b)
@@ -279,15 +285,8 @@ func (t *tx) putVersion(id [idLen]byte, versionID string, v *versionRecord) erro
 // getVersion reads the record of version versionID of the secret with
 // internal id, or returns a nil record if there is none.
 func (t *tx) getVersion(id [idLen]byte, versionID string) (*versionRecord, error) {
-	item, err := t.txn.Get(versionKey(id, versionID))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	b, err := item.ValueCopy(nil)
-	if err != nil {
+	b, err := t.get(versionKey(id, versionID))
+	if b == nil || err != nil {
 		return nil, err
 	}
 	return decodeVersion(b)
@@ -323,19 +322,11 @@ func (t *tx) shredLater(prefix []byte) error {
 // The keyring.
 
 func (t *tx) getKeyring() (*keyringRecord, error) {
-	item, err := t.txn.Get(keyringKey)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	b, err := t.get(keyringKey)
+	if b == nil || err != nil {
 		return nil, err
 	}
-	var kr *keyringRecord
-	err = item.Value(func(b []byte) error {
-		kr, err = decodeKeyring(b)
-		return err
-	})
-	return kr, err
+	return decodeKeyring(b)
 }
 
 func (t *tx) putKeyring(kr *keyringRecord) error {
