@@ -278,10 +278,7 @@ func BenchmarkReap(b *testing.B) {
 	const total = 1_000_000
 	ctx := context.Background()
 	clk := NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s, err := Open(ctx, Options{Dir: b.TempDir(), MasterKey: make([]byte, MasterKeyLen), Clock: clk, DisableReaper: true, SyncWrites: new(false)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := mustOpenDisk(b, b.TempDir(), Options{MasterKey: make([]byte, MasterKeyLen), Clock: clk, SyncWrites: new(false)})
 	defer s.Close()
 	_, recs := bulkCreate(b, s, "reap/", total, 32)
 	next := 0

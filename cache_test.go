@@ -84,9 +84,7 @@ func TestCacheAfterResetAndDelete(t *testing.T) {
 	wantErr(t, err, ErrResourceNotFound, "")
 	mustCreate(t, s, "b", "v")
 	mustGet(t, s, "b")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "b", ForceDeleteWithoutRecovery: true}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "b", ForceDeleteWithoutRecovery: true})
 	_, err = s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "b"})
 	wantErr(t, err, ErrResourceNotFound, "")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,9 +43,7 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 	)
 	done := make(chan struct{})
 	for w := range writers {
-		writersWG.Add(1)
-		go func() {
-			defer writersWG.Done()
+		writersWG.Go(func() {
 			for i := range putsEach {
 				out, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "shared", SecretString: fmt.Sprintf("w%02d-p%d", w, i)})
 				mu.Lock()
@@ -59,12 +58,10 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	for range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				select {
 				case <-done:
@@ -76,7 +73,7 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 				if err == nil && !valid[out.SecretString] {
 					err = fmt.Errorf("read %q, which no one put", out.SecretString)
 				}
-				if err == nil && (len(out.VersionStages) == 0 || out.VersionStages[0] != StageCurrent && !contains(out.VersionStages, StageCurrent)) {
+				if err == nil && (len(out.VersionStages) == 0 || out.VersionStages[0] != StageCurrent && !slices.Contains(out.VersionStages, StageCurrent)) {
 					err = fmt.Errorf("read version %s labelled %v", out.VersionId, out.VersionStages)
 				}
 				if err != nil {
@@ -85,7 +82,7 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 					mu.Unlock()
 				}
 			}
-		}()
+		})
 	}
 	writersWG.Wait()
 	close(done)
@@ -116,7 +113,7 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 	// AWSCURRENT is on the last version created, AWSPREVIOUS on the one before.
 	vs := listVersions(t, s, "shared")
 	last := vs[len(vs)-1]
-	if !contains(last.VersionStages, StageCurrent) {
+	if !slices.Contains(last.VersionStages, StageCurrent) {
 		t.Errorf("the newest version %s has labels %v", last.VersionId, last.VersionStages)
 	}
 	if got := mustGet(t, s, "shared"); !valid[got] || got == initialValue {
@@ -135,12 +132,10 @@ func TestConcurrentCreateOfOneName(t *testing.T) {
 	outs := make([]*CreateSecretOutput, n)
 	start := make(chan struct{})
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			outs[i], errs[i] = s.CreateSecret(ctx, &CreateSecretInput{Name: "race", SecretString: fmt.Sprint("value-", i)})
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()
@@ -180,13 +175,11 @@ func TestConcurrentPutHelperCreates(t *testing.T) {
 	const n = 8
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if _, err := s.Put(ctx, "lazy", fmt.Sprint("v", i)); err != nil {
 				t.Errorf("Put %d: %v", i, err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if got := len(stages(t, s, "lazy")); got != n {
@@ -210,9 +203,7 @@ func TestConcurrentLabelMoves(t *testing.T) {
 	var wg sync.WaitGroup
 	var moved atomic.Int64
 	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 10 {
 				from := ids[(g+i)%len(ids)]
 				to := ids[(g+i+1)%len(ids)]
@@ -225,26 +216,17 @@ func TestConcurrentLabelMoves(t *testing.T) {
 				}
 				clk.Advance(time.Millisecond)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	st := checkLabelsUnique(t, s, "db")
 	hot := 0
 	for _, labels := range st {
-		if contains(labels, "HOT") {
+		if slices.Contains(labels, "HOT") {
 			hot++
 		}
 	}
 	if hot != 1 || moved.Load() == 0 {
 		t.Errorf("HOT on %d versions after %d moves: %v", hot, moved.Load(), st)
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -14,34 +14,6 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// openDisk opens an on-disk store in dir with key source o (Dir and the
-// clock filled in).
-func openDisk(t testing.TB, dir string, o Options) (*Store, error) {
-	t.Helper()
-	o.Dir = dir
-	o.DisableReaper = true
-	if o.Clock == nil {
-		o.Clock = NewFakeClock(testEpoch)
-	}
-	return Open(context.Background(), o)
-}
-
-func mustOpenDisk(t testing.TB, dir string, o Options) *Store {
-	t.Helper()
-	s, err := openDisk(t, dir, o)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", dir, err)
-	}
-	return s
-}
-
-func mustClose(t testing.TB, s *Store) {
-	t.Helper()
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-}
-
 // dump returns every key and value in the database, for comparing states.
 func dump(t testing.TB, s *Store) map[string]string {
 	t.Helper()

@@ -93,9 +93,7 @@ func TestForceDeleteOfAMissingSecretSucceeds(t *testing.T) {
 	// Forcing twice: the second finds nothing and succeeds too.
 	mustCreate(t, s, "twice", "v")
 	for range 2 {
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "twice", ForceDeleteWithoutRecovery: true}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "twice", ForceDeleteWithoutRecovery: true})
 	}
 }
 
@@ -263,9 +261,7 @@ func TestForceDeleteFreesTheNameAtOnce(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	old := mustCreate(t, s, "reused", "old")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "reused", RecoveryWindowInDays: new(int64(10))}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "reused", RecoveryWindowInDays: new(int64(10))})
 	// A forced delete of a scheduled secret is allowed.
 	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "reused", ForceDeleteWithoutRecovery: true}); err != nil {
 		t.Fatalf("forced delete of a scheduled secret: %v", err)

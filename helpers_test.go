@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -57,6 +60,38 @@ func newTestStore(t testing.TB, opts ...func(*Options)) (*Store, *FakeClock) {
 		}
 	})
 	return s, clk
+}
+
+// openDisk opens the on-disk store in dir with o's key source (and any other
+// options o sets), DisableReaper: true, and, unless o sets a clock, a
+// FakeClock at testEpoch. Unlike newTestStore it does not close the store:
+// tests that reopen a folder close it themselves.
+func openDisk(t testing.TB, dir string, o Options) (*Store, error) {
+	t.Helper()
+	o.Dir = dir
+	o.DisableReaper = true
+	if o.Clock == nil {
+		o.Clock = NewFakeClock(testEpoch)
+	}
+	return Open(context.Background(), o)
+}
+
+// mustOpenDisk is openDisk that fails the test if the store does not open.
+func mustOpenDisk(t testing.TB, dir string, o Options) *Store {
+	t.Helper()
+	s, err := openDisk(t, dir, o)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dir, err)
+	}
+	return s
+}
+
+// mustClose closes s, failing the test on error.
+func mustClose(t testing.TB, s *Store) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
 }
 
 // check verifies, as bbolt's Tx.Check does, that the store's indexes are in
@@ -140,6 +175,17 @@ func mustPut(t testing.TB, s *Store, id, value string, stages ...string) *PutSec
 	return out
 }
 
+// mustDelete deletes a secret as in says (DeleteSecret), failing the test on
+// error, and returns the output.
+func mustDelete(t testing.TB, s *Store, in *DeleteSecretInput) *DeleteSecretOutput {
+	t.Helper()
+	out, err := s.DeleteSecret(context.Background(), in)
+	if err != nil {
+		t.Fatalf("DeleteSecret(%q): %v", in.SecretId, err)
+	}
+	return out
+}
+
 // mustGet returns the AWSCURRENT string value of secret id, failing the test
 // on error.
 func mustGet(t testing.TB, s *Store, id string) string {
@@ -200,6 +246,16 @@ func wantMessage(t testing.TB, err error, sentinel error, message string) {
 	if e.Code != sentinel.Error() || e.Message != message {
 		t.Fatalf("got %s: %q, want %s: %q", e.Code, e.Message, sentinel.Error(), message)
 	}
+}
+
+// withARN returns msg with its %s, if it has one, replaced by arn: error
+// tables write the secret's ARN, which a test learns only once it runs, as
+// %s in their expected messages.
+func withARN(msg, arn string) string {
+	if strings.Contains(msg, "%s") {
+		return fmt.Sprintf(msg, arn)
+	}
+	return msg
 }
 
 // stages returns the VersionIdsToStages of secret id via
@@ -361,6 +417,41 @@ func snapshot(t testing.TB, s *Store) []storeState {
 		states = append(states, storeState{Describe: mustDescribe(t, s, name), Versions: listVersions(t, s, name)})
 	}
 	return states
+}
+
+// wantNoChange runs op and fails the test if op changed s: if the snapshot
+// of s's region taken after op differs from the one taken before. It is for
+// operations that must fail, or repeat an earlier one, without effect.
+func wantNoChange(t testing.TB, s *Store, op func()) {
+	t.Helper()
+	before := snapshot(t, s)
+	op()
+	if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
+		t.Errorf("the operation changed the store:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// filesContain reports which files under dir contain b.
+func filesContain(t testing.TB, dir string, b []byte) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, b) {
+			found = append(found, filepath.Base(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
 }
 
 // rawTx wraps a Badger transaction a test opened itself in the store's tx,

@@ -200,9 +200,7 @@ func TestListSecretsEntries(t *testing.T) {
 
 	t.Run("a secret scheduled for deletion is listed only with IncludePlannedDeletion", func(t *testing.T) {
 		clk.Advance(time.Minute)
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "a"}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "a"})
 		if got := listNames(t, s, &ListSecretsInput{}); !equalStrings(got, []string{"b"}) {
 			t.Errorf("without IncludePlannedDeletion: %v", got)
 		}
@@ -213,9 +211,7 @@ func TestListSecretsEntries(t *testing.T) {
 		}
 	})
 	t.Run("a force-deleted secret is not listed at all", func(t *testing.T) {
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "b", ForceDeleteWithoutRecovery: true}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "b", ForceDeleteWithoutRecovery: true})
 		if got := listNames(t, s, &ListSecretsInput{IncludePlannedDeletion: true}); !equalStrings(got, []string{"a"}) {
 			t.Errorf("listed %v", got)
 		}
@@ -306,9 +302,7 @@ func TestListSecretsPagingWhileChanging(t *testing.T) {
 			deleted := map[string]bool{}
 			seen := map[string]int{}
 			del := func(name string) {
-				if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: name, ForceDeleteWithoutRecovery: true}); err != nil {
-					t.Fatal(err)
-				}
+				mustDelete(t, s, &DeleteSecretInput{SecretId: name, ForceDeleteWithoutRecovery: true})
 				deleted[name] = true
 			}
 			in := &ListSecretsInput{MaxResults: 2, SortBy: o.sortBy, SortOrder: o.order}

@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -81,29 +78,6 @@ func TestReaperOnDiskAcrossReopen(t *testing.T) {
 	wantErr(t, err, ErrResourceNotFound, "")
 }
 
-// filesContain reports which files under dir contain b.
-func filesContain(t testing.TB, dir string, b []byte) []string {
-	t.Helper()
-	var found []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(data, b) {
-			found = append(found, filepath.Base(path))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
-}
-
 func TestPurgeShredsDataKeys(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -122,9 +96,7 @@ func TestPurgeShredsDataKeys(t *testing.T) {
 	}
 
 	s = mustOpenDisk(t, dir, Options{MasterKey: key, Clock: clk})
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "shred/me", RecoveryWindowInDays: new(int64(7))}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "shred/me", RecoveryWindowInDays: new(int64(7))})
 	clk.Advance(8 * day24)
 	st, err := s.Reap(ctx)
 	if err != nil || st.Purged != 1 || st.Shredded != 1 {
@@ -236,15 +208,11 @@ func TestReaperCostGrowsWithWhatExpired(t *testing.T) {
 		mustCreate(t, s, fmt.Sprintf("s%05d", i), "v")
 	}
 	for i := range expired {
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: fmt.Sprintf("s%05d", i*997), RecoveryWindowInDays: new(int64(7))}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: fmt.Sprintf("s%05d", i*997), RecoveryWindowInDays: new(int64(7))})
 	}
 	// Ten more scheduled, but later: they are not read either.
 	for i := range 10 {
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: fmt.Sprintf("s%05d", i*997+1), RecoveryWindowInDays: new(int64(30))}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: fmt.Sprintf("s%05d", i*997+1), RecoveryWindowInDays: new(int64(30))})
 	}
 	clk.Advance(8 * day24)
 	st, err := s.Reap(ctx)
@@ -264,9 +232,7 @@ func TestCreateOverAnExpiredSecretIsSafeFromTheReaper(t *testing.T) {
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	old := mustCreate(t, s, "name", "old")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "name", RecoveryWindowInDays: new(int64(7))}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "name", RecoveryWindowInDays: new(int64(7))})
 	clk.Advance(8 * day24)
 	fresh := mustCreate(t, s, "name", "new") // before any reaper pass
 	if fresh.ARN == old.ARN {
@@ -360,9 +326,7 @@ func TestBackgroundReaper(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustCreate(t, s, "bg", "v")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "bg", RecoveryWindowInDays: new(int64(7))}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "bg", RecoveryWindowInDays: new(int64(7))})
 	clk.Advance(8 * day24)
 	select {
 	case ev := <-purged:
@@ -372,9 +336,7 @@ func TestBackgroundReaper(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the background reaper did not purge the secret")
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	mustClose(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
@@ -398,9 +360,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		}
 		mustCreate(t, s, "x", "y")
 		time.Sleep(5 * time.Millisecond) // let the reaper run a few passes
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, s)
 	}
 }
 

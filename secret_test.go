@@ -148,24 +148,16 @@ func TestCreateSecret(t *testing.T) {
 				wantErr(t, err, nil, "")
 				arn = out.ARN
 				if tt.existing == "deleted" {
-					if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db"}); err != nil {
-						t.Fatal(err)
-					}
+					mustDelete(t, s, &DeleteSecretInput{SecretId: "db"})
 				}
 			}
-			before := snapshot(t, s)
-			out, err := s.CreateSecret(ctx, &tt.in)
-			msg := tt.msg
-			if strings.Contains(msg, "%s") {
-				msg = fmt.Sprintf(msg, arn)
-			}
-			wantMessage(t, err, tt.sentinel, msg)
-			if out != nil {
-				t.Errorf("output = %+v, want nil", out)
-			}
-			if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-				t.Errorf("a failed CreateSecret changed the store:\nbefore %+v\nafter  %+v", before, after)
-			}
+			wantNoChange(t, s, func() {
+				out, err := s.CreateSecret(ctx, &tt.in)
+				wantMessage(t, err, tt.sentinel, withARN(tt.msg, arn))
+				if out != nil {
+					t.Errorf("output = %+v, want nil", out)
+				}
+			})
 		})
 	}
 }
@@ -209,16 +201,14 @@ func TestCreateSecretIdempotency(t *testing.T) {
 			s, clk := newTestStore(t)
 			first, err := s.CreateSecret(ctx, &tt.in)
 			wantErr(t, err, nil, "")
-			before := snapshot(t, s)
-			clk.Advance(time.Hour)
-			again, err := s.CreateSecret(ctx, &tt.in)
-			wantErr(t, err, nil, "")
-			if !reflect.DeepEqual(first, again) {
-				t.Errorf("second CreateSecret = %+v, want %+v", again, first)
-			}
-			if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-				t.Errorf("the repeated CreateSecret changed the store:\nbefore %+v\nafter  %+v", before, after)
-			}
+			wantNoChange(t, s, func() {
+				clk.Advance(time.Hour)
+				again, err := s.CreateSecret(ctx, &tt.in)
+				wantErr(t, err, nil, "")
+				if !reflect.DeepEqual(first, again) {
+					t.Errorf("second CreateSecret = %+v, want %+v", again, first)
+				}
+			})
 		})
 	}
 }
@@ -315,9 +305,7 @@ func TestDescribeSecret(t *testing.T) {
 		s, clk := newTestStore(t)
 		mustCreate(t, s, "db", "pw")
 		clk.Advance(time.Minute)
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db", RecoveryWindowInDays: new(int64(7))}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "db", RecoveryWindowInDays: new(int64(7))})
 		if got := mustDescribe(t, s, "db").DeletedDate; !got.Equal(testEpoch.Add(time.Minute)) {
 			t.Errorf("DeletedDate = %v, want %v", got, testEpoch.Add(time.Minute))
 		}
@@ -341,15 +329,13 @@ func TestUpdateSecret(t *testing.T) {
 
 	t.Run("SecretId alone succeeds and changes nothing", func(t *testing.T) {
 		s, _, arn := setup(t)
-		before := snapshot(t, s)
-		out, err := s.UpdateSecret(ctx, &UpdateSecretInput{SecretId: "db"})
-		wantErr(t, err, nil, "")
-		if *out != (UpdateSecretOutput{ARN: arn, Name: "db"}) {
-			t.Errorf("UpdateSecret = %+v", out)
-		}
-		if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-			t.Errorf("changed:\nbefore %+v\nafter  %+v", before, after)
-		}
+		wantNoChange(t, s, func() {
+			out, err := s.UpdateSecret(ctx, &UpdateSecretInput{SecretId: "db"})
+			wantErr(t, err, nil, "")
+			if *out != (UpdateSecretOutput{ARN: arn, Name: "db"}) {
+				t.Errorf("UpdateSecret = %+v", out)
+			}
+		})
 	})
 	t.Run("an omitted description is kept and a new one replaces it", func(t *testing.T) {
 		s, clk, _ := setup(t)
@@ -406,16 +392,14 @@ func TestUpdateSecret(t *testing.T) {
 		in := &UpdateSecretInput{SecretId: "db", SecretString: "two", ClientRequestToken: testToken("2")}
 		_, err := s.UpdateSecret(ctx, in)
 		wantErr(t, err, nil, "")
-		before := snapshot(t, s)
-		clk.Advance(time.Hour)
-		out, err := s.UpdateSecret(ctx, in)
-		wantErr(t, err, nil, "")
-		if *out != (UpdateSecretOutput{ARN: arn, Name: "db", VersionId: testToken("2")}) {
-			t.Errorf("UpdateSecret = %+v", out)
-		}
-		if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-			t.Errorf("changed:\nbefore %+v\nafter  %+v", before, after)
-		}
+		wantNoChange(t, s, func() {
+			clk.Advance(time.Hour)
+			out, err := s.UpdateSecret(ctx, in)
+			wantErr(t, err, nil, "")
+			if *out != (UpdateSecretOutput{ARN: arn, Name: "db", VersionId: testToken("2")}) {
+				t.Errorf("UpdateSecret = %+v", out)
+			}
+		})
 	})
 	t.Run("a value on a secret created without one becomes AWSCURRENT", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -455,20 +439,12 @@ func TestUpdateSecret(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _, arn := setup(t)
 			if tt.deleted {
-				if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db"}); err != nil {
-					t.Fatal(err)
-				}
+				mustDelete(t, s, &DeleteSecretInput{SecretId: "db"})
 			}
-			before := snapshot(t, s)
-			_, err := s.UpdateSecret(ctx, &tt.in)
-			msg := tt.msg
-			if strings.Contains(msg, "%s") {
-				msg = fmt.Sprintf(msg, arn)
-			}
-			wantMessage(t, err, tt.sentinel, msg)
-			if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-				t.Errorf("a failed UpdateSecret changed the store:\nbefore %+v\nafter  %+v", before, after)
-			}
+			wantNoChange(t, s, func() {
+				_, err := s.UpdateSecret(ctx, &tt.in)
+				wantMessage(t, err, tt.sentinel, withARN(tt.msg, arn))
+			})
 		})
 	}
 }
@@ -611,9 +587,7 @@ func TestTagResource(t *testing.T) {
 		s, _ := newTestStore(t)
 		_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "db", SecretString: "v", Tags: []Tag{{"a", "b"}}})
 		wantErr(t, err, nil, "")
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db"}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "db"})
 		_, err = s.TagResource(ctx, &TagResourceInput{SecretId: "db", Tags: []Tag{{"c", "d"}}})
 		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 		_, err = s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"a"}})
@@ -723,7 +697,6 @@ func TestReplicaIsReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, s)
 	writes := map[string]func() error{
 		"PutSecretValue": func() error {
 			_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "x"})
@@ -750,14 +723,13 @@ func TestReplicaIsReadOnly(t *testing.T) {
 			return err
 		},
 	}
-	for name, op := range writes {
-		t.Run(name+" on a replica fails", func(t *testing.T) {
-			wantMessage(t, op(), ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
-		})
-	}
-	if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-		t.Errorf("a refused write changed the replica:\nbefore %+v\nafter  %+v", before, after)
-	}
+	wantNoChange(t, s, func() {
+		for name, op := range writes {
+			t.Run(name+" on a replica fails", func(t *testing.T) {
+				wantMessage(t, op(), ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
+			})
+		}
+	})
 	t.Run("reads of a replica work", func(t *testing.T) {
 		if got := mustGet(t, s, "db"); got != "v" {
 			t.Errorf("value %q", got)

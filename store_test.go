@@ -1,12 +1,8 @@
 package secretstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,13 +10,6 @@ import (
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
-
-// openDir opens the on-disk store in dir with key and a FakeClock at clk's
-// time, without closing it on cleanup.
-func openDir(t *testing.T, dir string, key []byte, clk *FakeClock) (*Store, error) {
-	t.Helper()
-	return Open(context.Background(), Options{Dir: dir, MasterKey: key, DisableReaper: true, Clock: clk})
-}
 
 // fillStore writes a varied set of secrets: several versions, custom and AWS
 // labels, a deprecated version, tags, descriptions, a custom key, a binary
@@ -85,24 +74,16 @@ func TestPersistence(t *testing.T) {
 	dir := t.TempDir()
 	key := newTestKey(t)
 	clk := NewFakeClock(testEpoch)
-	s, err := openDir(t, dir, key, clk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpenDisk(t, dir, Options{MasterKey: key, Clock: clk})
 	fillStore(t, s, clk)
 	want := readAll(t, s)
 	if len(want.Values) != 8 || want.Values[DefaultRegion+"/bin/"+testToken("b")] != "|\x00\x01\x02\xfe\xff" {
 		t.Fatalf("unexpected contents before closing: %v", want.Values)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	mustClose(t, s)
 
 	t.Run("reopened with the same key everything reads back equal", func(t *testing.T) {
-		s, err := openDir(t, dir, key, clk)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustOpenDisk(t, dir, Options{MasterKey: key, Clock: clk})
 		defer s.Close()
 		if got := readAll(t, s); !reflect.DeepEqual(got, want) {
 			t.Errorf("after reopening:\n got %+v\nwant %+v", got, want)
@@ -116,7 +97,7 @@ func TestPersistence(t *testing.T) {
 		}
 	})
 	t.Run("reopened with a wrong key it refuses to open", func(t *testing.T) {
-		s, err := openDir(t, dir, newTestKey(t), clk)
+		s, err := openDisk(t, dir, Options{MasterKey: newTestKey(t), Clock: clk})
 		if err == nil {
 			s.Close()
 			t.Fatal("Open with a wrong key succeeded")
@@ -126,28 +107,17 @@ func TestPersistence(t *testing.T) {
 		}
 	})
 	t.Run("after a wrong key the right key still opens everything", func(t *testing.T) {
-		s, err := openDir(t, dir, key, clk)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustOpenDisk(t, dir, Options{MasterKey: key, Clock: clk})
 		defer s.Close()
 		if got := readAll(t, s); !reflect.DeepEqual(got, want) {
 			t.Errorf("after a wrong key:\n got %+v\nwant %+v", got, want)
 		}
 	})
 	t.Run("writes after reopening persist too", func(t *testing.T) {
-		s, err := openDir(t, dir, key, clk)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustOpenDisk(t, dir, Options{MasterKey: key, Clock: clk})
 		mustPut(t, s, "app/db", "db-5")
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		s, err = openDir(t, dir, key, clk)
-		if err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, s)
+		s = mustOpenDisk(t, dir, Options{MasterKey: key, Clock: clk})
 		defer s.Close()
 		if got := mustGet(t, s, "app/db"); got != "db-5" {
 			t.Errorf("value = %q, want db-5", got)
@@ -164,10 +134,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	key := newTestKey(t)
-	s, err := Open(ctx, Options{Dir: dir, MasterKey: key, DisableReaper: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpenDisk(t, dir, Options{MasterKey: key})
 	mustCreate(t, s, "canary-string-secret", str)
 	if _, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "canary-binary-secret", SecretBinary: bin}); err != nil {
 		t.Fatal(err)
@@ -179,35 +146,16 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	if got := mustGet(t, s, "canary-string-secret"); got != str+"-v2" {
 		t.Fatalf("value = %q", got)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	mustClose(t, s)
 
-	nameFound := false
-	files := 0
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, canary := range [][]byte{[]byte(str), bin, key} {
+		if f := filesContain(t, dir, canary); len(f) != 0 {
+			t.Errorf("%v hold a plaintext secret (%q)", f, canary[:8])
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		for _, canary := range [][]byte{[]byte(str), bin, key} {
-			if bytes.Contains(b, canary) {
-				t.Errorf("%s holds a plaintext secret (%q)", path, canary[:8])
-			}
-		}
-		nameFound = nameFound || bytes.Contains(b, []byte("canary-string-secret"))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	// Names are stored in the clear: finding one shows the walk reads the data.
-	if files == 0 || !nameFound {
-		t.Errorf("walked %d files and found the secret's name: %v; the test reads nothing", files, nameFound)
+	if len(filesContain(t, dir, []byte("canary-string-secret"))) == 0 {
+		t.Errorf("no file holds the secret's name; the test reads nothing")
 	}
 }
 
@@ -216,19 +164,17 @@ func TestCancelledContext(t *testing.T) {
 	mustCreate(t, s, "db", "one")
 	v2 := mustPut(t, s, "db", "two").VersionId
 	mustTag(t, s, "db", Tag{"k", "v"})
-	before := snapshot(t, s)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
 	ops := everyOperation(ctx, s, v2)
 	for name, op := range ops {
 		t.Run(name+" returns context.Canceled and changes nothing", func(t *testing.T) {
-			if err := op(); !errors.Is(err, context.Canceled) {
-				t.Errorf("error %v, want context.Canceled", err)
-			}
-			if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-				t.Errorf("changed:\nbefore %+v\nafter  %+v", before, after)
-			}
+			wantNoChange(t, s, func() {
+				if err := op(); !errors.Is(err, context.Canceled) {
+					t.Errorf("error %v, want context.Canceled", err)
+				}
+			})
 		})
 	}
 }
@@ -237,9 +183,7 @@ func TestOperationsAfterClose(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	v1 := mustCreate(t, s, "db", "one").VersionId
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	mustClose(t, s)
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v, want nil", err)
 	}
@@ -264,9 +208,7 @@ func TestReset(t *testing.T) {
 	mustCreate(t, s, "a", "1")
 	mustCreate(t, s.Region("eu-west-1"), "b", "2")
 	mustCreate(t, s, "c", "3")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "c"}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "c"})
 	if err := s.reset(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -296,9 +238,7 @@ func TestErrorsNeverHoldTheSecretValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreate(t, s, "doomed", secret)
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "doomed"}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "doomed"})
 	long := strings.Repeat(secret, 65536/len(secret)+1)
 	tests := map[string]func() error{
 		"CreateSecret on a name in use": func() error {

@@ -71,17 +71,15 @@ func TestPutSecretValue(t *testing.T) {
 		_, err := s.PutSecretValue(ctx, in)
 		wantErr(t, err, nil, "")
 		mustPut(t, s, "db", "three") // version 2 is now AWSPREVIOUS
-		before := snapshot(t, s)
-		clk.Advance(time.Hour)
-		out, err := s.PutSecretValue(ctx, in)
-		wantErr(t, err, nil, "")
-		want := &PutSecretValueOutput{ARN: arn, Name: "db", VersionId: testToken("2"), VersionStages: []string{StagePrevious}}
-		if !reflect.DeepEqual(out, want) {
-			t.Errorf("PutSecretValue = %+v, want %+v", out, want)
-		}
-		if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-			t.Errorf("changed:\nbefore %+v\nafter  %+v", before, after)
-		}
+		wantNoChange(t, s, func() {
+			clk.Advance(time.Hour)
+			out, err := s.PutSecretValue(ctx, in)
+			wantErr(t, err, nil, "")
+			want := &PutSecretValueOutput{ARN: arn, Name: "db", VersionId: testToken("2"), VersionStages: []string{StagePrevious}}
+			if !reflect.DeepEqual(out, want) {
+				t.Errorf("PutSecretValue = %+v, want %+v", out, want)
+			}
+		})
 	})
 	t.Run("the same token and binary value again succeeds", func(t *testing.T) {
 		s, _, _ := setup(t)
@@ -146,23 +144,15 @@ func TestPutSecretValue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _, arn := setup(t)
 			if tt.deleted {
-				if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db"}); err != nil {
-					t.Fatal(err)
+				mustDelete(t, s, &DeleteSecretInput{SecretId: "db"})
+			}
+			wantNoChange(t, s, func() {
+				out, err := s.PutSecretValue(ctx, &tt.in)
+				wantMessage(t, err, tt.sentinel, withARN(tt.msg, arn))
+				if out != nil {
+					t.Errorf("output = %+v, want nil", out)
 				}
-			}
-			before := snapshot(t, s)
-			out, err := s.PutSecretValue(ctx, &tt.in)
-			msg := tt.msg
-			if strings.Contains(msg, "%s") {
-				msg = fmt.Sprintf(msg, arn)
-			}
-			wantMessage(t, err, tt.sentinel, msg)
-			if out != nil {
-				t.Errorf("output = %+v, want nil", out)
-			}
-			if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
-				t.Errorf("a failed PutSecretValue changed the store:\nbefore %+v\nafter  %+v", before, after)
-			}
+			})
 		})
 	}
 }
@@ -181,9 +171,7 @@ func TestGetSecretValue(t *testing.T) {
 	_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "empty"})
 	wantErr(t, err, nil, "")
 	mustCreate(t, s, "gone", "x")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "gone"}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "gone"})
 	wantStages(t, s, "db", map[string][]string{v1: {}, v2: {StagePrevious}, v3: {"CUSTOM"}, v4: {StageCurrent}})
 
 	tests := []struct {
@@ -320,9 +308,7 @@ func TestBatchGetSecretValue(t *testing.T) {
 	wantErr(t, err, nil, "")
 	clk.Advance(time.Minute)
 	mustCreate(t, s, "app/gone", "vg")
-	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "app/gone"}); err != nil {
-		t.Fatal(err)
-	}
+	mustDelete(t, s, &DeleteSecretInput{SecretId: "app/gone"})
 	clk.Advance(time.Minute)
 	c := mustCreate(t, s, "app/c", "vc")
 	clk.Advance(time.Minute)

@@ -151,9 +151,7 @@ func TestUpdateSecretVersionStage(t *testing.T) {
 	t.Run("a secret scheduled for deletion cannot be changed", func(t *testing.T) {
 		s, _ := newTestStore(t)
 		v1 := mustCreate(t, s, "db", "one").VersionId
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db"}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "db"})
 		_, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "db", VersionStage: "X", MoveToVersionId: v1})
 		wantMessage(t, err, ErrInvalidRequest, awsmodel.MarkedForDeletion)
 	})
@@ -373,9 +371,7 @@ func TestListSecretVersionIds(t *testing.T) {
 	})
 	t.Run("a secret scheduled for deletion still lists its versions", func(t *testing.T) {
 		mustCreate(t, s, "gone", "x")
-		if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "gone"}); err != nil {
-			t.Fatal(err)
-		}
+		mustDelete(t, s, &DeleteSecretInput{SecretId: "gone"})
 		out, err := s.ListSecretVersionIds(ctx, &ListSecretVersionIdsInput{SecretId: "gone"})
 		wantErr(t, err, nil, "")
 		if len(out.Versions) != 1 {

@@ -50,11 +50,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -85,16 +85,10 @@ var benchServers = []string{"secretstore", "floor", "badger", "moto"}
 
 // benchClient returns the SDK client every server is measured with.
 func benchClient(url string) *secretsmanager.Client {
-	return secretsmanager.NewFromConfig(aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
-		BaseEndpoint:     aws.String(url),
-		RetryMaxAttempts: 1,
-		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-			t.MaxIdleConns = 64
-			t.MaxIdleConnsPerHost = 2 * benchConcurrency
-		}),
-	})
+	return testutil.SDKClient(url, "us-east-1", testutil.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = 64
+		t.MaxIdleConnsPerHost = 2 * benchConcurrency
+	})))
 }
 
 // startSecretstore serves a fresh in-memory store on a loopback listener

@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // TestHandlerSigV4 proves the handler verifies signatures when it has
@@ -30,10 +30,7 @@ func TestHandlerSigV4(t *testing.T) {
 		Now:         func() time.Time { return time.Now().Add(skew) },
 	})
 	client := func(akid, secret, region string) *secretsmanager.Client {
-		return secretsmanager.New(secretsmanager.Options{
-			Region: region, BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
-			Credentials: credentials.NewStaticCredentialsProvider(akid, secret, ""),
-		})
+		return testutil.SDKClient(srv.URL, region, testutil.WithCredentials(akid, secret, ""))
 	}
 	good := client(testCreds[1].AccessKeyID, testCreds[1].SecretAccessKey, "us-east-1")
 

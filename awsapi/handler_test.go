@@ -225,9 +225,7 @@ func TestConcurrentRequests(t *testing.T) {
 	srv := newTestServer(t, store, Options{Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 	var wg sync.WaitGroup
 	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			name := fmt.Sprintf("c%d", g)
 			for i := range 10 {
 				for _, call := range []struct{ target, body string }{
@@ -251,7 +249,7 @@ func TestConcurrentRequests(t *testing.T) {
 					}
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/secretstore-go/secretstore"
 )
 
@@ -45,17 +42,6 @@ func newTestServer(t testing.TB, store *secretstore.Store, o Options) *httptest.
 	srv := httptest.NewServer(New(store, o))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// newTestClient returns an SDK client for the server at url, in region,
-// that does not retry, so errors surface at once.
-func newTestClient(url, region string) *secretsmanager.Client {
-	return secretsmanager.New(secretsmanager.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
-		RetryMaxAttempts: 1,
-	})
 }
 
 // rawResponse is an HTTP answer read in full.

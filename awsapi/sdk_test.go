@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // sdkEnv is a store served over HTTP with an SDK client in us-east-1.
@@ -30,7 +31,7 @@ func newSDKEnv(t *testing.T) *sdkEnv {
 	t.Helper()
 	store, clock := newTestStore(t, secretstore.Options{})
 	srv := newTestServer(t, store, Options{})
-	return &sdkEnv{store: store, clock: clock, url: srv.URL, client: newTestClient(srv.URL, "us-east-1")}
+	return &sdkEnv{store: store, clock: clock, url: srv.URL, client: testutil.SDKClient(srv.URL, "us-east-1")}
 }
 
 // token returns a ClientRequestToken of 36 characters made from n.
@@ -528,7 +529,7 @@ func TestSDKDeletionFlow(t *testing.T) {
 func TestSDKRegions(t *testing.T) {
 	ctx := context.Background()
 	e := newSDKEnv(t)
-	eu := newTestClient(e.url, "eu-west-1")
+	eu := testutil.SDKClient(e.url, "eu-west-1")
 	us := mustCreate(t, e.client, "regional", "us value")
 	euOut, err := eu.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("regional"), SecretString: aws.String("eu value")})
 	if err != nil {

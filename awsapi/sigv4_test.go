@@ -17,9 +17,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 var testCreds = []Credentials{
@@ -406,13 +406,7 @@ func TestVerifySigV4SDKClient(t *testing.T) {
 	defer srv.Close()
 
 	call := func(region, akid, secret, token string) (*secretsmanager.GetSecretValueOutput, error) {
-		c := secretsmanager.New(secretsmanager.Options{
-			Region:           region,
-			BaseEndpoint:     aws.String(srv.URL),
-			Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, token),
-			HTTPClient:       srv.Client(),
-			RetryMaxAttempts: 1,
-		})
+		c := testutil.SDKClient(srv.URL, region, testutil.WithCredentials(akid, secret, token), testutil.WithHTTPClient(srv.Client()))
 		return c.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("prod/db/password")})
 	}
 

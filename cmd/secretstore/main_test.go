@@ -17,9 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // binary is the secretstore binary TestMain builds, for the tests that need
@@ -196,12 +195,7 @@ func startInProcess(t *testing.T, env map[string]string, args ...string) *server
 // sdkClient returns an AWS SDK client for url that signs with the given
 // keys, in region us-east-1, and does not retry.
 func sdkClient(url, accessKeyID, secretAccessKey string) *secretsmanager.Client {
-	return secretsmanager.New(secretsmanager.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
-		RetryMaxAttempts: 1,
-	})
+	return testutil.SDKClient(url, "us-east-1", testutil.WithCredentials(accessKeyID, secretAccessKey, ""))
 }
 
 // post sends body to url and returns the status and the response body.
