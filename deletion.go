@@ -2,6 +2,7 @@ package secretstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/arn"
@@ -66,6 +67,7 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 				for i, rp := range r.Replicas {
 					regions[i] = rp.Region
 				}
+				slices.Sort(regions)
 				return false, newError(ErrInvalidParameter, awsmodel.DeleteWithReplicas(t.c.arn(r), regions))
 			case r.deleted() && !in.ForceDeleteWithoutRecovery:
 				return false, newError(ErrInvalidRequest, awsmodel.AlreadyMarkedDeleted)

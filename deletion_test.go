@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
@@ -289,38 +288,25 @@ func TestDeleteReplicaRules(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	primary := mustCreate(t, s, "primary", "v")
-	mustCreate(t, s.Region("eu-west-1"), "primary", "v")
-	// Replication itself comes with its own operations; write the state it
-	// leaves behind directly.
-	edit := func(region, name string, fn func(r *secretRecord)) {
-		t.Helper()
-		err := s.c.db.Update(func(txn *badger.Txn) error {
-			t := rawTx(s, txn)
-			r, err := t.getSecret(region, name)
-			if err != nil {
-				return err
-			}
-			fn(r)
-			return t.putSecret(r)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.c.cache.bump() // a write behind the store's back: drop cached records
-	}
-	edit("us-east-1", "primary", func(r *secretRecord) {
-		r.Replicas = []replicaMeta{{Region: "eu-west-1", Status: "InSync"}, {Region: "ap-south-1", Status: "InSync"}}
+	_, err := s.ReplicateSecretToRegions(ctx, &ReplicateSecretToRegionsInput{
+		SecretId:          "primary",
+		AddReplicaRegions: []ReplicaRegionType{{Region: "eu-west-1"}, {Region: "ap-south-1"}},
 	})
-	edit("eu-west-1", "primary", func(r *secretRecord) { r.PrimaryRegion = "us-east-1" })
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	_, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary"})
-	wantMessage(t, err, ErrInvalidParameter, "You can't delete secret "+primary.ARN+" that still has replica regions [eu-west-1, ap-south-1].")
+	_, err = s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary"})
+	wantMessage(t, err, ErrInvalidParameter, "You can't delete secret "+primary.ARN+" that still has replica regions [ap-south-1, eu-west-1].")
 	_, err = s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary", ForceDeleteWithoutRecovery: true})
 	wantErr(t, err, ErrInvalidParameter, "still has replica regions")
 	_, err = s.Region("eu-west-1").DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary"})
 	wantMessage(t, err, ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
 
-	edit("us-east-1", "primary", func(r *secretRecord) { r.Replicas = nil })
+	_, err = s.RemoveRegionsFromReplication(ctx, &RemoveRegionsFromReplicationInput{SecretId: "primary", RemoveReplicaRegions: []string{"eu-west-1", "ap-south-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "primary"}); err != nil {
 		t.Fatalf("delete after the replicas are removed: %v", err)
 	}

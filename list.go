@@ -103,7 +103,7 @@ func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSec
 				Tags:                   r.tags(),
 				SecretVersionsToStages: r.labelled(),
 				OwningService:          r.OwningService,
-				PrimaryRegion:          r.PrimaryRegion,
+				PrimaryRegion:          r.primaryRegion(),
 			})
 		}
 		return nil, err
@@ -273,7 +273,7 @@ func (q *listQuery) wants(r *secretRecord, now time.Time) bool {
 	return q.filters.match(&filterSubject{
 		Name:          r.Name,
 		Description:   r.Description,
-		PrimaryRegion: r.PrimaryRegion,
+		PrimaryRegion: r.primaryRegion(),
 		OwningService: r.OwningService,
 		Tags:          r.Tags,
 	})

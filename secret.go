@@ -36,6 +36,12 @@ type CreateSecretInput struct {
 	SecretBinary []byte
 	// Tags are up to 50 tags.
 	Tags []Tag
+	// AddReplicaRegions replicates the new secret to other regions, as
+	// ReplicateSecretToRegions does.
+	AddReplicaRegions []ReplicaRegionType
+	// ForceOverwriteReplicaSecret replaces a secret of the same name in a
+	// replica region (see ReplicateSecretToRegionsInput).
+	ForceOverwriteReplicaSecret bool
 }
 
 // CreateSecretOutput is the output of CreateSecret.
@@ -44,6 +50,9 @@ type CreateSecretOutput struct {
 	Name string
 	// VersionId is the id of the first version; empty when no value was given.
 	VersionId string
+	// ReplicationStatus lists the replicas, when AddReplicaRegions asked for
+	// some.
+	ReplicationStatus []ReplicationStatusType
 }
 
 // CreateSecret creates a secret, with a first version labelled AWSCURRENT
@@ -71,6 +80,9 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 		}
 		tags, err := mergeTags(nil, in.Tags)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkReplicaRegions(in.AddReplicaRegions); err != nil {
 			return nil, err
 		}
 		var rec *secretRecord
@@ -113,7 +125,16 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 				}
 				out.VersionId = v.ID
 			}
-			return t.putSecret(r)
+			if len(in.AddReplicaRegions) > 0 {
+				if err := t.addReplicas(r, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret); err != nil {
+					return err
+				}
+			}
+			if err := t.putSecret(r); err != nil {
+				return err
+			}
+			out.ReplicationStatus, err = t.replicationStatus(r)
+			return err
 		})
 		return rec, err
 	})
@@ -163,17 +184,12 @@ type DescribeSecretOutput struct {
 	// labels. Deprecated versions are left out.
 	VersionIdsToStages map[string][]string
 	OwningService      string
-	PrimaryRegion      string
-	ReplicationStatus  []ReplicationStatusType
-}
-
-// ReplicationStatusType is the state of one replica of a secret.
-type ReplicationStatusType struct {
-	Region           string
-	KmsKeyId         string
-	Status           string // InProgress, Failed or InSync
-	StatusMessage    string
-	LastAccessedDate time.Time
+	// PrimaryRegion is the region of the primary secret, on a replica and
+	// on a primary that has replicas; empty for a secret that is not
+	// replicated.
+	PrimaryRegion string
+	// ReplicationStatus lists the replicas of a primary secret.
+	ReplicationStatus []ReplicationStatusType
 }
 
 // DescribeSecret returns a secret's metadata; never its value. It works on a
@@ -182,8 +198,12 @@ func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*D
 	var out *DescribeSecretOutput
 	err := s.run(ctx, "DescribeSecret", in.SecretId, func(c *core) (*secretRecord, error) {
 		var r *secretRecord
+		var status []ReplicationStatusType
 		err := c.read(func(t *tx) (err error) {
-			r, err = s.resolveExisting(t, in.SecretId)
+			if r, err = s.resolveExisting(t, in.SecretId); err != nil {
+				return err
+			}
+			status, err = t.replicationStatus(r)
 			return err
 		})
 		if err != nil {
@@ -201,16 +221,8 @@ func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*D
 			Tags:               r.tags(),
 			VersionIdsToStages: r.labelled(),
 			OwningService:      r.OwningService,
-			PrimaryRegion:      r.PrimaryRegion,
-		}
-		for _, rp := range r.Replicas {
-			out.ReplicationStatus = append(out.ReplicationStatus, ReplicationStatusType{
-				Region:           rp.Region,
-				KmsKeyId:         rp.KmsKeyId,
-				Status:           rp.Status,
-				StatusMessage:    rp.StatusMessage,
-				LastAccessedDate: rp.LastAccessedDate,
-			})
+			PrimaryRegion:      r.primaryRegion(),
+			ReplicationStatus:  status,
 		}
 		return r, nil
 	})

@@ -54,6 +54,11 @@ type core struct {
 	reapMu   sync.Mutex   // one reaper pass at a time
 
 	reaper *reaper
+
+	// beforeCommit, when set (by tests, before the store is used), is called
+	// before each read-write transaction commits: a failpoint, as bbolt's
+	// crash tests have.
+	beforeCommit func()
 }
 
 // Open opens (creating if needed) the store described by o. It fails with

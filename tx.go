@@ -56,6 +56,9 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 func (c *core) commit(txn *badger.Txn, fn func(t *tx) error) error {
 	err := fn(&tx{c: c, txn: txn, now: now(c.clock)})
 	if err == nil {
+		if c.beforeCommit != nil {
+			c.beforeCommit()
+		}
 		c.cache.bump() // before and after: see recordCache
 		err = txn.Commit()
 		c.cache.bump()
@@ -174,6 +177,7 @@ type indexed struct {
 	created      time.Time
 	deletion     time.Time // zero unless scheduled for deletion
 	overQuota    bool      // more than MaxVersions versions
+	replica      bool      // a replica: its primary's writes prune its versions
 }
 
 func (r *secretRecord) indexed() indexed {
@@ -184,6 +188,7 @@ func (r *secretRecord) indexed() indexed {
 		created:   r.CreatedDate,
 		deletion:  r.DeletionDate,
 		overQuota: len(r.Versions) > MaxVersions,
+		replica:   r.replica(),
 	}
 }
 
@@ -209,18 +214,24 @@ var indexes = [...]index{
 	}},
 	// The reaper's prunes: secrets with more versions than the quota.
 	{func(x *indexed) ([]byte, []byte) {
-		if !x.overQuota {
+		if !x.overQuota || x.replica {
 			return nil, nil
 		}
 		return pruneKey(x.id), regionName(x.region, x.name)
 	}},
 }
 
-// putSecret writes r, and changes the index entries r had when it was read
-// (none for a new record) to the ones it has now.
+// putSecret writes r, changes the index entries r had when it was read
+// (none for a new record) to the ones it has now, and makes r's replicas,
+// if it has any, copies of it (replication.go).
 func (t *tx) putSecret(r *secretRecord) error {
 	if err := t.txn.Set(secretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
 		return err
+	}
+	if len(r.Replicas) > 0 && !r.replica() {
+		if err := t.syncReplicas(r); err != nil {
+			return err
+		}
 	}
 	now := r.indexed()
 	was, ok := t.stored[r]

@@ -261,8 +261,7 @@ func TestNotImplemented(t *testing.T) {
 	store, _ := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{})
 	for _, op := range []string{"RotateSecret", "CancelRotateSecret", "GetResourcePolicy", "PutResourcePolicy",
-		"DeleteResourcePolicy", "ValidateResourcePolicy", "ReplicateSecretToRegions", "RemoveRegionsFromReplication",
-		"StopReplicationToReplica"} {
+		"DeleteResourcePolicy", "ValidateResourcePolicy"} {
 		res := post(t, h, "secretsmanager."+op, `{"SecretId":"x"}`)
 		if res.status != 400 {
 			t.Errorf("%s: status %d", op, res.status)

@@ -86,9 +86,14 @@ func lookupOperation(name string) (o operation, known bool) {
 		return op(restoreSecret, restoreSecretOut), true
 	case "GetRandomPassword":
 		return op(getRandomPassword, getRandomPasswordOut), true
+	case "ReplicateSecretToRegions":
+		return op(replicateSecretToRegions, replicateSecretToRegionsOut), true
+	case "RemoveRegionsFromReplication":
+		return op(removeRegionsFromReplication, removeRegionsFromReplicationOut), true
+	case "StopReplicationToReplica":
+		return op(stopReplicationToReplica, stopReplicationToReplicaOut), true
 	case "RotateSecret", "CancelRotateSecret",
-		"GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy",
-		"ReplicateSecretToRegions", "RemoveRegionsFromReplication", "StopReplicationToReplica":
+		"GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy":
 		return nil, true
 	}
 	return nil, false

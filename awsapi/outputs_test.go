@@ -18,6 +18,7 @@ var outputConverters = []any{
 	createSecretOut, describeSecretOut, updateSecretOut, tagResourceOut, untagResourceOut,
 	putSecretValueOut, getSecretValueOut, batchGetSecretValueOut, updateSecretVersionStageOut,
 	listSecretVersionIdsOut, listSecretsOut, deleteSecretOut, restoreSecretOut, getRandomPasswordOut,
+	replicateSecretToRegionsOut, removeRegionsFromReplicationOut, stopReplicationToReplicaOut,
 }
 
 // TestEveryOutputFieldReachesTheWire fills every field of every Output

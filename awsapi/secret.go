@@ -10,14 +10,15 @@ import (
 // CreateSecret
 
 type createSecretRequest struct {
-	Name               *string
-	ClientRequestToken *string
-	Description        string
-	KmsKeyId           string
-	SecretString       *string
-	SecretBinary       []byte
-	Tags               []tag
-	AddReplicaRegions  []struct{ Region, KmsKeyId string }
+	Name                        *string
+	ClientRequestToken          *string
+	Description                 string
+	KmsKeyId                    string
+	SecretString                *string
+	SecretBinary                []byte
+	Tags                        []tag
+	AddReplicaRegions           []replicaRegion
+	ForceOverwriteReplicaSecret bool
 }
 
 func (r *createSecretRequest) secretID() string { return deref(r.Name) }
@@ -31,16 +32,14 @@ func (r *createSecretRequest) check() error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	if len(r.AddReplicaRegions) > 0 {
-		return newAPIError(awsmodel.InvalidParameter, "secretstore does not implement replication yet: AddReplicaRegions is not supported.")
-	}
 	return requireToken(r.ClientRequestToken, r.SecretString, r.SecretBinary)
 }
 
 type createSecretResponse struct {
-	ARN       string `json:"ARN,omitempty"`
-	Name      string `json:"Name,omitempty"`
-	VersionId string `json:"VersionId,omitempty"`
+	ARN               string              `json:"ARN,omitempty"`
+	Name              string              `json:"Name,omitempty"`
+	ReplicationStatus []replicationStatus `json:"ReplicationStatus,omitempty"`
+	VersionId         string              `json:"VersionId,omitempty"`
 }
 
 func createSecret(ctx context.Context, s *secretstore.Store, r *createSecretRequest) (*secretstore.CreateSecretOutput, error) {
@@ -52,12 +51,15 @@ func createSecret(ctx context.Context, s *secretstore.Store, r *createSecretRequ
 		SecretString:       deref(r.SecretString),
 		SecretBinary:       r.SecretBinary,
 		Tags:               tagsIn(r.Tags),
+
+		AddReplicaRegions:           replicaRegionsIn(r.AddReplicaRegions),
+		ForceOverwriteReplicaSecret: r.ForceOverwriteReplicaSecret,
 	})
 }
 
 // createSecretOut is CreateSecretOutput on the wire.
 func createSecretOut(out *secretstore.CreateSecretOutput) any {
-	return createSecretResponse{ARN: out.ARN, Name: out.Name, VersionId: out.VersionId}
+	return createSecretResponse{ARN: out.ARN, Name: out.Name, ReplicationStatus: replicationStatusOut(out.ReplicationStatus), VersionId: out.VersionId}
 }
 
 // DescribeSecret
@@ -72,14 +74,6 @@ func (r *describeSecretRequest) check() error {
 	var v violations
 	v.required("secretId", r.SecretId != nil)
 	return v.err()
-}
-
-type replicationStatus struct {
-	KmsKeyId         string    `json:"KmsKeyId,omitempty"`
-	LastAccessedDate timestamp `json:"LastAccessedDate,omitzero"`
-	Region           string    `json:"Region,omitempty"`
-	Status           string    `json:"Status,omitempty"`
-	StatusMessage    string    `json:"StatusMessage,omitempty"`
 }
 
 // describeSecretResponse lists its members in alphabetical order, as AWS
@@ -106,7 +100,7 @@ func describeSecret(ctx context.Context, s *secretstore.Store, r *describeSecret
 
 // describeSecretOut is DescribeSecretOutput on the wire.
 func describeSecretOut(out *secretstore.DescribeSecretOutput) any {
-	resp := describeSecretResponse{
+	return describeSecretResponse{
 		ARN:                out.ARN,
 		CreatedDate:        timestamp(out.CreatedDate),
 		DeletedDate:        timestamp(out.DeletedDate),
@@ -117,19 +111,10 @@ func describeSecretOut(out *secretstore.DescribeSecretOutput) any {
 		Name:               out.Name,
 		OwningService:      out.OwningService,
 		PrimaryRegion:      out.PrimaryRegion,
+		ReplicationStatus:  replicationStatusOut(out.ReplicationStatus),
 		Tags:               tagsOut(out.Tags),
 		VersionIdsToStages: out.VersionIdsToStages,
 	}
-	for _, rs := range out.ReplicationStatus {
-		resp.ReplicationStatus = append(resp.ReplicationStatus, replicationStatus{
-			KmsKeyId:         rs.KmsKeyId,
-			LastAccessedDate: timestamp(rs.LastAccessedDate),
-			Region:           rs.Region,
-			Status:           rs.Status,
-			StatusMessage:    rs.StatusMessage,
-		})
-	}
-	return resp
 }
 
 // UpdateSecret

@@ -27,6 +27,9 @@ const (
 	DefaultPasswordLength = 32
 	MaxExcludeCharacters  = 4096
 
+	// RegionPattern is the pattern of a Region member.
+	RegionPattern = `^([a-z]+-)+\d+$`
+
 	// FilterValuePattern is the pattern every filter value must match.
 	FilterValuePattern = `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`
 )

@@ -176,3 +176,26 @@ func DecryptionFailed(versionID string) string {
 	return "Secrets Manager can't decrypt the protected secret text using the provided KMS key: the stored value of version " + versionID +
 		" failed authentication (the data was changed, moved, or written with another master key)."
 }
+
+// Replication.
+const (
+	// InvalidParameter: a replica in the primary's own region.
+	InvalidReplicaRegion = "Invalid replica region."
+)
+
+// AlreadyReplicated (InvalidParameter): a region the secret already has a
+// replica in.
+func AlreadyReplicated(region, name string) string {
+	return "Secret " + name + " is already replicated to " + region + ". Remove the region from replication first to replicate it again."
+}
+
+// DuplicateReplicaRegion (InvalidParameter): one region twice in a request.
+func DuplicateReplicaRegion(region string) string {
+	return "The region " + region + " appears more than once in AddReplicaRegions."
+}
+
+// NotAReplica (InvalidRequest): StopReplicationToReplica on a secret that
+// is not a replica.
+func NotAReplica(arn string) string {
+	return "Secret " + arn + " is not a replica secret, so there is no replication to stop. Call StopReplicationToReplica in a replica's region."
+}
