@@ -74,6 +74,15 @@ var ErrWrongMasterKey = errors.New("secretstore: the master key does not match t
 // folder open: Badger allows one process per folder.
 var ErrDataFolderInUse = errors.New("secretstore: the data folder is in use by another process")
 
+// ErrCorrupt reports damaged data. Open returns it (wrapped, with the name
+// of what is damaged) when the database's files are damaged, and leaves them
+// as they are: run "secretstore verify" to see what is damaged and
+// "secretstore recover" to salvage what can be read into a new folder. An
+// operation on a secret whose record is damaged fails with an *Error
+// (InternalServiceError) that also matches ErrCorrupt; other secrets are not
+// affected.
+var ErrCorrupt = errors.New("secretstore: the stored data is damaged")
+
 // ErrClosed is returned by every operation on a Store after Close.
 var ErrClosed = errors.New("secretstore: store is closed")
 
@@ -84,13 +93,20 @@ type Error struct {
 	Code    string
 	Message string
 	err     error // the sentinel
+	also    error // a second sentinel it matches (ErrCorrupt), or nil
 }
 
 // Error returns "Code: Message".
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Unwrap returns the sentinel for e.Code, so errors.Is works.
-func (e *Error) Unwrap() error { return e.err }
+// Unwrap returns the sentinel for e.Code (and ErrCorrupt for damaged data),
+// so errors.Is works.
+func (e *Error) Unwrap() []error {
+	if e.also != nil {
+		return []error{e.err, e.also}
+	}
+	return []error{e.err}
+}
 
 // newError returns an *Error for sentinel with message msg, which must
 // never include a secret value.

@@ -308,10 +308,10 @@ func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 	case SortByName:
 		prefix := secretPrefix(s.region, "")
 		start := secretPrefix(s.region, q.after.name)
-		return t.iterate(prefix, start, q.desc, func(_, v []byte) (bool, error) {
-			r, err := t.decodeSecret(v)
+		return t.iterate(prefix, start, q.desc, func(k, v []byte) (bool, error) {
+			r, err := t.decodeSecret(k, v)
 			if err != nil {
-				return false, err
+				return t.skipDamaged(k, err)
 			}
 			return visit(r), nil
 		})
@@ -323,9 +323,10 @@ func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 			start = append(start, q.after.name...)
 		}
 		return t.iterate(prefix, start, q.desc, func(k, _ []byte) (bool, error) {
-			r, err := t.getSecret(s.region, string(k[len(prefix)+8:]))
+			name := k[len(prefix)+8:]
+			r, err := t.getSecret(s.region, string(name))
 			if err != nil {
-				return false, err
+				return t.skipDamaged(secretKey(s.region, string(name)), err)
 			}
 			if r == nil || r.CreatedDate.UnixMilli() != int64(binary.BigEndian.Uint64(k[len(prefix):])) {
 				return true, nil // an index entry without its secret: skip it
@@ -336,10 +337,10 @@ func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 	// The date orders that change over time have no index: sort them all.
 	var all []*secretRecord
 	prefix := secretPrefix(s.region, "")
-	err := t.iterate(prefix, prefix, false, func(_, v []byte) (bool, error) {
-		r, err := t.decodeSecret(v)
+	err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
+		r, err := t.decodeSecret(k, v)
 		if err != nil {
-			return false, err
+			return t.skipDamaged(k, err)
 		}
 		if q.past(r) && q.wants(r, t.now) {
 			all = append(all, r)

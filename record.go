@@ -233,7 +233,7 @@ func newDecoder(kind byte, b []byte) decoder {
 	case b[0] != kind:
 		d.err = fmt.Errorf("record kind %q, want %q", b[0], kind)
 	case b[1] != schemaVersion:
-		d.err = fmt.Errorf("record schema version %d; this build of secretstore reads version %d, so the database was written by a newer secretstore: upgrade", b[1], schemaVersion)
+		d.err = fmt.Errorf("record schema version %d; this build of secretstore reads version %d", b[1], schemaVersion)
 	default:
 		d.b = b[2:]
 	}
@@ -331,7 +331,7 @@ func (d *decoder) time() time.Time {
 
 func (d *decoder) unknown(t byte) {
 	if d.err == nil {
-		d.err = fmt.Errorf("unknown field %d: the database was written by a newer secretstore: upgrade", t)
+		d.err = fmt.Errorf("unknown field %d", t)
 	}
 }
 
@@ -470,7 +470,11 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 				case fvID:
 					v.ID = s.str()
 				case fvStage:
-					v.Stages = append(v.Stages, s.stage())
+					st := s.stage()
+					if st == "" && s.err == nil {
+						s.err = errors.New("empty staging label")
+					}
+					v.Stages = append(v.Stages, st)
 				case fvCreatedDate:
 					v.CreatedDate = s.time()
 				case fvLastAccessedDate:
@@ -558,9 +562,12 @@ func (v *versionRecord) decode(b []byte) error {
 	return nil
 }
 
-// corrupt reports a record that cannot be read.
-func corrupt(what string, err error) error {
-	return newErrorf(ErrInternalServiceError, "reading a %s record: %v", what, err)
+// corrupt reports a record that cannot be read: an InternalServiceError
+// that also matches ErrCorrupt.
+func corrupt(what string, err error) *Error {
+	e := newErrorf(ErrInternalServiceError, "reading a %s record: %v. The record was written by a newer secretstore (upgrade), or it is damaged: run secretstore verify to list the damaged records, and restore them from a backup", what, err)
+	e.also = ErrCorrupt
+	return e
 }
 
 // keyringRecord is the stored state of the master keys.

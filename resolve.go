@@ -123,10 +123,10 @@ func (s *Store) resolvePartial(t *tx, tail string) (*secretRecord, error) {
 	// Or inside the name: every secret whose name starts with tail.
 	prefix := secretPrefix(s.region, tail)
 	ambiguous := false
-	err := t.iterate(prefix, prefix, false, func(_, b []byte) (bool, error) {
-		r, err := t.decodeSecret(b)
+	err := t.iterate(prefix, prefix, false, func(k, b []byte) (bool, error) {
+		r, err := t.decodeSecret(k, b)
 		if err != nil {
-			return false, err
+			return t.skipDamaged(k, err)
 		}
 		ambiguous = !match(r)
 		return !ambiguous, nil

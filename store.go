@@ -53,7 +53,8 @@ type core struct {
 	rotateMu sync.Mutex   // one RotateMasterKey at a time
 	reapMu   sync.Mutex   // one reaper pass at a time
 
-	reaper *reaper
+	reaper  *reaper
+	damaged sync.Map // keys of the damaged records already logged
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's

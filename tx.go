@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -143,22 +144,46 @@ func (t *tx) getSecret(region, name string) (*secretRecord, error) {
 	if b == nil || err != nil {
 		return nil, err
 	}
-	r, err := t.decodeSecret(b)
+	r, err := t.decodeSecret(key, b)
 	if err == nil && t.gen != noCache {
 		t.c.cache.put(key, r, t.gen, cachedSize(r, len(b), len(key)))
 	}
 	return r, err
 }
 
-// decodeSecret decodes a secret record read in t, which keeps b. Every
-// record read in a transaction is decoded here, so that a read-write one
-// knows the index entries each record it may put had.
-func (t *tx) decodeSecret(b []byte) (*secretRecord, error) {
+// decodeSecret decodes the secret record at key, read in t, which keeps b.
+// Every record read in a transaction is decoded here, so that a read-write
+// one knows the index entries each record it may put had. A damaged record
+// is an error that names the secret and matches ErrCorrupt.
+func (t *tx) decodeSecret(key, b []byte) (*secretRecord, error) {
 	r, err := decodeSecret(b)
-	if err == nil && t.gen == noCache {
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			region, name, _ := splitRegionName(key[1:])
+			e.Message = fmt.Sprintf("secret %s in %s: %s", name, region, e.Message)
+		}
+		return nil, err
+	}
+	if t.gen == noCache {
 		t.remember(r)
 	}
-	return r, err
+	return r, nil
+}
+
+// skipDamaged is what a scan over many secrets (a listing, a partial ARN's
+// lookup) does with err, the error of reading the record at key: when the
+// record is damaged the scan leaves that secret out and goes on (more is
+// true), so one damaged record does not hide the others, and the record is
+// logged the first time; any other error ends the scan.
+func (t *tx) skipDamaged(key []byte, err error) (more bool, _ error) {
+	if !errors.Is(err, ErrCorrupt) {
+		return false, err
+	}
+	if _, logged := t.c.damaged.LoadOrStore(string(key), true); !logged {
+		t.c.log.Error("a damaged secret record is left out of listings; run secretstore verify", "err", err)
+	}
+	return true, nil
 }
 
 // remember records that the database holds r's index entries as they are
