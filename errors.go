@@ -83,6 +83,12 @@ var ErrDataFolderInUse = errors.New("secretstore: the data folder is in use by a
 // affected.
 var ErrCorrupt = errors.New("secretstore: the stored data is damaged")
 
+// ErrDiskFull is matched (with ErrInternalServiceError) by a write refused
+// because the disk holding the data folder is nearly full. Nothing was
+// written; reads go on working, and writes work again once space is freed,
+// without a restart.
+var ErrDiskFull = errors.New("secretstore: the disk is full")
+
 // ErrClosed is returned by every operation on a Store after Close.
 var ErrClosed = errors.New("secretstore: store is closed")
 

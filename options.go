@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
@@ -17,6 +19,14 @@ const (
 	// DefaultReapInterval is how often the background reaper runs when
 	// Options.ReapInterval is zero.
 	DefaultReapInterval = 5 * time.Minute
+
+	// DefaultMemoryBudget is Options.MemoryBudget for a store on disk when
+	// it is zero: 32 MiB, which suits a small device and stores of tens of
+	// thousands of secrets.
+	DefaultMemoryBudget = 32 << 20
+	// DefaultInMemoryBudget is Options.MemoryBudget for an InMemory store
+	// when it is zero: 8 MiB, so a test can open many stores at once.
+	DefaultInMemoryBudget = 8 << 20
 )
 
 // Options configure Open. The zero value of each field is its documented
@@ -74,6 +84,17 @@ type Options struct {
 	// callers that run Store.Reap themselves. Default false.
 	DisableReaper bool
 
+	// MemoryBudget is about how many bytes of memory the database may use
+	// for its tables: it sets the size of Badger's memtables (an eighth of
+	// it, at least 1 MiB), block cache (half) and index cache (a quarter)
+	// together. Default DefaultMemoryBudget (32 MiB) on disk,
+	// DefaultInMemoryBudget (8 MiB) in memory. Raise it for a store of
+	// hundreds of thousands of secrets, or for writes that change more than
+	// about 15% of a memtable at once (a key change of a secret with large
+	// values, replicas of large values), which otherwise fail with
+	// ErrLimitExceeded.
+	MemoryBudget int64
+
 	// OnEvent, if set, is called after every operation with its outcome
 	// (never a secret value), and for every secret the reaper purges. It is
 	// called synchronously on the operation's goroutine: keep it fast.
@@ -116,6 +137,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ReapInterval < 0 {
 		return o, fmt.Errorf("secretstore: Options.ReapInterval is negative")
 	}
+	switch {
+	case o.MemoryBudget < 0:
+		return o, fmt.Errorf("secretstore: Options.MemoryBudget is negative")
+	case o.MemoryBudget == 0 && o.InMemory:
+		o.MemoryBudget = DefaultInMemoryBudget
+	case o.MemoryBudget == 0:
+		o.MemoryBudget = DefaultMemoryBudget
+	}
 	return o, nil
 }
 
@@ -126,4 +155,28 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// badgerOptions returns the options o opens Badger with.
+func (o Options) badgerOptions() badger.Options {
+	memtable := min(max(o.MemoryBudget/8, 1<<20), 64<<20)
+	bo := badger.DefaultOptions(o.Dir).
+		WithInMemory(o.InMemory).
+		WithSyncWrites(*o.SyncWrites).
+		WithLogger(badgerLogger{o.Logger}).
+		WithNumVersionsToKeep(1).
+		WithCompression(options.None). // ciphertext does not compress
+		WithMetricsEnabled(false).
+		WithMemTableSize(memtable).
+		WithNumMemtables(3).
+		WithNumCompactors(2).
+		// Values are stored in the tables (every record is smaller than the
+		// threshold, which Badger caps at 15% of a memtable): the value log
+		// holds nothing, so its (sparse) file stays small.
+		WithValueThreshold(min(1<<20, memtable*15/100)).
+		WithValueLogFileSize(1 << 20)
+	if o.InMemory {
+		return bo.WithNumMemtables(2).WithBlockCacheSize(0) // tables are in memory already
+	}
+	return bo.WithBlockCacheSize(o.MemoryBudget / 2).WithIndexCacheSize(o.MemoryBudget / 4)
 }

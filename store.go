@@ -23,7 +23,6 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/testhook"
 )
@@ -54,7 +53,8 @@ type core struct {
 	reapMu   sync.Mutex   // one reaper pass at a time
 
 	reaper  *reaper
-	damaged sync.Map // keys of the damaged records already logged
+	damaged sync.Map   // keys of the damaged records already logged
+	disk    *diskGuard // refuses writes on a full disk; nil in memory
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's
@@ -83,16 +83,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, fmt.Errorf("secretstore: creating the data folder: %w", err)
 		}
 	}
-	bo := badger.DefaultOptions(o.Dir).
-		WithInMemory(o.InMemory).
-		WithSyncWrites(*o.SyncWrites).
-		WithLogger(badgerLogger{o.Logger}).
-		WithNumVersionsToKeep(1).
-		WithCompression(options.None). // ciphertext does not compress
-		WithMetricsEnabled(false)
-	if o.InMemory {
-		bo = bo.WithMemTableSize(16 << 20).WithBlockCacheSize(0) // tables are in memory already
-	}
+	bo := o.badgerOptions()
 	db, err := badger.Open(bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") {
@@ -107,6 +98,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		account: o.AccountID,
 		onEvent: o.OnEvent,
 		opts:    o,
+	}
+	if !o.InMemory {
+		c.disk = newDiskGuard(o.Dir, bo)
 	}
 	c.keys, err = c.loadKeys(ctx, src)
 	clear(src.key)

@@ -26,6 +26,9 @@ type tx struct {
 	txn *badger.Txn
 	now time.Time // the store's clock when the transaction began
 	gen readGen   // the cache generation of a read-only tx; noCache otherwise
+	// noStamp makes reads leave LastAccessedDate as it is: the stamp could
+	// not be written (a full disk), and a read never fails for it.
+	noStamp bool
 
 	// stored holds, for each secret record a read-write tx read or put,
 	// what its index entries in the database are made from: tx.putSecret
@@ -36,16 +39,24 @@ type tx struct {
 // read runs fn in a read-only transaction that may use the record cache.
 // Records fn gets from t.getSecret are shared: it must not change them.
 func (c *core) read(fn func(t *tx) error) error {
+	return c.readTx(false, fn)
+}
+
+// readTx is read; noStamp sets tx.noStamp.
+func (c *core) readTx(noStamp bool, fn func(t *tx) error) error {
 	g := c.cache.begin() // before the transaction takes its snapshot
 	txn := c.db.NewTransaction(false)
 	defer txn.Discard()
-	return dbError(fn(&tx{c: c, txn: txn, now: now(c.clock), gen: g}))
+	return dbError(fn(&tx{c: c, txn: txn, now: now(c.clock), gen: g, noStamp: noStamp}))
 }
 
 // update runs fn in a read-write transaction and commits it, running it
 // again from the start when the commit conflicts with a concurrent one. fn
 // must not have effects outside t, except setting its results.
 func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
+	if err := c.disk.check(); err != nil {
+		return err
+	}
 	return c.retry(ctx, func(txn *badger.Txn) error {
 		c.termMu.RLock()
 		defer c.termMu.RUnlock()

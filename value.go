@@ -144,7 +144,7 @@ func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (out *Ge
 		return nil, false, err
 	}
 	v := &r.Versions[i]
-	if today := day(t.now); !r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today) {
+	if today := day(t.now); !t.noStamp && (!r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today)) {
 		if t.gen != noCache {
 			return nil, true, nil
 		}
@@ -197,7 +197,9 @@ func (r *secretRecord) pick(versionID, stage string) (int, error) {
 
 // readOrWrite runs fn in a read-only transaction, and again in a
 // read-write one if it reports that it needs to write. Reads, which rarely
-// write, so avoid the cost of a read-write transaction.
+// write, so avoid the cost of a read-write transaction. When the disk is too
+// full for the write, fn runs once more as a read that writes nothing: a
+// read never fails for want of recording LastAccessedDate.
 func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, err error)) error {
 	var needWrite bool
 	err := c.read(func(t *tx) (err error) {
@@ -207,10 +209,17 @@ func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, 
 	if err != nil || !needWrite {
 		return err
 	}
-	return c.update(ctx, func(t *tx) error {
+	err = c.update(ctx, func(t *tx) error {
 		_, err := fn(t)
 		return err
 	})
+	if errors.Is(err, ErrDiskFull) {
+		err = c.readTx(true, func(t *tx) error {
+			_, err := fn(t)
+			return err
+		})
+	}
+	return err
 }
 
 // BatchGetSecretValueInput is the input of BatchGetSecretValue: either

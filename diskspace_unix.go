@@ -1,0 +1,15 @@
+//go:build unix
+
+package secretstore
+
+import "golang.org/x/sys/unix"
+
+// freeSpace returns the bytes available to an unprivileged writer on the
+// file system holding dir.
+func freeSpace(dir string) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
