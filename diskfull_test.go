@@ -138,7 +138,7 @@ func TestWritesRefusedOnAFullDisk(t *testing.T) {
 	mustGet(t, s, "db")
 
 	free.Store(s.c.disk.reserve - 1)
-	s.c.disk.checked.Store(0) // the last reading (ample space) is trusted for a moment
+	s.c.disk.checked.Store(0)   // the last reading (ample space) is trusted for a moment
 	clk.Advance(48 * time.Hour) // the next read would record a new LastAccessedDate
 	writes := map[string]func() error{
 		"CreateSecret": func() error {
