@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tests/cli.sh drives "secretstore serve" with the AWS CLI: create, put, get,
 # list, the DeleteSecret flow (delete with a recovery window, get fails,
-# restore, get works, force delete) and the end of a recovery window through
-# the --test-mode endpoints. Run it from anywhere: tests/cli.sh
+# restore, get works, force delete), the end of a recovery window through
+# the --test-mode endpoints, and replica regions (create with a replica,
+# read it and be refused a write in its region, replicate, remove a region,
+# promote a replica). Run it from anywhere: tests/cli.sh
 #
 # Needs go, the AWS CLI (installed from Debian's awscli when missing and run
 # as root), and jq or python3. Prints PASS or FAIL for each step and exits
@@ -69,6 +71,16 @@ names() {
 	fi
 }
 
+# replication prints "REGION STATUS" for every entry of the
+# ReplicationStatus in the JSON on stdin (none if it has none), one a line.
+replication() {
+	if [[ $json == jq ]]; then
+		jq -r '(.ReplicationStatus // [])[] | "\(.Region) \(.Status)"'
+	else
+		python3 -c 'import json, sys; [print(r["Region"], r["Status"]) for r in json.load(sys.stdin).get("ReplicationStatus") or []]'
+	fi
+}
+
 # post PATH BODY posts JSON to the server and prints the response body.
 post() {
 	if command -v curl >/dev/null; then
@@ -109,9 +121,17 @@ export AWS_PAGER="" AWS_DEFAULT_OUTPUT=json AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=st
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SECRETS_MANAGER || true
 
-# sm runs an AWS CLI secretsmanager command against the server.
+# sm runs an AWS CLI secretsmanager command against the server, in
+# us-east-1; sm_in REGION runs one in REGION (the server serves each request
+# in the region it is signed for).
 sm() {
-	aws --endpoint-url "$url" --region us-east-1 --cli-connect-timeout 2 --cli-read-timeout 10 secretsmanager "$@"
+	sm_in us-east-1 "$@"
+}
+
+sm_in() {
+	local region=$1
+	shift
+	aws --endpoint-url "$url" --region "$region" --cli-connect-timeout 2 --cli-read-timeout 10 secretsmanager "$@"
 }
 
 # --- steps -------------------------------------------------------------------
@@ -169,8 +189,17 @@ check() {
 
 is() { [[ $1 == "$2" ]]; }
 not_empty() { [[ -n $1 ]]; }
+contains() { [[ $1 == *"$2"* ]]; }
 listed() { names <<<"$out" | grep -qxF "$1"; }
 not_listed() { ! listed "$1"; }
+# replicated REGION STATUS: the ReplicationStatus in $out lists REGION with
+# STATUS. not_replicated REGION: $out is JSON whose ReplicationStatus does
+# not list REGION.
+replicated() { replication <<<"$out" | grep -qxF "$1 $2"; }
+not_replicated() {
+	local regions
+	regions=$(replication <<<"$out") && ! grep -q "^$1 " <<<"$regions"
+}
 
 name=cli/test-secret
 
@@ -222,6 +251,68 @@ check "the clock answers with the new time" not_empty "$(field now <<<"$out")"
 step "POST /_secretstore/reap" post /_secretstore/reap '{}'
 step_error "describe-secret fails once the window has ended" ResourceNotFoundException \
 	sm describe-secret --secret-id "$window"
+
+# Replica regions. The server picks the region of a request from its
+# signature: sm_in REGION reads and writes the secrets of REGION.
+rep=cli/replicated-secret
+replica_msg="Operation not permitted on a replica secret. Call must be made in primary secret's region."
+step "create-secret --add-replica-regions Region=eu-west-1" \
+	sm create-secret --name "$rep" --secret-string first --add-replica-regions Region=eu-west-1
+check "create-secret reports the eu-west-1 replica InSync" replicated eu-west-1 InSync
+primary_arn=$(field ARN <<<"$out")
+replica_arn=${primary_arn/:us-east-1:/:eu-west-1:}
+check "the primary's ARN is in us-east-1" contains "$primary_arn" ":secretsmanager:us-east-1:"
+
+step "get-secret-value --region eu-west-1" sm_in eu-west-1 get-secret-value --secret-id "$rep"
+check "the replica holds the primary's value" is "$(field SecretString <<<"$out")" first
+check "the replica's ARN is the primary's, in eu-west-1" is "$(field ARN <<<"$out")" "$replica_arn"
+step "get-secret-value --region eu-west-1 by the replica's ARN" sm_in eu-west-1 get-secret-value --secret-id "$replica_arn"
+check "the replica's ARN finds it" is "$(field SecretString <<<"$out")" first
+
+step_error "put-secret-value --region eu-west-1 is refused on the replica" InvalidParameterException \
+	sm_in eu-west-1 put-secret-value --secret-id "$rep" --secret-string refused
+check "the error says the replica is read-only" contains "$out" "$replica_msg"
+step "put-secret-value in us-east-1" sm put-secret-value --secret-id "$rep" --secret-string second
+step "get-secret-value --region eu-west-1 after the put" sm_in eu-west-1 get-secret-value --secret-id "$rep"
+check "the put in us-east-1 reached the replica" is "$(field SecretString <<<"$out")" second
+
+step "describe-secret (primary)" sm describe-secret --secret-id "$rep"
+check "the primary's ReplicationStatus lists eu-west-1 InSync" replicated eu-west-1 InSync
+check "the primary's PrimaryRegion is us-east-1" is "$(field PrimaryRegion <<<"$out")" us-east-1
+step "describe-secret --region eu-west-1 (replica)" sm_in eu-west-1 describe-secret --secret-id "$rep"
+check "the replica's PrimaryRegion is us-east-1" is "$(field PrimaryRegion <<<"$out")" us-east-1
+check "the replica has no ReplicationStatus of its own" not_replicated eu-west-1
+
+step "replicate-secret-to-regions Region=ap-south-1" \
+	sm replicate-secret-to-regions --secret-id "$rep" --add-replica-regions Region=ap-south-1
+check "ReplicationStatus lists ap-south-1 InSync" replicated ap-south-1 InSync
+check "ReplicationStatus still lists eu-west-1 InSync" replicated eu-west-1 InSync
+step "get-secret-value --region ap-south-1" sm_in ap-south-1 get-secret-value --secret-id "$rep"
+check "the new replica holds the current value" is "$(field SecretString <<<"$out")" second
+
+step "remove-regions-from-replication ap-south-1" \
+	sm remove-regions-from-replication --secret-id "$rep" --remove-replica-regions ap-south-1
+check "ReplicationStatus no longer lists ap-south-1" not_replicated ap-south-1
+check "ReplicationStatus still lists eu-west-1 InSync" replicated eu-west-1 InSync
+step_error "get-secret-value --region ap-south-1 fails: the replica is gone" ResourceNotFoundException \
+	sm_in ap-south-1 get-secret-value --secret-id "$rep"
+
+step_error "stop-replication-to-replica in us-east-1 fails on the primary" InvalidRequestException \
+	sm stop-replication-to-replica --secret-id "$rep"
+step "stop-replication-to-replica --region eu-west-1 (promote)" \
+	sm_in eu-west-1 stop-replication-to-replica --secret-id "$rep"
+check "stop-replication-to-replica returns the replica's ARN" is "$(field ARN <<<"$out")" "$replica_arn"
+step "put-secret-value --region eu-west-1 on the promoted secret" \
+	sm_in eu-west-1 put-secret-value --secret-id "$rep" --secret-string eu-own
+step "get-secret-value --region eu-west-1" sm_in eu-west-1 get-secret-value --secret-id "$rep"
+check "the promoted secret holds its own write" is "$(field SecretString <<<"$out")" eu-own
+step "describe-secret --region eu-west-1 (promoted)" sm_in eu-west-1 describe-secret --secret-id "$rep"
+check "the promoted secret has no PrimaryRegion" is "$(field PrimaryRegion <<<"$out")" ""
+step "describe-secret (former primary)" sm describe-secret --secret-id "$rep"
+check "the primary's ReplicationStatus no longer lists eu-west-1" not_replicated eu-west-1
+check "the primary is no longer replicated" is "$(field PrimaryRegion <<<"$out")" ""
+step "get-secret-value in us-east-1" sm get-secret-value --secret-id "$rep"
+check "the primary kept its own value" is "$(field SecretString <<<"$out")" second
 
 step "create-secret (reset check)" sm create-secret --name cli/reset-me --secret-string v
 step "POST /_secretstore/reset" post /_secretstore/reset '{}'

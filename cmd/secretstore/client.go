@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
 // maxStdin bounds what put reads from stdin; the store refuses values above
@@ -35,7 +36,7 @@ type clientFlags struct {
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.data, "data", defaultData, "the data folder `DIR`")
-	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the `REGION` of the secrets")
+	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the `REGION` of the secrets (replicate, unreplicate: the primary's; promote: the replica's)")
 	fs.StringVar(&f.account, "account", secretstore.DefaultAccountID, "the 12-digit `ACCOUNT` id in ARNs, as given to serve")
 	fs.BoolVar(&f.json, "json", false, "print the output as JSON, for scripts")
 	f.keys.register(fs)
@@ -45,6 +46,9 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 // Unless create is set, the folder must exist: a mistyped --data does not
 // make an empty store.
 func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn func(*secretstore.Store) error) error {
+	if !arn.ValidRegion(f.region) {
+		return usageErrorf("--region %q is not a region name like us-east-1", f.region)
+	}
 	if _, err := os.Stat(f.data); errors.Is(err, os.ErrNotExist) && !create {
 		return fmt.Errorf("there is no data folder %s (give it with --data)", f.data)
 	}

@@ -175,6 +175,10 @@ func TestClientNeverPrintsValuesButInGet(t *testing.T) {
 	mustRun(t, env, value, "put", "s", "--data", data)
 	for _, args := range [][]string{
 		{"put", "s", "--json"}, {"list"}, {"list", "--json"}, {"versions", "s"}, {"versions", "s", "--json"},
+		{"replicate", "s", "--regions", "eu-west-1"}, {"replicate", "s", "--regions", "ap-south-1", "--json"},
+		{"unreplicate", "s", "--regions", "ap-south-1"}, {"unreplicate", "s", "--regions", "eu-west-1", "--json"},
+		{"replicate", "s", "--regions", "eu-west-1,ap-south-1"},
+		{"promote", "s", "--region", "eu-west-1"}, {"promote", "s", "--region", "ap-south-1", "--json"},
 		{"delete", "s", "--json"}, {"restore", "s", "--json"},
 	} {
 		r := runCLI(t, env, value, append(args, "--data", data)...)

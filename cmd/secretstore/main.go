@@ -29,25 +29,47 @@
 // accepting connections, lets the requests in flight finish (for up to 10
 // seconds), closes the store and exits with status 0.
 //
-// The client subcommands (get, put, delete, restore, list, versions) open the
-// data folder directly, so only while no server has it open. Their plain
+// The client subcommands (get, put, delete, restore, list, versions,
+// replicate, unreplicate, promote) open the data folder directly, so only
+// while no server has it open. They work in the region --region names
+// (us-east-1 by default): the secrets' region; for replicate and
+// unreplicate the primary secret's, for promote the replica's. Their plain
 // output is for people: get prints the value and a newline (a binary value
-// as its raw bytes, nothing added); put, delete and restore print one
-// sentence; list prints one secret a line (name, ARN, and when it was
+// as its raw bytes, nothing added); put, delete, restore and promote print
+// one sentence; list prints one secret a line (name, ARN, and when it was
 // deleted if it is scheduled for deletion), every secret included; versions
-// prints one version a line (id, staging labels or "-", creation time).
+// prints one version a line (id, staging labels or "-", creation time);
+// replicate and unreplicate print one replica of the secret a line (region,
+// status, status message), every replica it has after the change, and
+// unreplicate one sentence when none is left.
+//
+// replicate --regions eu-west-1,ap-south-1 adds read-only replicas of a
+// secret, each encrypted under --kms-key-id (default aws/secretsmanager;
+// for a key per region, replicate to one region at a time); every later
+// write to the primary reaches them. A region that already holds a secret
+// of that name is Failed unless --force replaces that secret (never one
+// that is part of another secret's replication); when a region it was
+// asked for is Failed, replicate prints the status and exits with status
+// 1. unreplicate --regions deletes replicas at once, with no recovery
+// window. promote, run with --region set to a replica's region, stops its
+// replication: the secret keeps its ARN and versions and becomes writable
+// there (StopReplicationToReplica).
 //
 // With --json they print the output struct of the library's operation as
 // JSON, its fields named as the AWS members, in their order, leaving out
 // the members with no value, as AWS does; times are RFC 3339 strings in UTC
 // and SecretBinary is base64:
 //
-//	get       GetSecretValueOutput: ARN, Name, VersionId, SecretString or SecretBinary, VersionStages, CreatedDate
-//	put       PutSecretValueOutput: ARN, Name, VersionId, VersionStages
-//	delete    DeleteSecretOutput: ARN, Name, DeletionDate
-//	restore   RestoreSecretOutput: ARN, Name
-//	list      ListSecretsOutput: SecretList (every page, by name, those scheduled for deletion included)
-//	versions  ListSecretVersionIdsOutput: ARN, Name, Versions (every page, deprecated versions included)
+//	get          GetSecretValueOutput: ARN, Name, VersionId, SecretString or SecretBinary, VersionStages, CreatedDate
+//	put          PutSecretValueOutput: ARN, Name, VersionId, VersionStages
+//	delete       DeleteSecretOutput: ARN, Name, DeletionDate
+//	restore      RestoreSecretOutput: ARN, Name
+//	list         ListSecretsOutput: SecretList (every page, by name, those scheduled for deletion included)
+//	versions     ListSecretVersionIdsOutput: ARN, Name, Versions (every page, deprecated versions included)
+//	replicate    ReplicateSecretToRegionsOutput: ARN, ReplicationStatus (every replica, the new ones included:
+//	             Region, KmsKeyId, Status, StatusMessage, LastAccessedDate)
+//	unreplicate  RemoveRegionsFromReplicationOutput: ARN, ReplicationStatus (the replicas left; [] when none is)
+//	promote      StopReplicationToReplicaOutput: ARN
 //
 // Only get prints a secret value. Errors go to stderr; an AWS error prints
 // its code and message ("ResourceNotFoundException: Secrets Manager can't
@@ -124,6 +146,9 @@ func commands() []command {
 		{name: "restore", args: "NAME", nargs: 1, summary: "cancel the scheduled deletion of a secret", setup: setupRestore},
 		{name: "list", summary: "list the secrets, including those scheduled for deletion", setup: setupList},
 		{name: "versions", args: "NAME", nargs: 1, summary: "list the versions of a secret with their staging labels", setup: setupVersions},
+		{name: "replicate", args: "NAME", nargs: 1, summary: "copy a secret of --region to read-only replicas in --regions, which every write to it reaches", setup: setupReplicate},
+		{name: "unreplicate", args: "NAME", nargs: 1, summary: "delete the replicas of a secret of --region in --regions, at once, with no recovery window", setup: setupUnreplicate},
+		{name: "promote", args: "NAME", nargs: 1, summary: "stop the replication of the replica of a secret in --region: it becomes standalone and writable", setup: setupPromote},
 	}
 }
 
