@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -521,41 +520,13 @@ func TestReplicatedWriteIsAtomicAcrossAKill(t *testing.T) {
 		crashChild(t, dir)
 		return
 	}
-	if testing.Short() {
-		t.Skip("starts child processes")
-	}
 	regions := []string{"eu-west-1", "ap-south-1", "sa-east-1"}
 	key := newTestKey(t)
 	for _, acked := range []int{0, 3} {
 		t.Run(fmt.Sprintf("after %d writes", acked), func(t *testing.T) {
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, "key"), key, 0o600)
-			cmd := exec.Command(os.Args[0], "-test.run=^TestReplicatedWriteIsAtomicAcrossAKill$", "-test.v")
-			cmd.Env = append(os.Environ(), "SECRETSTORE_CRASH_CHILD="+dir, "SECRETSTORE_CRASH_ACKED="+strconv.Itoa(acked))
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			// The child prints "blocked" from inside the last write's
-			// commit; kill it there.
-			buf := make([]byte, 0, 4096)
-			deadline := time.Now().Add(30 * time.Second)
-			for !strings.Contains(string(buf), "blocked before commit") && time.Now().Before(deadline) {
-				b := make([]byte, 512)
-				n, err := stdout.Read(b)
-				buf = append(buf, b[:n]...)
-				if err != nil {
-					break
-				}
-			}
-			cmd.Process.Kill()
-			cmd.Wait()
-			if !strings.Contains(string(buf), "blocked before commit") {
-				t.Fatalf("the child never reached the commit:\n%s", buf)
-			}
+			killedChild(t, "TestReplicatedWriteIsAtomicAcrossAKill", "SECRETSTORE_CRASH_CHILD="+dir, "SECRETSTORE_CRASH_ACKED="+strconv.Itoa(acked))
 
 			s := mustOpenDisk(t, filepath.Join(dir, "data"), Options{MasterKey: key, DisableReaper: true})
 			defer mustClose(t, s)
@@ -599,7 +570,7 @@ func crashChild(t *testing.T, dir string) {
 		mustPut(t, s, "db", fmt.Sprint("v", i))
 	}
 	s.c.beforeCommit = func() {
-		fmt.Println("blocked before commit")
+		fmt.Println("ready to be killed: blocked before commit")
 		select {} // until the parent kills the process
 	}
 	mustPut(t, s, "db", "interrupted")

@@ -84,10 +84,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	bo := o.badgerOptions()
-	db, err := badger.Open(bo)
+	db, err := openBadger(o, bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") {
 			return nil, fmt.Errorf("%w: %s", ErrDataFolderInUse, o.Dir)
+		}
+		if errors.Is(err, ErrCorrupt) {
+			return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
 		}
 		return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
 	}
