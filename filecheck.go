@@ -79,7 +79,8 @@ func checkTable(path string) (err error) {
 	if err != nil {
 		return fmt.Errorf("table %s is damaged: %v", name, err)
 	}
-	return t.DecrRef()
+	// Not t.DecrRef: the last reference's release deletes the table's file.
+	return t.MmapFile.Close(-1)
 }
 
 // Badger's log format, as its value.go and memtable.go write it.

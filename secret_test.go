@@ -684,19 +684,10 @@ func storedKmsKeyID(t testing.TB, s *Store, name, versionID string) string {
 func TestReplicaIsReadOnly(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
-	v1 := mustCreate(t, s, "db", "v").VersionId
+	// db in s's region is the replica of a primary in us-west-2.
+	v1 := mustCreate(t, s.Region("us-west-2"), "db", "v").VersionId
+	replicate(t, s.Region("us-west-2"), "db", s.RegionName())
 	mustCreate(t, s, "other", "o")
-	err := s.c.update(ctx, func(t *tx) error {
-		r, err := t.getSecret(s.region, "db")
-		if err != nil {
-			return err
-		}
-		r.PrimaryRegion = "us-west-2"
-		return t.putSecret(r)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	writes := map[string]func() error{
 		"PutSecretValue": func() error {
 			_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "x"})
