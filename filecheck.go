@@ -137,10 +137,11 @@ type logTxn struct {
 
 // logScan is what scanLog found in a log.
 type logScan struct {
-	end       int64    // where Badger will stop reading: after the last whole transaction before any damage
-	committed []logTxn // the whole transactions before end, in order
-	lost      int      // transactions committed after end, which Badger would drop
-	salvage   []logTxn // those transactions, in order
+	end       int64      // where Badger will stop reading: after the last whole transaction before any damage
+	committed []logTxn   // the whole transactions before end, in order
+	lost      int        // transactions committed after end, which Badger would drop
+	salvage   []logTxn   // those of them that are whole, in order
+	damaged   []logEntry // the entries read of transactions that are not whole
 }
 
 // scanLog reads the log at path as Badger replays it, then looks past the
@@ -199,25 +200,35 @@ func scanLog(path string) (logScan, error) {
 	for last > int(s.end) && b[last-1] == 0 {
 		last--
 	}
+	// A transaction is whole only if none of it lies where bytes were
+	// skipped: after damage, every entry up to the next end marker is of
+	// a damaged transaction.
 	txn = logTxn{}
+	tainted := false
 	for off = int(s.end); off < last; {
 		e, ok := parseLogEntry(b[off:last])
 		if !ok {
 			off++
-			txn = logTxn{}
+			if !tainted {
+				s.damaged = append(s.damaged, txn.entries...)
+			}
+			txn, tainted = logTxn{}, true
 			continue
 		}
 		off += e.size
 		switch {
 		case e.meta&bitFinTxn != 0:
 			ts, err := strconv.ParseUint(string(e.value), 10, 64)
-			if err == nil && ts == txn.ts && txn.entries != nil {
+			if err != nil || ts == 0 {
+				break
+			}
+			s.lost++ // committed, whole or not
+			if !tainted && ts == txn.ts && txn.entries != nil {
 				s.salvage = append(s.salvage, txn)
+			} else {
+				s.damaged = append(s.damaged, txn.entries...)
 			}
-			if err == nil && ts > 0 {
-				s.lost++ // committed, whole or not
-			}
-			txn = logTxn{}
+			txn, tainted = logTxn{}, false
 		case e.meta&bitTxn == 0:
 			s.salvage = append(s.salvage, logTxn{entries: []logEntry{e}})
 			s.lost++
@@ -228,6 +239,9 @@ func scanLog(path string) (logScan, error) {
 			}
 			txn.entries = append(txn.entries, e)
 		}
+	}
+	if s.lost == 0 {
+		s.damaged = nil // a cut tail: no damage, nothing committed lost
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,30 @@ func TestDamagedLogAfterAKill(t *testing.T) {
 	if filesSum(t, data) != before {
 		t.Error("the refused Open changed the folder's files")
 	}
+
+	// Recover salvages every transaction but the damaged one.
+	to := filepath.Join(t.TempDir(), "recovered")
+	rep, err := Recover(context.Background(), data, Options{Dir: to, MasterKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filesSum(t, data) != before {
+		t.Error("Recover changed the damaged folder")
+	}
+	if rep.LostTransactions != 1 || rep.SalvagedTransactions == 0 || len(rep.Lost) != 1 || len(rep.Problems) != 0 {
+		t.Fatalf("Recover report: %+v; want one lost transaction (one secret), the others salvaged, no problem", rep)
+	}
+	r := mustOpenDisk(t, to, Options{MasterKey: key, DisableReaper: true})
+	defer mustClose(t, r)
+	names := listNames(t, r, &ListSecretsInput{})
+	if len(names) != 299 || slices.Contains(names, strings.TrimSuffix(rep.Lost[0], " in us-east-1")) {
+		t.Errorf("recovered %d secrets; want the 299 the report does not name as lost (%v)", len(names), rep.Lost)
+	}
+	for _, name := range names {
+		if got, want := mustGet(t, r, name), "value "+strings.TrimPrefix(name, "s"); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
 }
 
 // TestDamagedTables cuts a table file in half, or changes its footer, and
@@ -187,6 +212,19 @@ func TestDamagedTables(t *testing.T) {
 			}
 			if filesSum(t, dir) != before {
 				t.Error("the refused Open changed the folder's files")
+			}
+			rep, err := Recover(context.Background(), dir, Options{Dir: filepath.Join(t.TempDir(), "new"), MasterKey: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			damaged := 0
+			for _, f := range rep.Files {
+				if f.Damage != "" {
+					damaged++
+				}
+			}
+			if damaged != 1 || rep.Secrets == 0 || rep.Secrets >= 400 {
+				t.Errorf("Recover report: %+v; want one damaged table and the secrets of the others", rep)
 			}
 		})
 	}

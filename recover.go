@@ -1,0 +1,249 @@
+package secretstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/table"
+	"github.com/dgraph-io/ristretto/v2/z"
+)
+
+// RecoverReport says what Recover read and what it could not.
+type RecoverReport struct {
+	// Files lists the Badger files read, with what each gave.
+	Files []RecoveredFile
+	// Secrets and Versions count the records in the new folder.
+	Secrets, Versions int
+	// SalvagedTransactions counts the committed transactions found past
+	// damage in a write-ahead log, which Badger alone would have dropped,
+	// and which are in the new folder.
+	SalvagedTransactions int
+	// LostTransactions counts committed transactions that could not be
+	// read whole.
+	LostTransactions int
+	// Lost names the secrets that a lost transaction wrote (as far as its
+	// entries could be read): their last changes are not in the new
+	// folder, or not whole.
+	Lost []string
+	// Problems is what Verify finds in the new folder: the secrets and
+	// versions the damage took.
+	Problems []Problem
+}
+
+// RecoveredFile is what Recover read from one file.
+type RecoveredFile struct {
+	Name    string
+	Entries int    // entries read
+	Damage  string // what was wrong with it, if anything
+}
+
+// Recover salvages what can be read from the data folder from, which may be
+// too damaged to open, into a new store in o.Dir (a folder that does not
+// exist yet, or is empty), and reports what it found and what was lost. It
+// never changes from. It reads every entry of every table that opens (as
+// far as it can be read) and every committed transaction of every
+// write-ahead log, those past damage included, keeps the newest version of
+// each key, rebuilds the indexes from the secret records, then opens the
+// new store with o's master key and runs Verify on it.
+func Recover(ctx context.Context, from string, o Options) (*RecoverReport, error) {
+	if o.InMemory {
+		return nil, errors.New("secretstore: Recover writes to a folder: set Options.Dir, not InMemory")
+	}
+	if _, err := readKeySource(&o); err != nil {
+		return nil, err
+	}
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if same, _ := sameFolder(from, o.Dir); same {
+		return nil, errors.New("secretstore: Recover needs a new folder for what it salvages, not the damaged one")
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return nil, fmt.Errorf("secretstore: reading the damaged folder: %w", err)
+	}
+	created, err := emptyFolder(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	rep := &RecoverReport{}
+	newest := map[string]salvaged{} // user key -> its newest entry
+	keep := func(key []byte, meta byte, value []byte) {
+		if len(key) <= 8 || bytes.HasPrefix(key, []byte("!badger!")) {
+			return
+		}
+		user, ts := string(key[:len(key)-8]), keyTs(key)
+		if old, ok := newest[user]; !ok || ts > old.ts {
+			newest[user] = salvaged{ts: ts, deleted: meta&bitDelete != 0, value: bytes.Clone(value)}
+		}
+	}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			removeWritten(o.Dir, created)
+			return nil, err
+		}
+		path := filepath.Join(from, e.Name())
+		switch filepath.Ext(e.Name()) {
+		case ".sst":
+			f := RecoveredFile{Name: e.Name()}
+			f.Entries, err = readTable(path, keep)
+			if err != nil {
+				f.Damage = err.Error()
+			}
+			rep.Files = append(rep.Files, f)
+		case ".mem":
+			f := RecoveredFile{Name: e.Name()}
+			scan, err := scanLog(path)
+			if err != nil {
+				f.Damage = err.Error()
+			}
+			for _, txns := range [][]logTxn{scan.committed, scan.salvage} {
+				for _, txn := range txns {
+					for _, e := range txn.entries {
+						keep(e.key, e.meta, e.value)
+						f.Entries++
+					}
+				}
+			}
+			if scan.lost > 0 {
+				f.Damage = fmt.Sprintf("damaged at byte %d", scan.end)
+				rep.SalvagedTransactions += len(scan.salvage)
+				rep.LostTransactions += scan.lost - len(scan.salvage)
+			}
+			for _, e := range scan.damaged {
+				if k := e.key[:max(len(e.key)-8, 0)]; len(k) > 0 && k[0] == prefixSecret {
+					if region, name, ok := splitRegionName(k[1:]); ok && !slices.Contains(rep.Lost, name+" in "+region) {
+						rep.Lost = append(rep.Lost, name+" in "+region)
+					}
+				}
+			}
+			rep.Files = append(rep.Files, f)
+		}
+	}
+	if err := writeSalvaged(o, newest, rep); err != nil {
+		removeWritten(o.Dir, created)
+		return nil, err
+	}
+	s, err := Open(ctx, o)
+	if err != nil {
+		removeWritten(o.Dir, created)
+		return nil, err
+	}
+	defer s.Close()
+	rep.Problems, err = s.Verify(ctx)
+	return rep, err
+}
+
+// salvaged is the newest entry Recover found for one key.
+type salvaged struct {
+	ts      uint64
+	deleted bool
+	value   []byte
+}
+
+// readTable calls keep with every entry of the table file at path, as far
+// as it can be read, and returns how many it read.
+func readTable(path string, keep func(key []byte, meta byte, value []byte)) (n int, err error) {
+	if err := checkTable(path); err != nil {
+		return 0, err
+	}
+	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer mf.Close(-1)
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("damaged after %d entries: %v", n, v)
+		}
+	}()
+	t, err := table.OpenTable(mf, table.Options{ReadOnly: true, ChkMode: options.OnBlockRead, Compression: options.None})
+	if err != nil {
+		return 0, err
+	}
+	it := t.NewIterator(0)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		v := it.Value()
+		if v.Meta&(1<<1) != 0 { // a pointer into the value log, which holds nothing of ours
+			continue
+		}
+		keep(it.Key(), v.Meta, v.Value)
+		n++
+	}
+	return n, nil
+}
+
+// writeSalvaged writes what Recover kept into a new Badger database in
+// o.Dir, with the index entries rebuilt from the secret records, and counts
+// the records.
+func writeSalvaged(o Options, newest map[string]salvaged, rep *RecoverReport) error {
+	db, err := badger.Open(o.badgerOptions())
+	if err != nil {
+		return fmt.Errorf("secretstore: creating the database in %q: %w", o.Dir, err)
+	}
+	wb := db.NewWriteBatch()
+	keys := make([]string, 0, len(newest))
+	for k, v := range newest {
+		if !v.deleted {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	set := func(k, v []byte) {
+		if err == nil {
+			err = wb.Set(k, v)
+		}
+	}
+	for _, k := range keys {
+		key, v := []byte(k), newest[k]
+		switch key[0] {
+		case prefixCreated, prefixDeletion, prefixPrune:
+			continue // rebuilt below
+		case prefixSecret:
+			rep.Secrets++
+			if r, derr := decodeSecret(v.value); derr == nil {
+				x := r.indexed()
+				for _, ix := range indexes {
+					if ik, iv := ix.entry(&x); ik != nil {
+						set(ik, iv)
+					}
+				}
+			}
+		case prefixVersion:
+			rep.Versions++
+		}
+		set(key, v.value)
+	}
+	if err == nil {
+		err = wb.Flush()
+	} else {
+		wb.Cancel()
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// sameFolder reports whether a and b name the same folder.
+func sameFolder(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
+}
