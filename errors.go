@@ -51,6 +51,11 @@ var (
 	// resource policy is not valid JSON or not a valid policy.
 	ErrMalformedPolicyDocument = errors.New(awsmodel.MalformedPolicyDocument)
 
+	// ErrAccessDenied (AccessDeniedException): the caller may not do this,
+	// or (RotateSecret) the store cannot invoke the rotation function: no
+	// rotator is registered under its ARN.
+	ErrAccessDenied = errors.New(awsmodel.AccessDenied)
+
 	// ErrInternalServiceError (InternalServiceError): the store failed for a
 	// reason that is not the caller's, such as a disk error or a record
 	// written by a newer version of secretstore.

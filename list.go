@@ -63,6 +63,11 @@ type SecretListEntry struct {
 	SecretVersionsToStages map[string][]string
 	OwningService          string
 	PrimaryRegion          string
+	RotationEnabled        *bool // nil if rotation was never configured
+	RotationLambdaARN      string
+	RotationRules          *RotationRulesType
+	LastRotatedDate        time.Time
+	NextRotationDate       time.Time
 }
 
 // ListSecrets lists the secrets of the store's region, a page at a time.
@@ -104,6 +109,11 @@ func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSec
 				SecretVersionsToStages: r.labelled(),
 				OwningService:          r.OwningService,
 				PrimaryRegion:          r.primaryRegion(),
+				RotationEnabled:        r.rotationEnabled(),
+				RotationLambdaARN:      r.Rotation.LambdaARN,
+				RotationRules:          r.rotationRules(),
+				LastRotatedDate:        r.Rotation.LastDate,
+				NextRotationDate:       r.Rotation.NextDate,
 			})
 		}
 		return nil, err

@@ -95,6 +95,17 @@ type Options struct {
 	// ErrLimitExceeded.
 	MemoryBudget int64
 
+	// Rotators are the rotation functions RotateSecret can use, by the
+	// RotationLambdaARN that names them (any string; an ARN keeps code
+	// written for AWS unchanged). With none, RotateSecret fails with
+	// ErrAccessDenied, as AWS does for a Lambda function it cannot invoke.
+	Rotators map[string]Rotator
+
+	// RotationStepTimeout bounds each step of a rotation; default
+	// DefaultRotationStepTimeout (5 minutes). A step that takes longer
+	// fails the rotation.
+	RotationStepTimeout time.Duration
+
 	// OnEvent, if set, is called after every operation with its outcome
 	// (never a secret value), and for every secret the reaper purges. It is
 	// called synchronously on the operation's goroutine: keep it fast.
@@ -136,6 +147,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ReapInterval < 0 {
 		return o, fmt.Errorf("secretstore: Options.ReapInterval is negative")
+	}
+	if o.RotationStepTimeout == 0 {
+		o.RotationStepTimeout = DefaultRotationStepTimeout
 	}
 	switch {
 	case o.MemoryBudget < 0:

@@ -43,6 +43,10 @@ type ReapStats struct {
 	Failed int
 	// ValueLogGC is the number of value-log files Badger rewrote.
 	ValueLogGC int
+	// Rotated is the number of rotations that ran and succeeded: the
+	// scheduled ones whose window has opened, the retries that were due,
+	// and any that RotateSecret started and that had not run yet.
+	Rotated int
 }
 
 const (
@@ -59,8 +63,15 @@ func (s *Store) Reap(ctx context.Context) (ReapStats, error) {
 	if err != nil {
 		return ReapStats{}, err
 	}
-	defer c.end()
-	return c.reap(ctx)
+	st, err := c.reap(ctx)
+	c.end()
+	if err != nil || len(c.opts.Rotators) == 0 {
+		return st, err
+	}
+	// Outside c.mu: a rotator calls the store's operations, and Close
+	// must not wait for a step while it holds c.mu.
+	st.Rotated, err = c.runRotations(ctx)
+	return st, err
 }
 
 func (c *core) reap(ctx context.Context) (ReapStats, error) {

@@ -18,6 +18,7 @@ import (
 //	'c' region 0x00 created(8) name         ListSecrets' created-date index (empty value)
 //	'd' deletionDate(8) id(16)              the reaper's deletion-date index (value: region 0x00 name)
 //	'p' id(16)                              secrets holding more versions than the quota (value: region 0x00 name)
+//	'r' due(8) id(16)                       secrets with a rotation due at that time (value: region 0x00 name)
 //	'x' prefix                              records queued for the reaper to shred (reaper.go)
 //
 // Times in keys are big-endian milliseconds since the Unix epoch, so keys
@@ -32,6 +33,7 @@ const (
 	prefixCreated  = 'c'
 	prefixDeletion = 'd'
 	prefixPrune    = 'p'
+	prefixRotation = 'r'
 	prefixShred    = 'x'
 
 	kindSecret  = 'S'
@@ -66,6 +68,25 @@ type secretRecord struct {
 	Tags             []Tag
 	Versions         []versionMeta // in creation order
 	Replicas         []replicaMeta
+	Rotation         rotationState
+}
+
+// rotationState is a secret's rotation configuration and the state of its
+// rotations (rotation.go).
+type rotationState struct {
+	Configured bool // RotateSecret was called: DescribeSecret shows the rotation members
+	Enabled    bool
+	LambdaARN  string
+	AfterDays  int64  // RotationRules.AutomaticallyAfterDays, when given
+	Schedule   string // RotationRules.ScheduleExpression
+	Duration   string // RotationRules.Duration
+	LastDate   time.Time
+	NextDate   time.Time // NextRotationDate: the end of the next window; zero when not scheduled
+	WindowAt   time.Time // when that window opens: a rotation is due
+	Token      string    // the version a rotation in progress writes; "" when none
+	TestOnly   bool      // that rotation only tests (RotateImmediately false)
+	Attempts   int       // failed attempts of that rotation
+	RetryAt    time.Time // when it is tried next; zero when it is given up
 }
 
 // versionMeta describes one version; its value is in a version record.
@@ -75,6 +96,10 @@ type versionMeta struct {
 	CreatedDate      time.Time
 	LastAccessedDate time.Time // day resolution
 	KmsKeyId         string    // the key its data key is wrapped with
+	// Empty marks the version RotateSecret creates for the rotation's new
+	// value (labelled AWSPENDING), which has no value until the rotator's
+	// createSecret step puts one.
+	Empty bool
 }
 
 // replicaMeta is one replica region of a primary secret.
@@ -119,6 +144,7 @@ const (
 	fTag
 	fVersion
 	fReplica
+	fRotation
 )
 
 // Field tags inside a version entry, a tag, a replica entry and a version record.
@@ -128,6 +154,7 @@ const (
 	fvCreatedDate
 	fvLastAccessedDate
 	fvKmsKeyId
+	fvEmpty
 )
 
 const (
@@ -141,6 +168,22 @@ const (
 	frStatus
 	frStatusMessage
 	frLastAccessedDate
+)
+
+const (
+	foConfigured = 1 + iota
+	foEnabled
+	foLambdaARN
+	foAfterDays
+	foSchedule
+	foDuration
+	foLastDate
+	foNextDate
+	foWindowAt
+	foToken
+	foTestOnly
+	foAttempts
+	foRetryAt
 )
 
 const (
@@ -380,6 +423,7 @@ func encodeSecret(r *secretRecord) []byte {
 			e.time(fvCreatedDate, v.CreatedDate)
 			e.time(fvLastAccessedDate, v.LastAccessedDate)
 			e.str(fvKmsKeyId, v.KmsKeyId)
+			e.flag(fvEmpty, v.Empty)
 		})
 	}
 	for _, rp := range r.Replicas {
@@ -389,6 +433,23 @@ func encodeSecret(r *secretRecord) []byte {
 			e.str(frStatus, rp.Status)
 			e.str(frStatusMessage, rp.StatusMessage)
 			e.time(frLastAccessedDate, rp.LastAccessedDate)
+		})
+	}
+	if ro := &r.Rotation; ro.Configured {
+		e.nested(fRotation, func(e *encoder) {
+			e.flag(foConfigured, ro.Configured)
+			e.flag(foEnabled, ro.Enabled)
+			e.str(foLambdaARN, ro.LambdaARN)
+			e.uint(foAfterDays, uint64(ro.AfterDays))
+			e.str(foSchedule, ro.Schedule)
+			e.str(foDuration, ro.Duration)
+			e.time(foLastDate, ro.LastDate)
+			e.time(foNextDate, ro.NextDate)
+			e.time(foWindowAt, ro.WindowAt)
+			e.str(foToken, ro.Token)
+			e.flag(foTestOnly, ro.TestOnly)
+			e.uint(foAttempts, uint64(ro.Attempts))
+			e.time(foRetryAt, ro.RetryAt)
 		})
 	}
 	return e.b
@@ -481,6 +542,8 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 					v.LastAccessedDate = s.time()
 				case fvKmsKeyId:
 					v.KmsKeyId = s.str()
+				case fvEmpty:
+					v.Empty = s.flag()
 				default:
 					s.unknown(t)
 				}
@@ -507,6 +570,42 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 			}
 			d.done(&s)
 			r.Replicas = append(r.Replicas, rp)
+		case fRotation:
+			ro := &r.Rotation
+			s := d.sub()
+			for s.more() {
+				switch t := s.tag(); t {
+				case foConfigured:
+					ro.Configured = s.flag()
+				case foEnabled:
+					ro.Enabled = s.flag()
+				case foLambdaARN:
+					ro.LambdaARN = s.str()
+				case foAfterDays:
+					ro.AfterDays = int64(s.uvarint())
+				case foSchedule:
+					ro.Schedule = s.str()
+				case foDuration:
+					ro.Duration = s.str()
+				case foLastDate:
+					ro.LastDate = s.time()
+				case foNextDate:
+					ro.NextDate = s.time()
+				case foWindowAt:
+					ro.WindowAt = s.time()
+				case foToken:
+					ro.Token = s.str()
+				case foTestOnly:
+					ro.TestOnly = s.flag()
+				case foAttempts:
+					ro.Attempts = int(s.uvarint())
+				case foRetryAt:
+					ro.RetryAt = s.time()
+				default:
+					s.unknown(t)
+				}
+			}
+			d.done(&s)
 		default:
 			d.unknown(t)
 		}
@@ -688,6 +787,13 @@ func deletionKey(at time.Time, id [idLen]byte) []byte {
 	k := make([]byte, 0, 9+idLen)
 	k = append(k, prefixDeletion)
 	k = binary.BigEndian.AppendUint64(k, uint64(at.UnixMilli()))
+	return append(k, id[:]...)
+}
+
+func rotationKey(due time.Time, id [idLen]byte) []byte {
+	k := make([]byte, 0, 9+idLen)
+	k = append(k, prefixRotation)
+	k = binary.BigEndian.AppendUint64(k, uint64(due.UnixMilli()))
 	return append(k, id[:]...)
 }
 

@@ -33,11 +33,18 @@ func fullSecretRecord() *secretRecord {
 		Versions: []versionMeta{
 			{ID: testToken("1"), CreatedDate: at(0), LastAccessedDate: day(at(0)), KmsKeyId: ""},
 			{ID: testToken("2"), Stages: []string{StagePrevious, "CUSTOM"}, CreatedDate: at(time.Minute), KmsKeyId: "alias/custom"},
-			{ID: testToken("3"), Stages: []string{StageCurrent, StagePending}, CreatedDate: at(2 * time.Minute), LastAccessedDate: day(at(48 * time.Hour)), KmsKeyId: "alias/custom"},
+			{ID: testToken("3"), Stages: []string{StageCurrent}, CreatedDate: at(2 * time.Minute), LastAccessedDate: day(at(48 * time.Hour)), KmsKeyId: "alias/custom"},
+			{ID: testToken("4"), Stages: []string{StagePending}, CreatedDate: at(3 * time.Minute), KmsKeyId: "alias/custom", Empty: true},
 		},
 		Replicas: []replicaMeta{
 			{Region: "eu-west-1", KmsKeyId: "alias/replica", Status: "InSync", StatusMessage: "Replication succeeded", LastAccessedDate: day(at(24 * time.Hour))},
 			{Region: "ap-south-1", Status: "Failed", StatusMessage: "Secret with this name already exists in this region"},
+		},
+		Rotation: rotationState{
+			Configured: true, Enabled: true, LambdaARN: "arn:aws:lambda:eu-central-1:123456789012:function:rotate",
+			AfterDays: 7, Schedule: "rate(7 days)", Duration: "2h",
+			LastDate: at(time.Hour), NextDate: at(8 * 24 * time.Hour), WindowAt: at(7 * 24 * time.Hour),
+			Token: testToken("4"), TestOnly: true, Attempts: 2, RetryAt: at(2 * time.Hour),
 		},
 	}
 	for i := range r.ID {

@@ -207,7 +207,7 @@ func writeSalvaged(o Options, newest map[string]salvaged, rep *RecoverReport) er
 	for _, k := range keys {
 		key, v := []byte(k), newest[k]
 		switch key[0] {
-		case prefixCreated, prefixDeletion, prefixPrune:
+		case prefixCreated, prefixDeletion, prefixPrune, prefixRotation:
 			continue // rebuilt below
 		case prefixSecret:
 			rep.Secrets++

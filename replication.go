@@ -346,6 +346,7 @@ func (t *tx) syncReplicas(r *secretRecord) error {
 		rep.ResourcePolicy = r.ResourcePolicy
 		rep.LastChangedDate = r.LastChangedDate
 		rep.Tagged, rep.Tags = r.Tagged, slices.Clone(r.Tags)
+		rep.Rotation = r.Rotation // shown on the replica; its primary's rotations write it
 		if bytes.Equal(before, encodeSecret(rep)) {
 			continue
 		}
@@ -361,8 +362,11 @@ func (t *tx) copyVersions(r, rep *secretRecord) error {
 	var term uint32
 	versions := make([]versionMeta, len(r.Versions))
 	for i, v := range r.Versions {
-		versions[i] = versionMeta{ID: v.ID, Stages: slices.Clone(v.Stages), CreatedDate: v.CreatedDate, KmsKeyId: rep.KmsKeyId}
-		if j := rep.version(v.ID); j >= 0 {
+		versions[i] = versionMeta{ID: v.ID, Stages: slices.Clone(v.Stages), CreatedDate: v.CreatedDate, KmsKeyId: rep.KmsKeyId, Empty: v.Empty}
+		if v.Empty {
+			continue // no value to copy yet
+		}
+		if j := rep.version(v.ID); j >= 0 && !rep.Versions[j].Empty {
 			versions[i].LastAccessedDate, versions[i].KmsKeyId = rep.Versions[j].LastAccessedDate, rep.Versions[j].KmsKeyId
 			continue
 		}

@@ -190,6 +190,14 @@ type DescribeSecretOutput struct {
 	PrimaryRegion string
 	// ReplicationStatus lists the replicas of a primary secret.
 	ReplicationStatus []ReplicationStatusType
+	// RotationEnabled is nil if rotation was never configured.
+	RotationEnabled   *bool
+	RotationLambdaARN string
+	RotationRules     *RotationRulesType
+	LastRotatedDate   time.Time
+	// NextRotationDate is the latest time the next rotation happens by;
+	// zero when rotation is off or not scheduled.
+	NextRotationDate time.Time
 }
 
 // DescribeSecret returns a secret's metadata; never its value. It works on a
@@ -223,6 +231,11 @@ func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*D
 			OwningService:      r.OwningService,
 			PrimaryRegion:      r.primaryRegion(),
 			ReplicationStatus:  status,
+			RotationEnabled:    r.rotationEnabled(),
+			RotationLambdaARN:  r.Rotation.LambdaARN,
+			RotationRules:      r.rotationRules(),
+			LastRotatedDate:    r.Rotation.LastDate,
+			NextRotationDate:   r.Rotation.NextDate,
 		}
 		return r, nil
 	})
@@ -327,7 +340,7 @@ func (c *core) changeKey(t *tx, r *secretRecord, kms string) error {
 	term := c.keys.writeTerm()
 	for i := range r.Versions {
 		v := &r.Versions[i]
-		if len(v.Stages) == 0 {
+		if len(v.Stages) == 0 || v.Empty {
 			continue
 		}
 		rec, err := t.getVersion(r.ID, v.ID)

@@ -52,9 +52,11 @@ type core struct {
 	rotateMu sync.Mutex   // one RotateMasterKey at a time
 	reapMu   sync.Mutex   // one reaper pass at a time
 
-	reaper  *reaper
-	damaged sync.Map   // keys of the damaged records already logged
-	disk    *diskGuard // refuses writes on a full disk; nil in memory
+	reaper     *reaper
+	damaged    sync.Map        // keys of the damaged records already logged
+	rotator    *rotationRunner // runs rotations in the background; nil without rotators
+	rotationMu sync.Mutex      // one rotation pass at a time
+	disk       *diskGuard      // refuses writes on a full disk; nil in memory
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's
@@ -114,6 +116,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !o.DisableReaper {
 		c.reaper = startReaper(c, o.ReapInterval)
 	}
+	c.rotator = startRotationRunner(c)
 	return &Store{c: c, region: o.Region}, nil
 }
 
@@ -125,6 +128,7 @@ func (s *Store) Close() error {
 	if c.reaper != nil {
 		c.reaper.stop() // before taking mu: a running pass holds it shared
 	}
+	c.rotator.stop() // before taking mu: a rotator calls the store
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -158,7 +162,7 @@ func (s *Store) reset(ctx context.Context) error {
 		return err
 	}
 	var prefixes [][]byte
-	for _, p := range []byte{prefixSecret, prefixVersion, prefixCreated, prefixDeletion, prefixPrune, prefixShred} {
+	for _, p := range []byte{prefixSecret, prefixVersion, prefixCreated, prefixDeletion, prefixPrune, prefixRotation, prefixShred} {
 		prefixes = append(prefixes, []byte{p})
 	}
 	return c.dropPrefixes(prefixes...)

@@ -213,11 +213,12 @@ type indexed struct {
 	created      time.Time
 	deletion     time.Time // zero unless scheduled for deletion
 	overQuota    bool      // more than MaxVersions versions
-	replica      bool      // a replica: its primary's writes prune its versions
+	replica      bool      // a replica: its primary's writes prune and rotate it
+	rotationDue  time.Time // when a rotation is due (rotationState.due); zero for none
 }
 
 func (r *secretRecord) indexed() indexed {
-	return indexed{
+	x := indexed{
 		region:    r.Region,
 		name:      r.Name,
 		id:        r.ID,
@@ -226,6 +227,10 @@ func (r *secretRecord) indexed() indexed {
 		overQuota: len(r.Versions) > MaxVersions,
 		replica:   r.replica(),
 	}
+	if !x.replica && !r.deleted() {
+		x.rotationDue = r.Rotation.due()
+	}
+	return x
 }
 
 // An index is a set of keys kept in step with the secret records: each
@@ -254,6 +259,13 @@ var indexes = [...]index{
 			return nil, nil
 		}
 		return pruneKey(x.id), regionName(x.region, x.name)
+	}},
+	// Rotations, by the time they are due.
+	{func(x *indexed) ([]byte, []byte) {
+		if x.rotationDue.IsZero() {
+			return nil, nil
+		}
+		return rotationKey(x.rotationDue, x.id), regionName(x.region, x.name)
 	}},
 }
 

@@ -1,6 +1,7 @@
 package secretstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -144,6 +145,12 @@ func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (out *Ge
 		return nil, false, err
 	}
 	v := &r.Versions[i]
+	if v.Empty { // a rotation's version whose value is not put yet
+		if versionID != "" {
+			return nil, false, newError(ErrResourceNotFound, awsmodel.NoValueForVersion(versionID))
+		}
+		return nil, false, newError(ErrResourceNotFound, awsmodel.NoValueForStage(cmp.Or(stage, StageCurrent)))
+	}
 	if today := day(t.now); !t.noStamp && (!r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today)) {
 		if t.gen != noCache {
 			return nil, true, nil

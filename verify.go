@@ -84,6 +84,9 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 				}
 			}
 			for _, v := range r.Versions {
+				if v.Empty {
+					continue
+				}
 				pt, _, err := c.readValue(t, r, v.ID)
 				clear(pt)
 				if err != nil {
@@ -98,7 +101,7 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		for _, r := range records {
 			problems = append(problems, verifyReplication(r, records)...)
 		}
-		for _, p := range []byte{prefixCreated, prefixDeletion, prefixPrune} {
+		for _, p := range []byte{prefixCreated, prefixDeletion, prefixPrune, prefixRotation} {
 			prefix := []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
 				wv, ok := want[string(k)]

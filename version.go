@@ -72,21 +72,24 @@ func (r *secretRecord) prunable(i int, now time.Time) bool {
 // same value again is a success that changes nothing (created is false);
 // another value is ErrResourceExists.
 func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, stages []string) (v *versionMeta, created bool, err error) {
-	if i := r.version(token); i >= 0 {
+	to := r.version(token)
+	if to >= 0 && !r.Versions[to].Empty {
 		if err := c.checkSameValue(t, r, token, val); err != nil {
 			return nil, false, err
 		}
-		return &r.Versions[i], false, nil
+		return &r.Versions[to], false, nil
 	}
 	now := t.now
-	removable := 0
-	for i := range r.Versions {
-		if r.prunable(i, now) {
-			removable++
+	if to < 0 {
+		removable := 0
+		for i := range r.Versions {
+			if r.prunable(i, now) {
+				removable++
+			}
 		}
-	}
-	if len(r.Versions)-removable >= MaxVersions {
-		return nil, false, newError(ErrLimitExceeded, awsmodel.TooManyVersions(r.Name, len(r.Versions)-removable))
+		if len(r.Versions)-removable >= MaxVersions {
+			return nil, false, newError(ErrLimitExceeded, awsmodel.TooManyVersions(r.Name, len(r.Versions)-removable))
+		}
 	}
 
 	rec, err := c.keys.seal(c.keys.writeTerm(), r.ID, token, r.KmsKeyId, val.binary, val.bytes())
@@ -96,9 +99,14 @@ func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, sta
 	if err := t.putVersion(r.ID, token, rec); err != nil {
 		return nil, false, err
 	}
-	first := len(r.Versions) == 0
-	r.Versions = append(r.Versions, versionMeta{ID: token, CreatedDate: now, KmsKeyId: r.KmsKeyId})
-	to := len(r.Versions) - 1
+	first := !slices.ContainsFunc(r.Versions, func(v versionMeta) bool { return !v.Empty })
+	if to < 0 {
+		r.Versions = append(r.Versions, versionMeta{ID: token, CreatedDate: now, KmsKeyId: r.KmsKeyId})
+		to = len(r.Versions) - 1
+	} else {
+		// The version RotateSecret made for this token gets its value.
+		r.Versions[to].Empty, r.Versions[to].KmsKeyId = false, r.KmsKeyId
+	}
 	if len(stages) == 0 {
 		if cur := r.holder(StageCurrent); cur >= 0 && slices.Contains(r.Versions[cur].Stages, StagePending) {
 			r.detach(StagePending, cur) // as AWS does: the old current loses AWSPENDING
@@ -113,6 +121,10 @@ func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, sta
 	}
 	if err := r.checkStageCount(); err != nil {
 		return nil, false, err
+	}
+	if r.Rotation.Enabled && r.Rotation.Token == "" && r.holder(StageCurrent) == to {
+		// A new current value counts as a rotation for the schedule.
+		r.scheduleRotation(now, nil)
 	}
 	r.LastChangedDate = now
 	return &r.Versions[to], true, nil

@@ -55,6 +55,9 @@ const (
 	// its versions, and that one request may list.
 	MaxStages = 20
 
+	// MaxRotationDays bounds AutomaticallyAfterDays and rate(N days).
+	MaxRotationDays = 1000
+
 	MinRecoveryWindowInDays     = 7
 	MaxRecoveryWindowInDays     = 30
 	DefaultRecoveryWindowInDays = 30

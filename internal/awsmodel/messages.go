@@ -199,3 +199,15 @@ func DuplicateReplicaRegion(region string) string {
 func NotAReplica(arn string) string {
 	return "Secret " + arn + " is not a replica secret, so there is no replication to stop. Call StopReplicationToReplica in a replica's region."
 }
+
+// Rotation.
+const (
+	// InvalidRequest
+	NoRotationLambda = "No Lambda rotation function ARN is associated with this secret."
+	// AccessDenied
+	CannotInvokeLambda = "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com."
+	// InvalidRequest
+	RotationInProgress = "A previous rotation isn't complete. That rotation will be reattempted."
+	// InvalidRequest: CancelRotateSecret on a secret whose rotation was never configured.
+	RotationNotConfigured = "Rotation is not configured for this secret, so there is no rotation to cancel."
+)
