@@ -15,13 +15,13 @@ import (
 // two day fields must be ?.
 type cronExpr struct {
 	minutes, hours, months []int // sorted values
-	years                        []int // sorted; nil means any
-	dom                          []int // days of the month; nil with domAny
-	domAny, domLast              bool  // ? or *; L (the last day)
-	dow                          []int // days of the week, 1 (Sunday) to 7; nil with dowAny
-	dowAny                       bool
-	dowLast                      int // nL: the last such weekday of the month (0: none)
-	dowNth, dowNthDay            int // d#n: the nth such weekday (0: none)
+	years                  []int // sorted; nil means any
+	dom                    []int // days of the month; nil with domAny
+	domAny, domLast        bool  // ? or *; L (the last day)
+	dow                    []int // days of the week, 1 (Sunday) to 7; nil with dowAny
+	dowAny                 bool
+	dowLast                int // nL: the last such weekday of the month (0: none)
+	dowNth, dowNthDay      int // d#n: the nth such weekday (0: none)
 }
 
 var (
