@@ -54,6 +54,7 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 	var window time.Duration
 	w := &writeOp{
 		op:        "DeleteSecret",
+		in:        in,
 		secretID:  in.SecretId,
 		scheduled: true,
 		check: func() (err error) {
@@ -135,6 +136,7 @@ func (s *Store) RestoreSecret(ctx context.Context, in *RestoreSecretInput) (*Res
 	var out *RestoreSecretOutput
 	err := s.write(ctx, &writeOp{
 		op:        "RestoreSecret",
+		in:        in,
 		secretID:  in.SecretId,
 		scheduled: true,
 		apply: func(t *tx, r *secretRecord) (bool, error) {

@@ -48,13 +48,18 @@ var (
 	ErrEncryptionFailure = errors.New(awsmodel.EncryptionFailure)
 
 	// ErrMalformedPolicyDocument (MalformedPolicyDocumentException): a
-	// resource policy is not valid JSON or not a valid policy.
+	// resource policy is not valid JSON or not a valid policy
+	// (PutResourcePolicy, ValidateResourcePolicy).
 	ErrMalformedPolicyDocument = errors.New(awsmodel.MalformedPolicyDocument)
 
 	// ErrAccessDenied (AccessDeniedException): the caller may not do this,
 	// or (RotateSecret) the store cannot invoke the rotation function: no
 	// rotator is registered under its ARN.
 	ErrAccessDenied = errors.New(awsmodel.AccessDenied)
+
+	// ErrPublicPolicy (PublicPolicyException): PutResourcePolicy with
+	// BlockPublicPolicy was given a policy that grants public access.
+	ErrPublicPolicy = errors.New(awsmodel.PublicPolicy)
 
 	// ErrInternalServiceError (InternalServiceError): the store failed for a
 	// reason that is not the caller's, such as a disk error or a record

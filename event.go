@@ -25,15 +25,29 @@ type Event struct {
 	DeletedDate time.Time // when the secret was scheduled for deletion; zero if it is not
 	ErrorCode   string    // the AWS exception name; "" on success
 	Message     string    // the error's message; "" on success
+	// Principal is the caller's ARN, for a view bound to one (Store.As).
+	Principal string
+	// Denial names the policy statement that denied the request (or, for
+	// a principal that only audits, would have), as policy.Decision.String
+	// words it; "" when the request was allowed.
+	Denial string
 }
 
-func (c *core) emit(op, region, secretID string, r *secretRecord, err error) {
+// emit reports an operation of s to Options.OnEvent, if set.
+func (s *Store) emit(c *core, op, secretID string, r *secretRecord, err error, denial string) {
+	if c.onEvent == nil {
+		return
+	}
 	ev := Event{
 		Time:      now(c.clock),
 		Operation: op,
-		Region:    region,
+		Region:    s.region,
 		SecretId:  secretID,
 		ErrorCode: ErrorCode(err),
+		Denial:    denial,
+	}
+	if s.principal != nil {
+		ev.Principal = s.principal.Arn
 	}
 	if err != nil {
 		ev.Message = err.Error()

@@ -80,7 +80,7 @@ type SecretListEntry struct {
 // between pages moves in the order.)
 func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSecretsOutput, error) {
 	var out *ListSecretsOutput
-	err := s.run(ctx, "ListSecrets", "", func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "ListSecrets", in, "", func(c *core) (*secretRecord, error) {
 		limit, err := pageSize(in.MaxResults, awsmodel.MaxResults)
 		if err != nil {
 			return nil, err
@@ -176,6 +176,7 @@ type listQuery struct {
 	desc           bool
 	after          listCursor // list only what comes after it
 	includeDeleted bool
+	visible        func(*secretRecord) bool // whether the caller may see a secret; nil: all
 }
 
 // listCursor is a position in a sort order: the sort key of a secret (its
@@ -188,6 +189,9 @@ type listCursor struct {
 
 func (s *Store) newListQuery(filters []Filter, sortBy, sortOrder, token string, includeDeleted bool) (*listQuery, error) {
 	q := &listQuery{sortBy: sortBy, includeDeleted: includeDeleted}
+	if s.principal != nil {
+		q.visible = func(r *secretRecord) bool { return s.visible(s.c, r) }
+	}
 	var err error
 	if q.filters, err = compileFilters(filters); err != nil {
 		return nil, err
@@ -277,7 +281,7 @@ func (q *listQuery) past(r *secretRecord) bool {
 
 // wants reports whether the query lists r at time now.
 func (q *listQuery) wants(r *secretRecord, now time.Time) bool {
-	if r.expired(now) || (r.deleted() && !q.includeDeleted) {
+	if r.expired(now) || (r.deleted() && !q.includeDeleted) || q.visible != nil && !q.visible(r) {
 		return false
 	}
 	return q.filters.match(&filterSubject{

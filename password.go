@@ -174,7 +174,7 @@ func passwordClasses(in *GetRandomPasswordInput) []string {
 // character classes the input asks for.
 func (s *Store) GetRandomPassword(ctx context.Context, in *GetRandomPasswordInput) (*GetRandomPasswordOutput, error) {
 	var out *GetRandomPasswordOutput
-	err := s.run(ctx, "GetRandomPassword", "", func(*core) (*secretRecord, error) {
+	err := s.run(ctx, "GetRandomPassword", in, "", func(*core) (*secretRecord, error) {
 		p, err := randomPassword(in, rand.Reader)
 		if err != nil {
 			return nil, err

@@ -89,6 +89,7 @@ func (s *Store) ReplicateSecretToRegions(ctx context.Context, in *ReplicateSecre
 	var out *ReplicateSecretToRegionsOutput
 	err := s.write(ctx, &writeOp{
 		op:       "ReplicateSecretToRegions",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
 			if len(in.AddReplicaRegions) == 0 {
@@ -133,6 +134,7 @@ func (s *Store) RemoveRegionsFromReplication(ctx context.Context, in *RemoveRegi
 	var out *RemoveRegionsFromReplicationOutput
 	err := s.write(ctx, &writeOp{
 		op:       "RemoveRegionsFromReplication",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
 			var violations []string
@@ -190,7 +192,7 @@ type StopReplicationToReplicaOutput struct {
 // that is not a replica it fails with ErrInvalidRequest.
 func (s *Store) StopReplicationToReplica(ctx context.Context, in *StopReplicationToReplicaInput) (*StopReplicationToReplicaOutput, error) {
 	var out *StopReplicationToReplicaOutput
-	err := s.run(ctx, "StopReplicationToReplica", in.SecretId, func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "StopReplicationToReplica", in, in.SecretId, func(c *core) (*secretRecord, error) {
 		var rec *secretRecord
 		err := c.update(ctx, func(t *tx) error {
 			r, err := s.resolveExisting(t, in.SecretId)

@@ -128,6 +128,7 @@ func (s *Store) RotateSecret(ctx context.Context, in *RotateSecretInput) (*Rotat
 	var sched *schedule
 	err := s.write(ctx, &writeOp{
 		op:       "RotateSecret",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() (err error) {
 			if token, err = checkToken(in.ClientRequestToken); err != nil {
@@ -194,6 +195,7 @@ func (s *Store) CancelRotateSecret(ctx context.Context, in *CancelRotateSecretIn
 	var out *CancelRotateSecretOutput
 	err := s.write(ctx, &writeOp{
 		op:       "CancelRotateSecret",
+		in:       in,
 		secretID: in.SecretId,
 		apply: func(t *tx, r *secretRecord) (bool, error) {
 			ro := &r.Rotation

@@ -60,7 +60,7 @@ type CreateSecretOutput struct {
 // ErrInvalidRequest while the secret of that name is scheduled for deletion.
 func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*CreateSecretOutput, error) {
 	var out *CreateSecretOutput
-	err := s.run(ctx, "CreateSecret", in.Name, func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "CreateSecret", in, in.Name, func(c *core) (*secretRecord, error) {
 		if err := checkName(in.Name); err != nil {
 			return nil, err
 		}
@@ -204,7 +204,7 @@ type DescribeSecretOutput struct {
 // secret scheduled for deletion, and then shows DeletedDate.
 func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*DescribeSecretOutput, error) {
 	var out *DescribeSecretOutput
-	err := s.run(ctx, "DescribeSecret", in.SecretId, func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "DescribeSecret", in, in.SecretId, func(c *core) (*secretRecord, error) {
 		var r *secretRecord
 		var status []ReplicationStatusType
 		err := c.read(func(t *tx) (err error) {
@@ -288,6 +288,7 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 	var hasValue bool
 	err := s.write(ctx, &writeOp{
 		op:       "UpdateSecret",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() (err error) {
 			if token, err = checkToken(in.ClientRequestToken); err != nil {
@@ -378,6 +379,7 @@ type TagResourceOutput struct{}
 func (s *Store) TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
 	err := s.write(ctx, &writeOp{
 		op:       "TagResource",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
 			if len(in.Tags) == 0 {
@@ -416,6 +418,7 @@ type UntagResourceOutput struct{}
 func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
 	err := s.write(ctx, &writeOp{
 		op:       "UntagResource",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
 			if len(in.TagKeys) == 0 {

@@ -31,8 +31,9 @@ import (
 // views of the same database in other regions. All methods are safe for
 // concurrent use.
 type Store struct {
-	c      *core
-	region string
+	c         *core
+	region    string
+	principal *Principal // the caller a view authorizes (As); nil: unrestricted
 }
 
 // core is what every region view of one database shares.
@@ -56,6 +57,7 @@ type core struct {
 	damaged    sync.Map        // keys of the damaged records already logged
 	rotator    *rotationRunner // runs rotations in the background; nil without rotators
 	rotationMu sync.Mutex      // one rotation pass at a time
+	policies   policyCache     // resource policies, parsed
 	disk       *diskGuard      // refuses writes on a full disk; nil in memory
 
 	// beforeCommit, when set (by tests, before the store is used), is called
@@ -173,7 +175,7 @@ func (s *Store) reset(ctx context.Context) error {
 // region's secrets. Operations on a view with a malformed region name fail
 // with ErrInvalidParameter.
 func (s *Store) Region(name string) *Store {
-	return &Store{c: s.c, region: name}
+	return &Store{c: s.c, region: name, principal: s.principal}
 }
 
 // RegionName returns the region the Store serves.

@@ -47,6 +47,7 @@ func (s *Store) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*P
 	var val value
 	err := s.write(ctx, &writeOp{
 		op:       "PutSecretValue",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() (err error) {
 			if token, err = checkToken(in.ClientRequestToken); err != nil {
@@ -104,7 +105,7 @@ type GetSecretValueOutput struct {
 // access as LastAccessedDate on the secret and the version.
 func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*GetSecretValueOutput, error) {
 	var out *GetSecretValueOutput
-	err := s.run(ctx, "GetSecretValue", in.SecretId, func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "GetSecretValue", in, in.SecretId, func(c *core) (*secretRecord, error) {
 		if err := checkVersionID("versionId", in.VersionId); err != nil {
 			return nil, err
 		}
@@ -276,7 +277,7 @@ type APIErrorType struct {
 // does not fail the call.
 func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
 	var out *BatchGetSecretValueOutput
-	err := s.run(ctx, "BatchGetSecretValue", "", func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "BatchGetSecretValue", in, "", func(c *core) (*secretRecord, error) {
 		switch {
 		case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
 			return nil, newError(ErrInvalidParameter, awsmodel.BatchBoth)
@@ -305,6 +306,11 @@ func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGet
 	err := c.readOrWrite(ctx, func(t *tx) (bool, error) {
 		out, found, errs = &BatchGetSecretValueOutput{}, found[:0], errs[:0]
 		for _, id := range ids {
+			if err := s.denied(t, "GetSecretValue", id); err != nil {
+				found, errs = append(found, nil), append(errs, err)
+				out.Errors = append(out.Errors, apiError(id, err))
+				continue
+			}
 			v, r, stamp, err := s.getValue(t, id, "", "")
 			if stamp {
 				return true, nil
@@ -323,7 +329,7 @@ func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGet
 	})
 	if err == nil && c.onEvent != nil {
 		for i, id := range ids {
-			c.emit("BatchGetSecretValue", s.region, id, found[i], errs[i])
+			s.emit(c, "BatchGetSecretValue", id, found[i], errs[i], "")
 		}
 	}
 	return out, err
@@ -347,6 +353,12 @@ func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretVa
 		}
 		out.NextToken = next
 		for _, r := range page {
+			if s.principal != nil {
+				if err := s.authorizeSecret(c, "GetSecretValue", nil, r.Name, r).err(s); err != nil {
+					out.Errors = append(out.Errors, apiError(r.Name, err))
+					continue
+				}
+			}
 			v, stamp, err := c.valueOf(t, r, "", "")
 			if stamp {
 				return true, nil

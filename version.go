@@ -188,6 +188,7 @@ func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *UpdateSecretVe
 	var out *UpdateSecretVersionStageOutput
 	err := s.write(ctx, &writeOp{
 		op:       "UpdateSecretVersionStage",
+		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
 			if err := checkStage("versionStage", in.VersionStage); err != nil {
@@ -252,7 +253,7 @@ type SecretVersionsListEntry struct {
 // their staging labels. It works on a secret scheduled for deletion.
 func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionIdsInput) (*ListSecretVersionIdsOutput, error) {
 	var out *ListSecretVersionIdsOutput
-	err := s.run(ctx, "ListSecretVersionIds", in.SecretId, func(c *core) (*secretRecord, error) {
+	err := s.run(ctx, "ListSecretVersionIds", in, in.SecretId, func(c *core) (*secretRecord, error) {
 		limit, err := pageSize(in.MaxResults, awsmodel.MaxResults)
 		if err != nil {
 			return nil, err

@@ -10,29 +10,32 @@ import (
 // run runs one operation: it checks the store and the region, calls fn, and
 // reports the outcome to Options.OnEvent. fn returns the record of the
 // secret the operation acted on, if it found one, for the event.
-func (s *Store) run(ctx context.Context, op, secretID string, fn func(c *core) (*secretRecord, error)) error {
+func (s *Store) run(ctx context.Context, op string, in any, secretID string, fn func(c *core) (*secretRecord, error)) error {
 	c, err := s.begin()
 	if err != nil {
 		return err
 	}
 	defer c.end()
 	var rec *secretRecord
+	var reason string
 	if err = ctx.Err(); err == nil {
-		if !arn.ValidRegion(s.region) {
+		switch {
+		case !arn.ValidRegion(s.region):
 			err = newError(ErrInvalidParameter, awsmodel.InvalidRegion(s.region))
-		} else {
-			rec, err = fn(c)
+		default:
+			if reason, err = s.authorize(c, op, in, secretID); err == nil {
+				rec, err = fn(c)
+			}
 		}
 	}
-	if c.onEvent != nil {
-		c.emit(op, s.region, secretID, rec, err)
-	}
+	s.emit(c, op, secretID, rec, err, reason)
 	return err
 }
 
 // writeOp is a write operation on one existing secret, for Store.write.
 type writeOp struct {
 	op       string // the AWS operation, for the event
+	in       any    // the operation's input, for authorization
 	secretID string
 	// check validates the input before the transaction begins; nil if
 	// there is nothing to check.
@@ -56,7 +59,7 @@ type writeOp struct {
 // changed, commits, and reports the outcome as run does. Every operation
 // that changes an existing secret goes through here.
 func (s *Store) write(ctx context.Context, w *writeOp) error {
-	return s.run(ctx, w.op, w.secretID, func(c *core) (*secretRecord, error) {
+	return s.run(ctx, w.op, w.in, w.secretID, func(c *core) (*secretRecord, error) {
 		if w.check != nil {
 			if err := w.check(); err != nil {
 				return nil, err

@@ -211,3 +211,15 @@ const (
 	// InvalidRequest: CancelRotateSecret on a secret whose rotation was never configured.
 	RotationNotConfigured = "Rotation is not configured for this secret, so there is no rotation to cancel."
 )
+
+// Resource policies.
+const (
+	// PublicPolicy
+	PublicAccessStatement = "BlockPublicPolicy is set, and the resource policy contains a statement that grants public access to the secret (a Principal of \"*\" without a condition that limits it to an account, organization, source or VPC)."
+)
+
+// MalformedPolicy (MalformedPolicyDocument): why a resource policy is not
+// a valid policy document.
+func MalformedPolicy(why string) string {
+	return "The resource policy is not a valid policy document: " + why
+}
