@@ -26,7 +26,7 @@ type recorder struct {
 	inner Rotator
 	mu    sync.Mutex
 	steps []RotationEvent
-	fail  func(ev RotationEvent) error // nil: never
+	fail  func(ctx context.Context, ev RotationEvent) error // nil: never
 }
 
 func (r *recorder) Rotate(ctx context.Context, s *Store, ev RotationEvent) error {
@@ -42,7 +42,7 @@ func (r *recorder) Rotate(ctx context.Context, s *Store, ev RotationEvent) error
 		}
 	}
 	if fail != nil {
-		if err := fail(ev); err != nil {
+		if err := fail(ctx, ev); err != nil {
 			return err
 		}
 	}
@@ -129,7 +129,7 @@ func TestRotationThatFails(t *testing.T) {
 			var failing atomic.Bool
 			failing.Store(true)
 			rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{})}
-			rec.fail = func(ev RotationEvent) error {
+			rec.fail = func(ctx context.Context, ev RotationEvent) error {
 				if !failing.Load() || ev.Step != StepTestSecret {
 					return nil
 				}
@@ -137,7 +137,10 @@ func TestRotationThatFails(t *testing.T) {
 				case "panic":
 					panic("the test database refused the new password")
 				case "timeout":
-					time.Sleep(3 * time.Second)
+					select { // longer than the step may take
+					case <-time.After(3 * time.Second):
+					case <-ctx.Done():
+					}
 					return nil
 				}
 				return errors.New("the test database refused the new password")
@@ -239,7 +242,7 @@ func TestRotateSecretErrors(t *testing.T) {
 
 func TestCancelRotateSecret(t *testing.T) {
 	ctx := context.Background()
-	rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{}), fail: func(ev RotationEvent) error {
+	rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{}), fail: func(_ context.Context, ev RotationEvent) error {
 		if ev.Step == StepSetSecret {
 			return errors.New("cannot reach the database")
 		}
