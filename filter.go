@@ -2,6 +2,7 @@ package secretstore
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -198,6 +199,36 @@ func checkFilterModel(filters []Filter) error {
 		}
 	}
 	return validation(violations...)
+}
+
+// namePrefixes returns prefixes that the name of every secret the filters
+// list starts with: the values of the name filter with the fewest values,
+// when none of them is negated, sorted and with those that another covers
+// left out; nil when no name filter narrows the names.
+func (c *compiledFilters) namePrefixes() []string {
+	if c == nil {
+		return nil
+	}
+	var best []string
+	for _, f := range c.filters {
+		if f.key != filterKeyName || slices.ContainsFunc(f.values, func(v compiledValue) bool { return v.negate }) {
+			continue
+		}
+		if best == nil || len(f.values) < len(best) {
+			best = best[:0]
+			for _, v := range f.values {
+				best = append(best, v.prefix)
+			}
+		}
+	}
+	slices.Sort(best)
+	var out []string
+	for _, p := range best {
+		if len(out) == 0 || !strings.HasPrefix(p, out[len(out)-1]) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // match reports whether s passes every filter of c.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestAllSecrets(t *testing.T) {
@@ -95,4 +97,45 @@ func reversed(s []string) []string {
 	r := slices.Clone(s)
 	slices.Reverse(r)
 	return r
+}
+
+// TestNameFilterInEveryOrder checks that listings narrowed by a name
+// filter (scanned by name ranges) give, page by page, exactly the secrets
+// the same listing without the filter gives, filtered, in every order.
+func TestNameFilterInEveryOrder(t *testing.T) {
+	ctx := context.Background()
+	s, clk := newTestStore(t)
+	for i, name := range []string{"b/2", "a/1", "ab", "b/1", "a/2", "c", "a", "b/10", "ba", "a/3/x"} {
+		clk.Advance(time.Duration(i%3) * time.Second) // ties in created date too
+		mustCreate(t, s, name, "v")
+	}
+	mustGet(t, s, "b/1")
+	for _, sortBy := range []string{SortByName, SortByCreatedDate, SortByLastChangedDate, SortByLastAccessedDate} {
+		for _, order := range []string{SortOrderAsc, SortOrderDesc} {
+			for _, values := range [][]string{{"a/"}, {"b"}, {"a", "b/1"}, {"b/1", "zz"}, {"nothing"}} {
+				all := ListSecretsInput{SortBy: sortBy, SortOrder: order, MaxResults: 2}
+				var want []string
+				for e, err := range s.AllSecrets(ctx, &all) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if slices.ContainsFunc(values, func(v string) bool { return strings.HasPrefix(e.Name, v) }) {
+						want = append(want, e.Name)
+					}
+				}
+				in := all
+				in.Filters = []Filter{{Key: FilterNameStringTypeName, Values: values}}
+				var got []string
+				for e, err := range s.AllSecrets(ctx, &in) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, e.Name)
+				}
+				if !equalStrings(got, want) {
+					t.Errorf("%s %s name %v: %v, want %v", sortBy, order, values, got, want)
+				}
+			}
+		}
+	}
 }

@@ -311,6 +311,13 @@ func (s *Store) listPage(t *tx, q *listQuery, limit int) ([]*secretRecord, strin
 
 // scan calls fn, in the query's order, with each secret that comes after
 // the query's cursor and that the query lists, until fn returns false.
+//
+// A name filter narrows the scan to the ranges of secret records whose
+// names start with its values, whatever the order: in name order those
+// ranges are the order; in the date orders the secrets found in them are
+// sorted, when there are at most maxSorted of them (a name filter that
+// matches more is left to the created-date index, where it finds its
+// matches soon).
 func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 	visit := func(r *secretRecord) bool {
 		if !q.past(r) || !q.wants(r, t.now) {
@@ -318,51 +325,44 @@ func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 		}
 		return fn(r)
 	}
-	switch q.sortBy {
-	case SortByName:
-		prefix := secretPrefix(s.region, "")
-		start := secretPrefix(s.region, q.after.name)
-		return t.iterate(prefix, start, q.desc, func(k, v []byte) (bool, error) {
-			r, err := t.decodeSecret(k, v)
-			if err != nil {
-				return t.skipDamaged(k, err)
-			}
-			return visit(r), nil
-		})
-	case SortByCreatedDate:
-		prefix := createdPrefix(s.region)
-		start := prefix
-		if q.after.set {
-			start = binary.BigEndian.AppendUint64(slices.Clip(prefix), uint64(q.after.at))
-			start = append(start, q.after.name...)
-		}
-		return t.iterate(prefix, start, q.desc, func(k, _ []byte) (bool, error) {
-			name := k[len(prefix)+8:]
-			r, err := t.getSecret(s.region, string(name))
-			if err != nil {
-				return t.skipDamaged(secretKey(s.region, string(name)), err)
-			}
-			if r == nil || r.CreatedDate.UnixMilli() != int64(binary.BigEndian.Uint64(k[len(prefix):])) {
-				return true, nil // an index entry without its secret: skip it
-			}
-			return visit(r), nil
-		})
+	prefixes := q.filters.namePrefixes()
+	if prefixes == nil {
+		prefixes = []string{""}
 	}
-	// The date orders that change over time have no index: sort them all.
+	if q.sortBy == SortByName {
+		if q.desc {
+			slices.Reverse(prefixes)
+		}
+		for _, p := range prefixes {
+			more := true
+			err := s.scanNames(t, p, q.after.name, q.desc, func(r *secretRecord) bool {
+				more = visit(r)
+				return more
+			})
+			if err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	}
 	var all []*secretRecord
-	prefix := secretPrefix(s.region, "")
-	err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
-		r, err := t.decodeSecret(k, v)
+	narrow := len(prefixes) > 1 || prefixes[0] != ""
+	if q.sortBy == SortByCreatedDate && !narrow {
+		return s.scanCreated(t, q, visit)
+	}
+	for _, p := range prefixes {
+		err := s.scanNames(t, p, "", false, func(r *secretRecord) bool {
+			if q.past(r) && q.wants(r, t.now) {
+				all = append(all, r)
+			}
+			return q.sortBy != SortByCreatedDate || len(all) <= maxSorted
+		})
 		if err != nil {
-			return t.skipDamaged(k, err)
+			return err
 		}
-		if q.past(r) && q.wants(r, t.now) {
-			all = append(all, r)
-		}
-		return true, nil
-	})
-	if err != nil {
-		return err
+	}
+	if q.sortBy == SortByCreatedDate && len(all) > maxSorted {
+		return s.scanCreated(t, q, visit)
 	}
 	slices.SortFunc(all, func(a, b *secretRecord) int {
 		c := compareInt(q.key(a), q.key(b))
@@ -380,6 +380,52 @@ func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 		}
 	}
 	return nil
+}
+
+// maxSorted is the most secrets a name-filtered listing in a date order
+// sorts in memory.
+const maxSorted = 4096
+
+// scanNames calls fn with the secrets of s's region whose names start with
+// namePrefix, in name order (reversed with desc), from the name after
+// (exclusive, in the order; "" for the start), until fn returns false.
+func (s *Store) scanNames(t *tx, namePrefix, after string, desc bool, fn func(*secretRecord) bool) error {
+	prefix := secretPrefix(s.region, namePrefix)
+	start := prefix
+	if after != "" && (!desc && after > namePrefix || desc && strings.HasPrefix(after, namePrefix)) {
+		start = secretPrefix(s.region, after)
+	} else if after != "" && desc && after < namePrefix {
+		return nil // the whole range comes before the cursor
+	}
+	return t.iterate(prefix, start, desc, func(k, v []byte) (bool, error) {
+		r, err := t.decodeSecret(k, v)
+		if err != nil {
+			return t.skipDamaged(k, err)
+		}
+		return fn(r), nil
+	})
+}
+
+// scanCreated calls visit with the secrets of s's region in the order of
+// the created-date index, from the query's cursor.
+func (s *Store) scanCreated(t *tx, q *listQuery, visit func(*secretRecord) bool) error {
+	prefix := createdPrefix(s.region)
+	start := prefix
+	if q.after.set {
+		start = binary.BigEndian.AppendUint64(slices.Clip(prefix), uint64(q.after.at))
+		start = append(start, q.after.name...)
+	}
+	return t.iterate(prefix, start, q.desc, func(k, _ []byte) (bool, error) {
+		name := k[len(prefix)+8:]
+		r, err := t.getSecret(s.region, string(name))
+		if err != nil {
+			return t.skipDamaged(secretKey(s.region, string(name)), err)
+		}
+		if r == nil || r.CreatedDate.UnixMilli() != int64(binary.BigEndian.Uint64(k[len(prefix):])) {
+			return true, nil // an index entry without its secret: skip it
+		}
+		return visit(r), nil
+	})
 }
 
 func compareInt(a, b int64) int {
