@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -261,4 +262,173 @@ func checkErrorBody(t *testing.T, res rawResponse, code, msg string) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// regionSnapshot is storeSnapshot for what a client signing for region
+// sees, with every secret's DescribeSecret too (replication status, tags,
+// description, rotation).
+func regionSnapshot(t *testing.T, h http.Handler, region string) string {
+	t.Helper()
+	send := func(target, body string) []byte {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "secretsmanager."+target)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240207/"+region+
+			"/secretsmanager/aws4_request, SignedHeaders=host, Signature="+strings.Repeat("0", 64))
+		return serve(t, h, req).body
+	}
+	var b strings.Builder
+	list := send("ListSecrets", `{"IncludePlannedDeletion":true}`)
+	b.Write(list)
+	var l struct{ SecretList []struct{ Name string } }
+	if err := json.Unmarshal(list, &l); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range l.SecretList {
+		id, _ := json.Marshal(s.Name)
+		for _, op := range []string{"DescribeSecret", "ListSecretVersionIds", "GetSecretValue"} {
+			b.Write(send(op, `{"IncludeDeprecated":true,"SecretId":`+string(id)+`}`))
+		}
+	}
+	return b.String()
+}
+
+// TestRefusedValuesChangeNothing sends, to every operation, requests that
+// would succeed but for one member: a string member holding invalid UTF-8
+// or an escape for an unpaired surrogate (which encoding/json would store
+// as U+FFFD), a blob that is not a base64 string, a member of the wrong JSON
+// type. Each must be a SerializationException naming the member (for a
+// string) and never the value, and must leave the store as it was: both
+// regions are compared after every request. Then the same requests with a
+// good value succeed, showing it was that member that was refused.
+func TestRefusedValuesChangeNothing(t *testing.T) {
+	ctx := context.Background()
+	store, _ := newTestStore(t, secretstore.Options{})
+	h := New(store, Options{})
+	for _, in := range []*secretstore.CreateSecretInput{
+		{Name: "s1", SecretString: "TOPSECRET-one", Tags: []secretstore.Tag{{Key: "k", Value: "v"}}},
+		{Name: "s2", SecretBinary: []byte("TOPSECRET-two")},
+		{Name: "rep", SecretString: "TOPSECRET-rep", AddReplicaRegions: []secretstore.ReplicaRegionType{{Region: "eu-west-1"}}},
+	} {
+		if _, err := store.CreateSecret(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.PutSecretValue(ctx, &secretstore.PutSecretValueInput{SecretId: "s1", SecretString: "TOPSECRET-three", ClientRequestToken: tok, VersionStages: []string{"OLD"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Delete(ctx, "s2", 7); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() string { return regionSnapshot(t, h, "us-east-1") + regionSnapshot(t, h, "eu-west-1") }
+	snapshot() // the reads record LastAccessedDate once
+	before := snapshot()
+
+	token := func(n int) string { return fmt.Sprintf(`"00000000-0000-4000-8000-%012d"`, n) }
+	strs := []string{`"TOPSECRET\udc00"`, `"TOPSECRET\ud800x"`, `"\ud800TOPSECRET"`, "\"TOPSECRET\xff\"", "\"TOPSECRET\xed\xa0\x80\"", "\"TOPSECRET\\n\xc3\""}
+	blobs := []string{`[1,2,255]`, `[]`, `255`, `true`, `{}`, `"TOPSECRET!"`}
+	bools := []string{`"yes"`, `"true"`, `1`, `{}`, `[true]`}
+	cases := []struct {
+		target string // "region:Op" for a region other than us-east-1
+		body   string // @ is where the value goes
+		member string // the string member the message names; "" for a type error
+		bad    []string
+		good   string
+	}{
+		{"CreateSecret", `{"Name":@,"ClientRequestToken":` + token(1) + `,"SecretString":"v"}`, "Name", strs, `"new1"`},
+		{"CreateSecret", `{"Name":"new2","ClientRequestToken":@,"SecretString":"v"}`, "ClientRequestToken", strs, token(2)},
+		{"CreateSecret", `{"Name":"new3","Description":@}`, "Description", strs, `"d"`},
+		{"CreateSecret", `{"Name":"new4","KmsKeyId":@}`, "KmsKeyId", strs, `"alias/k"`},
+		{"CreateSecret", `{"Name":"new5","ClientRequestToken":` + token(5) + `,"SecretString":@}`, "SecretString", strs, `"TOPSECRET-five😀"`},
+		{"CreateSecret", `{"Name":"new6","ClientRequestToken":` + token(6) + `,"SecretBinary":@}`, "", blobs, `"AAEC/w=="`},
+		{"CreateSecret", `{"Name":"new7","Tags":[{"Key":"a","Value":"b"},{"Key":@,"Value":"v"}]}`, "Tags[1].Key", strs, `"k"`},
+		{"CreateSecret", `{"Name":"new8","Tags":[{"Key":"k","Value":@}]}`, "Tags[0].Value", strs, `"\ud83d\ude00"`},
+		{"CreateSecret", `{"Name":"new9","Tags":@}`, "", []string{`{"Key":"k","Value":"v"}`, `"k=v"`, `[["k","v"]]`, `[1]`}, `[]`},
+		{"CreateSecret", `{"Name":"new10","AddReplicaRegions":[{"Region":@}]}`, "AddReplicaRegions[0].Region", strs, `"eu-west-1"`},
+		{"CreateSecret", `{"Name":"new11","AddReplicaRegions":[{"Region":"eu-west-1","KmsKeyId":@}]}`, "AddReplicaRegions[0].KmsKeyId", strs, `"alias/eu"`},
+		{"CreateSecret", `{"Name":"new12","AddReplicaRegions":[{"Region":"eu-west-1"}],"ForceOverwriteReplicaSecret":@}`, "", bools, `true`},
+		{"CreateSecret", `{"Name":"new13","AddReplicaRegions":@}`, "", []string{`{"Region":"eu-west-1"}`, `"eu-west-1"`, `["eu-west-1"]`}, `[{"Region":"eu-west-1"}]`},
+		{"PutSecretValue", `{"SecretId":@,"ClientRequestToken":` + token(20) + `,"SecretString":"v"}`, "SecretId", strs, `"s1"`},
+		{"PutSecretValue", `{"SecretId":"s1","ClientRequestToken":` + token(21) + `,"SecretString":@}`, "SecretString", strs, `"TOPSECRET-21"`},
+		{"PutSecretValue", `{"SecretId":"s1","ClientRequestToken":` + token(22) + `,"SecretBinary":@}`, "", blobs, `"AAEC"`},
+		{"PutSecretValue", `{"SecretId":"s1","ClientRequestToken":` + token(23) + `,"SecretString":"v","VersionStages":["A",@]}`, "VersionStages[1]", strs, `"B"`},
+		{"PutSecretValue", `{"SecretId":"s1","ClientRequestToken":` + token(24) + `,"SecretString":"v","VersionStages":@}`, "", []string{`"AWSCURRENT"`, `{}`, `[1]`, `true`}, `["C"]`},
+		{"PutSecretValue", `{"SecretId":"s1","ClientRequestToken":` + token(25) + `,"SecretString":"v","RotationToken":@}`, "RotationToken", strs, token(99)},
+		{"UpdateSecret", `{"SecretId":"s1","Description":@}`, "Description", strs, `"new description"`},
+		{"UpdateSecret", `{"SecretId":"s1","KmsKeyId":@}`, "KmsKeyId", strs, `"alias/k2"`},
+		{"UpdateSecret", `{"SecretId":"s1","ClientRequestToken":` + token(30) + `,"SecretString":@}`, "SecretString", strs, `"TOPSECRET-30"`},
+		{"UpdateSecret", `{"SecretId":"s1","ClientRequestToken":` + token(31) + `,"SecretBinary":@}`, "", blobs, `"AAE="`},
+		{"TagResource", `{"SecretId":"s1","Tags":[{"Key":"k2","Value":@}]}`, "Tags[0].Value", strs, `"v2"`},
+		{"TagResource", `{"SecretId":"s1","Tags":[{"Key":@,"Value":"v"}]}`, "Tags[0].Key", strs, `"k3"`},
+		{"UntagResource", `{"SecretId":"s1","TagKeys":[@]}`, "TagKeys[0]", strs, `"k"`},
+		{"UntagResource", `{"SecretId":"s1","TagKeys":@}`, "", []string{`"k"`, `{"k":1}`, `[1]`}, `["k2"]`},
+		{"UpdateSecretVersionStage", `{"SecretId":"s1","VersionStage":@,"MoveToVersionId":"` + tok + `"}`, "VersionStage", strs, `"CUSTOM"`},
+		{"UpdateSecretVersionStage", `{"SecretId":"s1","VersionStage":"OLD","RemoveFromVersionId":@}`, "RemoveFromVersionId", strs, `"` + tok + `"`},
+		{"ReplicateSecretToRegions", `{"SecretId":"s1","AddReplicaRegions":[{"Region":"ap-south-1","KmsKeyId":@}]}`, "AddReplicaRegions[0].KmsKeyId", strs, `"alias/ap"`},
+		{"ReplicateSecretToRegions", `{"SecretId":"s1","AddReplicaRegions":[{"Region":"eu-central-1"}],"ForceOverwriteReplicaSecret":@}`, "", bools, `false`},
+		{"ReplicateSecretToRegions", `{"SecretId":"s1","AddReplicaRegions":@}`, "", []string{`{"Region":"eu-north-1"}`, `"eu-north-1"`, `["eu-north-1"]`, `1`}, `[{"Region":"eu-north-1"}]`},
+		{"RemoveRegionsFromReplication", `{"SecretId":"s1","RemoveReplicaRegions":[@]}`, "RemoveReplicaRegions[0]", strs, `"ap-south-1"`},
+		{"eu-west-1:StopReplicationToReplica", `{"SecretId":@}`, "SecretId", strs, `"rep"`},
+		{"GetSecretValue", `{"SecretId":"s1","VersionStage":@}`, "VersionStage", strs, `"AWSCURRENT"`},
+		{"DescribeSecret", `{"SecretId":@}`, "SecretId", strs, `"s1"`},
+		{"ListSecretVersionIds", `{"SecretId":@}`, "SecretId", strs, `"s1"`},
+		{"ListSecrets", `{"Filters":[{"Key":"name","Values":["x",@]}]}`, "Filters[0].Values[1]", strs, `"s"`},
+		{"ListSecrets", `{"Filters":[{"Key":@,"Values":["s"]}]}`, "Filters[0].Key", strs, `"name"`},
+		{"ListSecrets", `{"MaxResults":@}`, "", []string{`"5"`, `1.5`, `true`, `[5]`}, `5`},
+		{"BatchGetSecretValue", `{"SecretIdList":[@]}`, "SecretIdList[0]", strs, `"s1"`},
+		{"GetRandomPassword", `{"ExcludeCharacters":@}`, "ExcludeCharacters", strs, `"abc"`},
+		{"GetRandomPassword", `{"IncludeSpace":@}`, "", bools, `true`},
+		{"RestoreSecret", `{"SecretId":@}`, "SecretId", strs, `"s2"`},
+		{"DeleteSecret", `{"SecretId":@,"ForceDeleteWithoutRecovery":true}`, "SecretId", strs, `"new3"`},
+		{"DeleteSecret", `{"SecretId":"new4","RecoveryWindowInDays":@}`, "", []string{`"7"`, `7.5`, `false`, `{}`}, `7`},
+		{"DeleteSecret", `{"SecretId":"new1","ForceDeleteWithoutRecovery":@}`, "", bools, `true`},
+	}
+	send := func(target, body string) rawResponse {
+		region := "us-east-1"
+		if r, op, ok := strings.Cut(target, ":"); ok {
+			region, target = r, op
+		}
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "secretsmanager."+target)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240207/"+region+
+			"/secretsmanager/aws4_request, SignedHeaders=host, Signature="+strings.Repeat("0", 64))
+		return serve(t, h, req)
+	}
+	for _, c := range cases {
+		for _, bad := range c.bad {
+			body := strings.Replace(c.body, "@", bad, 1)
+			res := send(c.target, body)
+			if res.status != http.StatusBadRequest {
+				t.Errorf("%s %q: status %d, want 400; body %s", c.target, body, res.status, res.body)
+			}
+			checkErrorBody(t, res, "SerializationException", "…")
+			msg, _ := res.decode(t)["Message"].(string)
+			if c.member != "" && (!strings.HasPrefix(msg, "Invalid ") || !strings.Contains(msg, " string member "+c.member+":")) {
+				t.Errorf("%s %q: message %q does not name the member %s", c.target, body, msg, c.member)
+			}
+			if bytes.Contains(res.body, []byte("TOPSECRET")) {
+				t.Errorf("the error echoes a value: %s", res.body)
+			}
+			if after := snapshot(); after != before {
+				t.Fatalf("%s %q changed the store:\nbefore %s\nafter  %s", c.target, body, before, after)
+			}
+		}
+	}
+	// The same requests with a good value: each succeeds.
+	for _, c := range cases {
+		body := strings.Replace(c.body, "@", c.good, 1)
+		if res := send(c.target, body); res.status != http.StatusOK {
+			t.Errorf("%s %s: status %d, body %s", c.target, body, res.status, res.body)
+		}
+	}
+	// And the strings stored are the strings sent, to the character.
+	got, err := store.Get(ctx, "new5")
+	if err != nil || got != "TOPSECRET-five😀" {
+		t.Errorf("new5 = %q, %v", got, err)
+	}
+	d, err := store.DescribeSecret(ctx, &secretstore.DescribeSecretInput{SecretId: "new8"})
+	if err != nil || len(d.Tags) != 1 || d.Tags[0].Value != "😀" {
+		t.Errorf("new8's tags = %+v, %v", d, err)
+	}
 }

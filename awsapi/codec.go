@@ -21,15 +21,21 @@ import (
 // (encoding/json would also take "secretid" for SecretId), unknown members
 // are ignored, an empty body is {}, and every failure is a
 // SerializationException with a message in the style of AWS's, which never
-// repeats the body (it may hold a secret).
+// repeats the body (it may hold a secret). It also refuses what
+// encoding/json would quietly change: a string member that is not valid
+// UTF-8 or has an escape for an unpaired UTF-16 surrogate (encoding/json
+// would store U+FFFD in its place, so the value read back would not be the
+// value written), and a blob given as anything but a base64 string
+// (encoding/json would take a list of numbers).
 //
 // Most bodies (every body an SDK sends) name members exactly and once
 // each. The commonest, an object of strings and lists of strings, decodeFlat
 // reads in one pass. For the others, plainKeys says in one scan that
 // exact-case decoding does not matter, and one json.Unmarshal gives what
 // decodeExact would, at a fraction of its cost (decodeExact parses the body
-// four times). Any other body, and any body that fails to decode, goes to
-// decodeExact, so errors are the same either way.
+// four times), if stringsExact says encoding/json will change no string.
+// Any other body, and any body that fails to decode, goes to decodeExact,
+// so errors are the same either way.
 func decodeRequest(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -38,7 +44,7 @@ func decodeRequest(body []byte, v any) error {
 		return nil
 	}
 	reflect.ValueOf(v).Elem().SetZero() // start again from nothing
-	if membersOf(reflect.TypeOf(v)).plainKeys(body) {
+	if membersOf(reflect.TypeOf(v)).plainKeys(body) && stringsExact(body) {
 		if json.Unmarshal(body, v) == nil {
 			return nil
 		}
@@ -49,7 +55,8 @@ func decodeRequest(body []byte, v any) error {
 
 // decodeExact is decodeRequest for any body that is not blank: it decodes
 // the body to a tree, keeps the members whose names match exactly, and
-// decodes what is left into v.
+// decodes what is left into v. Then, if the body has a string encoding/json
+// does not decode exactly, checkStrings looks for it among the members.
 func decodeExact(body []byte, v any) error {
 	if !json.Valid(body) {
 		return newAPIError(awsmodel.Serialization, "The request body is not valid JSON%s.", syntaxOffset(body))
@@ -70,6 +77,15 @@ func decodeExact(body []byte, v any) error {
 	}
 	if err := json.Unmarshal(clean, v); err != nil {
 		return serializationError(err)
+	}
+	if !stringsExact(body) {
+		// encoding/json has put U+FFFD in place of what it could not
+		// decode: refuse the body if that was in a member, keeping none
+		// of it.
+		if err := checkStrings(body, reflect.TypeOf(v), ""); err != nil {
+			reflect.ValueOf(v).Elem().SetZero()
+			return err
+		}
 	}
 	return nil
 }
@@ -131,6 +147,203 @@ func keepExactMembers(tree any, t reflect.Type) {
 			}
 		}
 	}
+}
+
+// stringsExact reports whether encoding/json decodes every string in body
+// to exactly the characters it holds: whether body is valid UTF-8 and has
+// no escape for an unpaired surrogate. It errs towards false (an escaped
+// backslash followed by "ud800" in a string, invalid bytes outside any
+// string): checkStrings then decides.
+func stringsExact(body []byte) bool {
+	return utf8.Valid(body) && !hasLoneSurrogate(body)
+}
+
+// hasLoneSurrogate reports whether b, the text of a JSON string or of JSON
+// holding strings, has a \u escape for a UTF-16 surrogate (U+D800 to
+// U+DFFF) that is not a high surrogate followed at once by an escaped low
+// one: an escape encoding/json decodes to U+FFFD.
+func hasLoneSurrogate(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 || i+1 >= len(b) {
+			return false
+		}
+		if b[i+1] != 'u' {
+			b = b[i+2:] // a two-byte escape, \\ among them
+			continue
+		}
+		r, ok := hex4(b[i+2:])
+		if !ok {
+			b = b[i+2:] // not JSON: the parser refuses it
+			continue
+		}
+		b = b[i+6:]
+		switch {
+		case r < 0xD800 || r > 0xDFFF:
+		case r >= 0xDC00:
+			return true // a low surrogate first
+		case len(b) >= 6 && b[0] == '\\' && b[1] == 'u':
+			if lo, ok := hex4(b[2:]); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				b = b[6:] // a pair
+				continue
+			}
+			return true
+		default:
+			return true
+		}
+	}
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// checkStrings returns the SerializationException for the first string
+// member of raw, a JSON value of type t (valid JSON: decodeExact has
+// checked), that is not valid UTF-8 or has an escape for an unpaired
+// surrogate, looking at members in the order of t's fields and at lists in
+// order, and nil if there is none. path names raw's place in the request,
+// as in Tags[0].Value; the message names it, never the value. A member of
+// the wrong type is skipped (json.Unmarshal has reported it); so is an
+// unknown one, which the request ignores.
+func checkStrings(raw []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		switch {
+		case raw[0] != '"':
+		case !utf8.Valid(raw):
+			return newAPIError(awsmodel.Serialization, "Invalid UTF-8 in the string member %s: every string in a request must be valid UTF-8.", path)
+		case hasLoneSurrogate(raw):
+			return newAPIError(awsmodel.Serialization, "Invalid escape in the string member %s: a \\u escape for a UTF-16 surrogate (\\ud800 to \\udfff) must be a high surrogate followed by a low one, as a pair encoding one character.", path)
+		}
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		for _, f := range fieldsOf(t) {
+			if val, ok := obj[f.name]; ok {
+				name := f.name
+				if path != "" {
+					name = path + "." + name
+				}
+				if err := checkStrings(val, f.typ, name); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice:
+		var list []json.RawMessage
+		if t.Elem().Kind() == reflect.Uint8 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil {
+			return nil // a blob is base64: any other byte fails to decode
+		}
+		for i, item := range list {
+			if err := checkStrings(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// field is a member of a request structure: its name and Go type.
+type field struct {
+	name string
+	typ  reflect.Type
+}
+
+var fieldsCache sync.Map // reflect.Type → []field
+
+// fieldsOf returns the members of struct type t, in the order of its
+// fields, named as keepExactMembers names them.
+func fieldsOf(t reflect.Type) []field {
+	if f, ok := fieldsCache.Load(t); ok {
+		return f.([]field)
+	}
+	var out []field
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, field{name, f.Type})
+	}
+	actual, _ := fieldsCache.LoadOrStore(t, out)
+	return actual.([]field)
+}
+
+// blob is a Blob member (SecretBinary) of a request: standard base64 with
+// padding, in a JSON string. encoding/json decodes a []byte the same way,
+// but also takes a list of numbers ([1,2,255]); AWS does not.
+type blob []byte
+
+// UnmarshalJSON decodes data as encoding/json decodes a []byte, except that
+// anything but a string or null is a type error.
+func (b *blob) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return &json.UnmarshalTypeError{Value: "number", Type: reflect.TypeFor[blob]()}
+	}
+	switch data[0] {
+	case 'n':
+		return nil // null: absent
+	case '"':
+	case '{':
+		return &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeFor[blob]()}
+	case '[':
+		return &json.UnmarshalTypeError{Value: "array", Type: reflect.TypeFor[blob]()}
+	case 't', 'f':
+		return &json.UnmarshalTypeError{Value: "bool", Type: reflect.TypeFor[blob]()}
+	default:
+		return &json.UnmarshalTypeError{Value: "number", Type: reflect.TypeFor[blob]()}
+	}
+	s := data[1 : len(data)-1]
+	if bytes.IndexByte(s, '\\') >= 0 {
+		var unquoted string
+		if err := json.Unmarshal(data, &unquoted); err != nil {
+			return err
+		}
+		s = []byte(unquoted)
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	n, err := base64.StdEncoding.Decode(out, s)
+	if err != nil {
+		return err
+	}
+	*b = out[:n]
+	return nil
 }
 
 // memberNames are the member names of every structure in a request type,

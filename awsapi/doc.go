@@ -28,6 +28,11 @@
 //     policies, replication) get 400 UnknownOperationException, and
 //     CreateSecret with AddReplicaRegions gets InvalidParameterException.
 //   - Messages for malformed JSON are in AWS's style but not word for word.
+//   - A string member that is not valid UTF-8, or has a \u escape for an
+//     unpaired UTF-16 surrogate, gets 400 SerializationException naming the
+//     member (never its value), rather than being stored with U+FFFD in
+//     place of what was sent; so does a SecretBinary that is not a base64
+//     string (a list of numbers, say).
 //   - A Content-Type other than application/x-amz-json-1.1 (or 1.0, or
 //     application/json, or none) gets 400 SerializationException.
 //   - The test-control endpoints are never signed, even with Credentials.

@@ -17,7 +17,8 @@ import (
 // anything it is not certain to decode exactly as json.Unmarshal would: a
 // key that is not exactly a member's name, a member given twice, a value
 // that is not a string, a list of strings or null, a field of another
-// type, a string with a control character or invalid UTF-8, anything after
+// type, a string with a control character, invalid UTF-8 or an escape for
+// an unpaired surrogate (decodeExact refuses the last two), anything after
 // the object. Strings with escapes are unquoted by encoding/json itself.
 func decodeFlat(body []byte, v any) bool {
 	rv := reflect.ValueOf(v)
@@ -196,14 +197,17 @@ func (p *flatParser) str() (string, bool) {
 			raw := p.b[start:p.i]
 			p.i++
 			switch {
+			case !ascii && !utf8.Valid(raw):
+				return "", false // encoding/json would replace the bad bytes
 			case escaped:
+				if hasLoneSurrogate(raw) {
+					return "", false // encoding/json would decode it to U+FFFD
+				}
 				var s string
 				if json.Unmarshal(p.b[start-1:p.i], &s) != nil {
 					return "", false
 				}
 				return s, true
-			case !ascii && !utf8.Valid(raw):
-				return "", false // encoding/json would replace the bad bytes
 			}
 			return string(raw), true
 		case c == '\\':

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/secretstore-go/secretstore"
@@ -13,7 +15,11 @@ import (
 // FuzzHandler sends arbitrary targets and bodies through the handler. No
 // input may panic it; every answer is 200, 400 or 413 (500 would be a bug
 // here: an in-memory store does not fail) with AWS's headers, and every
-// error body is exactly {"__type":...,"Message":...}.
+// error body is exactly {"__type":...,"Message":...}. For an operation's
+// body, the answer is a SerializationException exactly when decodeRequest
+// fails; a body it decodes has its string members decoded exactly
+// (checkStringsExact: no U+FFFD in place of what was sent); and a secret
+// value a write stores reads back as sent.
 //
 //	go test -run=^$ -fuzz=FuzzHandler -fuzztime=120s ./awsapi/
 func FuzzHandler(f *testing.F) {
@@ -43,6 +49,12 @@ func FuzzHandler(f *testing.F) {
 		{"ListSecrets", `[{"a":[1,2,{"b":null}]}]`},
 		{"PutSecretValue", `{"SecretId":"fuzz/a","SecretBinary":"!!",` + tok + `}`},
 		{"ListSecrets", ``},
+		{"CreateSecret", `{"Name":"fuzz/c",` + tok + `,"SecretString":"\ud83d\ude00 \u00e9","Description":"\ufffd","Tags":[{"Key":"\ud800","Value":"v"}]}`},
+		{"PutSecretValue", "{\"SecretId\":\"fuzz/a\",\"ClientRequestToken\":\"00000000-0000-4000-8000-000000000003\",\"SecretString\":\"\xff\\udc00\"}"},
+		{"UpdateSecret", `{"SecretId":"fuzz/a","ClientRequestToken":"00000000-0000-4000-8000-000000000004","SecretBinary":[1,2,255]}`},
+		{"ReplicateSecretToRegions", `{"SecretId":"fuzz/a","AddReplicaRegions":[{"Region":"eu-west-1","KmsKeyId":"k"}],"ForceOverwriteReplicaSecret":true}`},
+		{"RemoveRegionsFromReplication", `{"SecretId":"fuzz/a","RemoveReplicaRegions":["eu-west-1"]}`},
+		{"StopReplicationToReplica", `{"SecretId":"fuzz/a"}`},
 	}
 	for _, s := range seeds {
 		f.Add("secretsmanager."+s.op, []byte(s.body))
@@ -57,6 +69,9 @@ func FuzzHandler(f *testing.F) {
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 		req.Header.Set("X-Amz-Target", target)
 		res := serve(t, h, req)
+		if op, ok := strings.CutPrefix(target, "secretsmanager."); ok {
+			defer checkStringsStored(t, h, op, body, res)
+		}
 		if res.header.Get("Content-Type") != "application/x-amz-json-1.1" || !uuidRE.MatchString(res.header.Get("X-Amzn-Requestid")) {
 			t.Fatalf("headers %v", res.header)
 		}
@@ -78,4 +93,61 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("error body %s", res.body)
 		}
 	})
+}
+
+// requestTypeOf is the request type of each operation the handler serves.
+var requestTypeOf = map[string]reflect.Type{
+	"CreateSecret":                 reflect.TypeFor[createSecretRequest](),
+	"DescribeSecret":               reflect.TypeFor[describeSecretRequest](),
+	"UpdateSecret":                 reflect.TypeFor[updateSecretRequest](),
+	"TagResource":                  reflect.TypeFor[tagResourceRequest](),
+	"UntagResource":                reflect.TypeFor[untagResourceRequest](),
+	"PutSecretValue":               reflect.TypeFor[putSecretValueRequest](),
+	"GetSecretValue":               reflect.TypeFor[getSecretValueRequest](),
+	"BatchGetSecretValue":          reflect.TypeFor[batchGetSecretValueRequest](),
+	"UpdateSecretVersionStage":     reflect.TypeFor[updateSecretVersionStageRequest](),
+	"ListSecretVersionIds":         reflect.TypeFor[listSecretVersionIdsRequest](),
+	"ListSecrets":                  reflect.TypeFor[listSecretsRequest](),
+	"DeleteSecret":                 reflect.TypeFor[deleteSecretRequest](),
+	"RestoreSecret":                reflect.TypeFor[restoreSecretRequest](),
+	"GetRandomPassword":            reflect.TypeFor[getRandomPasswordRequest](),
+	"ReplicateSecretToRegions":     reflect.TypeFor[replicateSecretToRegionsRequest](),
+	"RemoveRegionsFromReplication": reflect.TypeFor[removeRegionsFromReplicationRequest](),
+	"StopReplicationToReplica":     reflect.TypeFor[stopReplicationToReplicaRequest](),
+}
+
+// checkStringsStored is FuzzHandler's check of an operation's request:
+// the answer res is a SerializationException exactly when decodeRequest
+// refuses body; the strings of a body it decodes are exact; and a write
+// that stored a SecretString reads it back as sent.
+func checkStringsStored(t *testing.T, h http.Handler, op string, body []byte, res rawResponse) {
+	t.Helper()
+	typ, ok := requestTypeOf[op]
+	if !ok || res.status == http.StatusRequestEntityTooLarge {
+		return
+	}
+	v := reflect.New(typ)
+	err := decodeRequest(body, v.Interface())
+	code, _ := res.decode(t)["__type"].(string)
+	if (err != nil) != (code == "SerializationException") {
+		t.Fatalf("%s %q: decodeRequest error %v, but the answer is %d %s", op, body, err, res.status, res.body)
+	}
+	if err != nil {
+		return
+	}
+	checkStringsExact(t, typ, body, v.Elem())
+	sent := v.Elem().FieldByName("SecretString")
+	if res.status != http.StatusOK || !sent.IsValid() || sent.IsNil() {
+		return
+	}
+	var out struct{ ARN, VersionId string }
+	if json.Unmarshal(res.body, &out) != nil || out.VersionId == "" {
+		return // no version made (UpdateSecret's metadata, or none)
+	}
+	q, _ := json.Marshal(map[string]string{"SecretId": out.ARN, "VersionId": out.VersionId})
+	got := post(t, h, "secretsmanager.GetSecretValue", string(q))
+	var value struct{ SecretString *string }
+	if got.status != http.StatusOK || json.Unmarshal(got.body, &value) != nil || value.SecretString == nil || *value.SecretString != sent.Elem().String() {
+		t.Fatalf("%s %q stored version %s, which reads back as %d %s", op, body, out.VersionId, got.status, got.body)
+	}
 }

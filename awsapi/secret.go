@@ -15,7 +15,7 @@ type createSecretRequest struct {
 	Description                 string
 	KmsKeyId                    string
 	SecretString                *string
-	SecretBinary                []byte
+	SecretBinary                blob
 	Tags                        []tag
 	AddReplicaRegions           []replicaRegion
 	ForceOverwriteReplicaSecret bool
@@ -125,7 +125,7 @@ type updateSecretRequest struct {
 	Description        *string
 	KmsKeyId           *string
 	SecretString       *string
-	SecretBinary       []byte
+	SecretBinary       blob
 }
 
 func (r *updateSecretRequest) secretID() string { return deref(r.SecretId) }

@@ -13,7 +13,7 @@ type putSecretValueRequest struct {
 	SecretId           *string
 	ClientRequestToken *string
 	SecretString       *string
-	SecretBinary       []byte
+	SecretBinary       blob
 	VersionStages      []string
 	RotationToken      string
 }

@@ -24,6 +24,7 @@ package sstest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -49,14 +50,34 @@ type Server struct {
 	// Store is the store the server serves: a test can set up secrets and
 	// check the outcome through it directly, without the SDK.
 	Store *secretstore.Store
-	// Client is an AWS SDK client for the server. It does not retry
-	// (RetryMaxAttempts 1), so an error reaches the code under test at once
-	// rather than after the SDK's backoff.
+	// Client is an AWS SDK client for the server. It does not retry an
+	// error the server sends (a ResourceNotFoundException, a
+	// ThrottlingException, a 500: one attempt each), so it reaches the code
+	// under test at once rather than after the SDK's backoff.
+	//
+	// It does retry, up to twice and with no delay, a request that failed
+	// in the connection itself: "use of closed network connection" or
+	// "connection reset", while sending the request or while reading the
+	// response (as "deserialization failed"). The first is a known race of
+	// the SDK with net/http (aws-sdk-go-v2 issue #2737, which the SDK's
+	// default retryer also retries): smithy-go closes the request body once
+	// the response headers are in, and when net/http's connection writer
+	// has not yet finished with that body, it takes the close for a write
+	// error and closes the connection while the SDK is still reading a
+	// response larger than net/http's 4 KiB read buffer. Any Go server
+	// gives it, roughly once in 10,000 such calls, and more often under
+	// -race. Client's HTTP client also removes the race at its source, by
+	// giving net/http its own in-memory copy of each request body, which
+	// the SDK's close does not touch, so the retry is only a second line of
+	// defence. A retried write is safe in practice: the SDK sends the same
+	// ClientRequestToken again, which makes CreateSecret, PutSecretValue and
+	// UpdateSecret idempotent.
 	Client *secretsmanager.Client
 	// Config is the aws.Config Client was made from: region us-east-1,
-	// static dummy credentials, BaseEndpoint set to URL, RetryMaxAttempts 1.
-	// Give it to code that makes its own client
-	// (secretsmanager.NewFromConfig).
+	// static dummy credentials, BaseEndpoint set to URL, and Client's HTTP
+	// client and retryer (above). Give it to code that makes its own client
+	// (secretsmanager.NewFromConfig); a client made with
+	// secretsmanager.New(s.Client.Options(), ...) has them too.
 	Config aws.Config
 	// Clock is the store's clock. It starts at the time New was called,
 	// truncated to the millisecond (the precision AWS reports), and moves
@@ -98,12 +119,13 @@ func New(tb testing.TB) *Server {
 			tb.Errorf("sstest: closing the store: %v", err)
 		}
 	})
+	retryer := newRetryer()
 	cfg := aws.Config{
-		Region:           region,
-		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
-		BaseEndpoint:     aws.String(srv.URL),
-		HTTPClient:       srv.Client(),
-		RetryMaxAttempts: 1,
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
+		BaseEndpoint: aws.String(srv.URL),
+		HTTPClient:   &http.Client{Transport: ownBodyTransport{srv.Client().Transport}},
+		Retryer:      func() aws.Retryer { return retryer },
 	}
 	return &Server{
 		Store:  store,
