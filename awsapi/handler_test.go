@@ -254,23 +254,14 @@ func TestConcurrentRequests(t *testing.T) {
 	wg.Wait()
 }
 
-// TestNotImplemented checks every Secrets Manager operation the library
-// does not implement yet answers UnknownOperationException, and every one
-// it implements is served.
-func TestNotImplemented(t *testing.T) {
-	store, _ := newTestStore(t, secretstore.Options{})
-	h := New(store, Options{})
-	for _, op := range []string{"RotateSecret", "CancelRotateSecret", "GetResourcePolicy", "PutResourcePolicy",
-		"DeleteResourcePolicy", "ValidateResourcePolicy"} {
-		res := post(t, h, "secretsmanager."+op, `{"SecretId":"x"}`)
-		if res.status != 400 {
-			t.Errorf("%s: status %d", op, res.status)
-		}
-		checkErrorBody(t, res, "UnknownOperationException", "secretstore does not implement "+op+" yet.")
-	}
+// TestEveryOperationIsServed checks that each of the 23 operations of
+// Secrets Manager is served.
+func TestEveryOperationIsServed(t *testing.T) {
 	for _, op := range []string{"CreateSecret", "PutSecretValue", "GetSecretValue", "BatchGetSecretValue", "DescribeSecret",
 		"UpdateSecret", "UpdateSecretVersionStage", "ListSecretVersionIds", "ListSecrets", "TagResource", "UntagResource",
-		"GetRandomPassword", "DeleteSecret", "RestoreSecret"} {
+		"GetRandomPassword", "DeleteSecret", "RestoreSecret", "RotateSecret", "CancelRotateSecret", "GetResourcePolicy",
+		"PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy", "ReplicateSecretToRegions",
+		"RemoveRegionsFromReplication", "StopReplicationToReplica"} {
 		if o, known := lookupOperation(op); o == nil || !known {
 			t.Errorf("%s is not served", op)
 		}

@@ -45,6 +45,7 @@ type secretListEntry struct {
 	PrimaryRegion          string              `json:"PrimaryRegion,omitempty"`
 	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
 	Tags                   []tag               `json:"Tags,omitzero"`
+	rotationMembers
 }
 
 // listSecretsResponse always has SecretList, [] when empty.
@@ -84,6 +85,13 @@ func listSecretsOut(out *secretstore.ListSecretsOutput) any {
 			PrimaryRegion:          e.PrimaryRegion,
 			SecretVersionsToStages: e.SecretVersionsToStages,
 			Tags:                   tagsOut(e.Tags),
+			rotationMembers: rotationMembers{
+				LastRotatedDate:   timestamp(e.LastRotatedDate),
+				NextRotationDate:  timestamp(e.NextRotationDate),
+				RotationEnabled:   e.RotationEnabled,
+				RotationLambdaARN: e.RotationLambdaARN,
+				RotationRules:     rotationRulesOut(e.RotationRules),
+			},
 		})
 	}
 	return resp

@@ -92,9 +92,18 @@ func lookupOperation(name string) (o operation, known bool) {
 		return op(removeRegionsFromReplication, removeRegionsFromReplicationOut), true
 	case "StopReplicationToReplica":
 		return op(stopReplicationToReplica, stopReplicationToReplicaOut), true
-	case "RotateSecret", "CancelRotateSecret",
-		"GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy":
-		return nil, true
+	case "RotateSecret":
+		return op(rotateSecret, rotateSecretOut), true
+	case "CancelRotateSecret":
+		return op(cancelRotateSecret, cancelRotateSecretOut), true
+	case "GetResourcePolicy":
+		return op(getResourcePolicy, getResourcePolicyOut), true
+	case "PutResourcePolicy":
+		return op(putResourcePolicy, putResourcePolicyOut), true
+	case "DeleteResourcePolicy":
+		return op(deleteResourcePolicy, deleteResourcePolicyOut), true
+	case "ValidateResourcePolicy":
+		return op(validateResourcePolicy, validateResourcePolicyOut), true
 	}
 	return nil, false
 }

@@ -19,6 +19,8 @@ var outputConverters = []any{
 	putSecretValueOut, getSecretValueOut, batchGetSecretValueOut, updateSecretVersionStageOut,
 	listSecretVersionIdsOut, listSecretsOut, deleteSecretOut, restoreSecretOut, getRandomPasswordOut,
 	replicateSecretToRegionsOut, removeRegionsFromReplicationOut, stopReplicationToReplicaOut,
+	rotateSecretOut, cancelRotateSecretOut,
+	getResourcePolicyOut, putResourcePolicyOut, deleteResourcePolicyOut, validateResourcePolicyOut,
 }
 
 // TestEveryOutputFieldReachesTheWire fills every field of every Output

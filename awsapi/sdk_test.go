@@ -640,14 +640,23 @@ func TestSDKErrors(t *testing.T) {
 			_, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{SortBy: "size"})
 			return err
 		}, nil, "ValidationException", "'sortBy'"},
-		{"UnknownOperation", func() error {
+		{"InvalidRequest rotation without a function", func() error {
 			_, err := c.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("exists")})
 			return err
-		}, nil, "UnknownOperationException", "secretstore does not implement RotateSecret yet."},
-		{"UnknownOperation policy", func() error {
-			_, err := c.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String("exists")})
+		}, new(*types.InvalidRequestException), "InvalidRequestException", "No Lambda rotation function ARN is associated with this secret."},
+		{"AccessDenied rotation function", func() error {
+			_, err := c.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("exists"), RotationLambdaARN: aws.String("arn:aws:lambda:us-east-1:123456789012:function:none")})
 			return err
-		}, nil, "UnknownOperationException", "secretstore does not implement GetResourcePolicy yet."},
+		}, nil, "AccessDeniedException", "Secrets Manager cannot invoke the specified Lambda function."},
+		{"MalformedPolicyDocument", func() error {
+			_, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("exists"), ResourcePolicy: aws.String(`{"Statement":[]}`)})
+			return err
+		}, new(*types.MalformedPolicyDocumentException), "MalformedPolicyDocumentException", "not a valid policy document"},
+		{"PublicPolicy", func() error {
+			_, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("exists"), BlockPublicPolicy: aws.Bool(true),
+				ResourcePolicy: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}}`)})
+			return err
+		}, new(*types.PublicPolicyException), "PublicPolicyException", "public access"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,6 +92,7 @@ type describeSecretResponse struct {
 	ReplicationStatus  []replicationStatus `json:"ReplicationStatus,omitempty"`
 	Tags               []tag               `json:"Tags,omitzero"`
 	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
+	rotationMembers
 }
 
 func describeSecret(ctx context.Context, s *secretstore.Store, r *describeSecretRequest) (*secretstore.DescribeSecretOutput, error) {
@@ -114,6 +115,13 @@ func describeSecretOut(out *secretstore.DescribeSecretOutput) any {
 		ReplicationStatus:  replicationStatusOut(out.ReplicationStatus),
 		Tags:               tagsOut(out.Tags),
 		VersionIdsToStages: out.VersionIdsToStages,
+		rotationMembers: rotationMembers{
+			LastRotatedDate:   timestamp(out.LastRotatedDate),
+			NextRotationDate:  timestamp(out.NextRotationDate),
+			RotationEnabled:   out.RotationEnabled,
+			RotationLambdaARN: out.RotationLambdaARN,
+			RotationRules:     rotationRulesOut(out.RotationRules),
+		},
 	}
 }
 
