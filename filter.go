@@ -29,15 +29,13 @@ import (
 //   - "all": every word of the value is a prefix of some word of one
 //     attribute: the name, the description, or one tag key or tag value.
 //     Not case-sensitive. All the words must be found in the same
-//     attribute. Attributes are split into words on whitespace and on
-//     / _ + = . @ -, then on case changes ("mySecret" has the words "my" and
-//     "Secret", "HTTPServer" has "HTTP" and "Server", "COMPANYthings" has
-//     "COMPAN" and "Ythings"); each whole separator-delimited piece
-//     ("mySecret", "COMPANYthings") is a word too. So "Ythings" and
-//     "company" find "COMPANYthings" but "things" does not, and "ret" does not
-//     find "Secret". The value is split into words on whitespace and the same
-//     separators, but not on case changes, since the match ignores case; a
-//     value with no words, such as "+", matches nothing.
+//     attribute. Attributes and values are split into words on whitespace
+//     and on / _ + = . @ -, then at case changes, as AWS splits them:
+//     "mySecret" has the words "my" and "Secret", "HTTPServer" has "HTTP" and
+//     "Server", "COMPANYthings" has "COMPAN" and "Ythings". So "Ythings" and
+//     "compan" find "COMPANYthings" but "company" and "things" do not, and
+//     "ret" does not find "Secret"; a value with no words, such as "+",
+//     matches nothing.
 //
 // A value that starts with "!" is negated: it matches exactly when the rest
 // of the value does not. For tags that means no tag matches: "tag-key" with
@@ -164,7 +162,12 @@ func compileFilters(filters []Filter) (*compiledFilters, error) {
 			case filterKeyDescription:
 				cv.words = strings.Fields(strings.ToLower(cv.prefix))
 			case filterKeyAll:
-				cv.words = strings.FieldsFunc(strings.ToLower(cv.prefix), isAllSeparator)
+				for _, token := range strings.FieldsFunc(cv.prefix, isAllSeparator) {
+					casePieces(token, func(piece string) bool {
+						cv.words = append(cv.words, strings.ToLower(piece))
+						return true
+					})
+				}
 			}
 			cf.values[j] = cv
 		}
@@ -379,16 +382,24 @@ func allHasWord(attr, w string) bool {
 }
 
 // tokenHasWord reports whether w (lowercase ASCII) is a prefix, ignoring
-// case, of token or of one of the pieces token splits into at case changes.
-// A piece starts at an uppercase letter that follows a lowercase letter or a
-// digit ("my|Secret", "v2|Beta"), and at the last uppercase letter of a run
-// that is followed by a lowercase letter ("HTTP|Server", "COMPAN|Ythings").
+// case, of one of the pieces token splits into at case changes (see
+// casePieces): "COMPANYthings" has the words "COMPAN" and "Ythings", so
+// "Ythings" and "compan" find it, and "company" and "things" do not.
 func tokenHasWord(token, w string) bool {
-	// The first piece is a prefix of the whole token, so checking the token
-	// covers it.
-	if hasPrefixFold(token, w) {
-		return true
-	}
+	found := false
+	casePieces(token, func(piece string) bool {
+		found = hasPrefixFold(piece, w)
+		return !found
+	})
+	return found
+}
+
+// casePieces calls fn with the pieces token splits into at case changes,
+// until it returns false. A piece starts at an uppercase letter that follows
+// a lowercase letter or a digit ("my|Secret", "v2|Beta"), and at the last
+// uppercase letter of a run that is followed by a lowercase letter
+// ("HTTP|Server", "COMPAN|Ythings").
+func casePieces(token string, fn func(piece string) bool) {
 	pieceStart := 0
 	prev := utf8.RuneError
 	for i := 0; i < len(token); {
@@ -400,8 +411,8 @@ func tokenHasWord(token, w string) bool {
 				boundary = unicode.IsLower(next)
 			}
 			if boundary {
-				if pieceStart > 0 && hasPrefixFold(token[pieceStart:i], w) {
-					return true
+				if !fn(token[pieceStart:i]) {
+					return
 				}
 				pieceStart = i
 			}
@@ -409,7 +420,7 @@ func tokenHasWord(token, w string) bool {
 		prev = r
 		i += size
 	}
-	return pieceStart > 0 && hasPrefixFold(token[pieceStart:], w)
+	fn(token[pieceStart:])
 }
 
 // hasPrefixFold reports whether w, which is lowercase ASCII, is a prefix of

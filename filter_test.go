@@ -234,16 +234,17 @@ func TestMatchFilters(t *testing.T) {
 		{"all second word", []Filter{{Key: "all", Values: []string{"secret"}}}, []string{"t2", "t3"}},
 		{"all case-insensitive", []Filter{{Key: "all", Values: []string{"SECRET"}}}, []string{"t2", "t3"}},
 		{"all not inside a word", []Filter{{Key: "all", Values: []string{"ret"}}}, nil},
-		{"all whole token", []Filter{{Key: "all", Values: []string{"mysecret"}}}, []string{"t3"}},
+		{"all not the whole token (AWS splits at case changes)", []Filter{{Key: "all", Values: []string{"mysecret"}}}, nil},
+		{"all a value split at case changes too", []Filter{{Key: "all", Values: []string{"mySecret"}}}, []string{"t3"}},
 		{"all uppercase run", []Filter{{Key: "all", Values: []string{"Ythings"}}}, []string{"t4"}},
 		{"all uppercase run, not the rest", []Filter{{Key: "all", Values: []string{"things"}}}, nil},
-		{"all uppercase run, whole token", []Filter{{Key: "all", Values: []string{"company"}}}, []string{"t4"}},
+		{"all uppercase run, not the whole run (AWS: uat/COMPANYthings is not found by company)", []Filter{{Key: "all", Values: []string{"company"}}}, nil},
 		{"all uppercase run, first piece", []Filter{{Key: "all", Values: []string{"compan"}}}, []string{"t4"}},
 		{"all acronym", []Filter{{Key: "all", Values: []string{"server"}}}, []string{"t5"}},
 		{"all acronym first piece", []Filter{{Key: "all", Values: []string{"http"}}}, []string{"t5"}},
 		{"all acronym does not split early", []Filter{{Key: "all", Values: []string{"tpserver"}}}, nil},
 		{"all after digit", []Filter{{Key: "all", Values: []string{"beta"}}}, []string{"t5"}},
-		{"all piece does not run on", []Filter{{Key: "all", Values: []string{"v2beta"}}}, []string{"t5"}},
+		{"all piece does not run on", []Filter{{Key: "all", Values: []string{"v2beta"}}}, nil},
 		{"all pieces are whole", []Filter{{Key: "all", Values: []string{"serverv"}}}, nil},
 		{"all separator in name", []Filter{{Key: "all", Values: []string{"x"}}}, []string{"t2", "t6"}},
 		{"all plus", []Filter{{Key: "all", Values: []string{"creds"}}}, []string{"t7"}},
@@ -296,14 +297,14 @@ func TestAllWords(t *testing.T) {
 		match []string // values that find attr
 		miss  []string // values that do not
 	}{
-		{"mySecret", []string{"my", "secret", "Secret", "SECRET", "mysecret", "mySec", "s"}, []string{"ret", "ysecret", "my secret x"}},
-		{"COMPANYthings", []string{"Ythings", "ythings", "company", "COMPANYthings", "compan", "y"}, []string{"things", "hings", "pany"}},
-		{"HTTPServer", []string{"http", "server", "httpserver", "HTTPS"}, []string{"tpserver", "erver"}},
-		{"ABc", []string{"a", "bc", "abc"}, []string{"c"}},
-		{"v2Beta", []string{"v2", "beta", "v2beta"}, []string{"2", "eta"}},
+		{"mySecret", []string{"my", "secret", "Secret", "SECRET", "mySecret", "mySec", "s"}, []string{"ret", "ysecret", "my secret x", "mysecret"}},
+		{"COMPANYthings", []string{"Ythings", "ythings", "COMPANYthings", "compan", "y"}, []string{"things", "hings", "pany", "company"}},
+		{"HTTPServer", []string{"http", "server", "HTTPServer"}, []string{"tpserver", "erver", "httpserver", "HTTPS"}},
+		{"ABc", []string{"a", "bc", "ABc"}, []string{"c", "abc"}},
+		{"v2Beta", []string{"v2", "beta", "v2Beta"}, []string{"2", "eta", "v2beta"}},
 		{"a/b_c+d=e.f@g-h i", []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "h a b", "a-b", "i/h", "a/b_c"}, []string{"bc", "ab"}},
 		{"Ünïcode Wörd", []string{"wö", "w"}, []string{"ü", "nicode"}},
-		{"fooBar/bazQux", []string{"bar baz", "foo qux", "foobar bazqux"}, []string{"barbaz"}},
+		{"fooBar/bazQux", []string{"bar baz", "foo qux", "fooBar bazQux"}, []string{"barbaz", "foobar bazqux"}},
 		{"UPPER", []string{"upper", "up"}, []string{"per"}},
 		{"getHTTPServerName", []string{"get", "http", "server", "name"}, []string{"servername", "httpserver"}},
 		{"", nil, []string{"a", ""}},
@@ -330,7 +331,10 @@ func testMatchAllName(t *testing.T, attr, value string) bool {
 	if !filterValueRE.MatchString(value) {
 		// Non-ASCII values cannot pass validation; match the compiled form
 		// directly.
-		v := compiledValue{words: strings.FieldsFunc(strings.ToLower(value), isAllSeparator)}
+		var v compiledValue
+		for _, token := range strings.FieldsFunc(value, isAllSeparator) {
+			casePieces(token, func(piece string) bool { v.words = append(v.words, strings.ToLower(piece)); return true })
+		}
 		f := compiledFilter{key: filterKeyAll, values: []compiledValue{v}}
 		return f.match(&filterSubject{Tags: []Tag{{Key: "k", Value: attr}}})
 	}
