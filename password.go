@@ -81,14 +81,17 @@ func randomPassword(in *GetRandomPasswordInput, r io.Reader) (string, error) {
 	}
 	require := in.RequireEachIncludedType == nil || *in.RequireEachIncludedType
 
-	classes := passwordClasses(in)
-	if len(classes) == 0 {
+	classes, space := passwordClasses(in)
+	if len(classes) == 0 && !space {
 		return "", newError(ErrInvalidParameter, awsmodel.PasswordNoCharacters)
 	}
 	if require && length < len(classes) {
 		return "", newError(ErrInvalidParameter, awsmodel.PasswordTooShort)
 	}
 	alphabet := strings.Join(classes, "")
+	if space {
+		alphabet += " " // allowed, never required: AWS requires letters, digits and punctuation
+	}
 
 	rnd := &randSource{r: r}
 	pw := make([]byte, 0, length)
@@ -135,7 +138,7 @@ func validatePasswordInput(in *GetRandomPasswordInput) error {
 
 // passwordClasses returns the character classes in chooses from, with the
 // characters of in.ExcludeCharacters removed and empty classes dropped.
-func passwordClasses(in *GetRandomPasswordInput) []string {
+func passwordClasses(in *GetRandomPasswordInput) (classes []string, space bool) {
 	var excluded [utf8.RuneSelf]bool
 	for _, c := range in.ExcludeCharacters {
 		if c < utf8.RuneSelf {
@@ -156,9 +159,7 @@ func passwordClasses(in *GetRandomPasswordInput) []string {
 		{in.ExcludeUppercase, passwordUppercase},
 		{in.ExcludeNumbers, passwordDigits},
 		{in.ExcludePunctuation, passwordPunctuation},
-		{!in.IncludeSpace, " "},
 	}
-	var classes []string
 	for _, c := range candidates {
 		if c.skip {
 			continue
@@ -167,7 +168,7 @@ func passwordClasses(in *GetRandomPasswordInput) []string {
 			classes = append(classes, class)
 		}
 	}
-	return classes
+	return classes, in.IncludeSpace && !excluded[' ']
 }
 
 // GetRandomPassword generates a random password from crypto/rand, with the

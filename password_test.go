@@ -169,7 +169,7 @@ func TestRandomPassword(t *testing.T) {
 			iters:    500,
 			wantLen:  5,
 			allowed:  lower + upper + digits + punct + " ",
-			required: []string{lower, upper, digits, punct, " "},
+			required: []string{lower, upper, digits, punct}, // AWS does not require the space
 		},
 		{
 			name:    "include space but exclude it",
@@ -268,8 +268,8 @@ func TestRandomPasswordErrors(t *testing.T) {
 			wantMsg: awsmodel.PasswordTooShort,
 		},
 		{
-			name:    "length 4 with 5 required classes",
-			in:      &GetRandomPasswordInput{PasswordLength: 4, IncludeSpace: true},
+			name:    "length 3 with 4 required classes and a space",
+			in:      &GetRandomPasswordInput{PasswordLength: 3, IncludeSpace: true},
 			want:    ErrInvalidParameter,
 			wantMsg: awsmodel.PasswordTooShort,
 		},
@@ -336,15 +336,13 @@ func TestRandomPasswordFrequency(t *testing.T) {
 // TestRandomPasswordRequiredPositions checks that required characters are
 // not always placed at the same position.
 func TestRandomPasswordRequiredPositions(t *testing.T) {
-	// Two classes: "a" and " ". Exactly one space is required; the other
-	// seven characters are a or space.
+	// Two classes: "a" and "1". At least one 1 is required; the other
+	// seven characters are a or 1.
 	in := &GetRandomPasswordInput{
 		PasswordLength:     8,
-		IncludeSpace:       true,
 		ExcludeUppercase:   true,
-		ExcludeNumbers:     true,
 		ExcludePunctuation: true,
-		ExcludeCharacters:  passwordLowercase[1:],
+		ExcludeCharacters:  passwordLowercase[1:] + "023456789",
 	}
 	r := passwordSeededReader(2)
 	var seen [8]int
@@ -353,18 +351,18 @@ func TestRandomPasswordRequiredPositions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(pw, " ") || !strings.Contains(pw, "a") {
+		if !strings.Contains(pw, "1") || !strings.Contains(pw, "a") {
 			t.Fatalf("password %q lacks a required class", pw)
 		}
 		for i := range pw {
-			if pw[i] == ' ' {
+			if pw[i] == '1' {
 				seen[i]++
 			}
 		}
 	}
 	for i, n := range seen {
 		if n == 0 {
-			t.Errorf("no space at position %d in 500 passwords: %v", i, seen)
+			t.Errorf("no 1 at position %d in 500 passwords: %v", i, seen)
 		}
 	}
 }
@@ -466,6 +464,19 @@ func BenchmarkRandomPassword(b *testing.B) {
 	for b.Loop() {
 		if _, err := randomPassword(in, rand.Reader); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRandomPasswordSpaceIsNotRequired is the case a peer test suite
+// found: AWS's RequireEachIncludedType asks for "at least one upper and
+// lowercase letter, one number, and one punctuation", not a space, so 4
+// characters with IncludeSpace are enough.
+func TestRandomPasswordSpaceIsNotRequired(t *testing.T) {
+	for range 200 {
+		pw, err := randomPassword(&GetRandomPasswordInput{PasswordLength: 4, IncludeSpace: true}, rand.Reader)
+		if err != nil || len(pw) != 4 || strings.Contains(pw, " ") {
+			t.Fatalf("PasswordLength 4 with IncludeSpace = %q, %v; want the four required classes", pw, err)
 		}
 	}
 }
