@@ -56,7 +56,8 @@ func TestOpenKeySources(t *testing.T) {
 		o       Options
 		wantErr string
 	}{
-		{"no key source", Options{InMemory: true}, "set exactly one of"},
+		{"no key source on disk", Options{Dir: filepath.Join(dir, "db")}, "set exactly one of"},
+		{"no key source in memory: a random key", Options{InMemory: true}, ""},
 		{"two key sources", Options{InMemory: true, MasterKey: key, Passphrase: "p"}, "(2 are set)"},
 		{"three key sources", Options{InMemory: true, MasterKey: key, Passphrase: "p", MasterKeyFile: raw}, "(3 are set)"},
 		{"short master key", Options{InMemory: true, MasterKey: key[:31]}, "must be 32 random bytes"},

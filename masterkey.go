@@ -46,6 +46,11 @@ func readKeySource(o *Options) (keySource, error) {
 			n++
 		}
 	}
+	if n == 0 && o.InMemory {
+		// Nothing outlives an in-memory store, its key included.
+		key, err := NewMasterKey()
+		return keySource{key: key}, err
+	}
 	if n != 1 {
 		return keySource{}, fmt.Errorf("secretstore: set exactly one of Options.MasterKey, Options.MasterKeyFile and Options.Passphrase (%d are set)", n)
 	}

@@ -30,8 +30,8 @@ const (
 )
 
 // Options configure Open. The zero value of each field is its documented
-// default, except that one key source (MasterKey, MasterKeyFile or
-// Passphrase) and a place (Dir or InMemory) must be given.
+// default, except that a place (Dir or InMemory) must be given, and for a
+// store on disk one key source (MasterKey, MasterKeyFile or Passphrase).
 type Options struct {
 	// Dir is the folder holding the Badger database. It is created with mode
 	// 0700 if it does not exist. Required unless InMemory is set.
@@ -44,7 +44,8 @@ type Options struct {
 
 	// MasterKey is the 32-byte key that wraps every data key. Keep it out of
 	// the data folder. Exactly one of MasterKey, MasterKeyFile and
-	// Passphrase must be set.
+	// Passphrase must be set, except for an InMemory store, which without
+	// one gets a random key.
 	MasterKey []byte
 
 	// MasterKeyFile names a file holding the master key: 32 raw bytes or
