@@ -120,10 +120,8 @@ func Recover(ctx context.Context, from string, o Options) (*RecoverReport, error
 				rep.LostTransactions += scan.lost - len(scan.salvage)
 			}
 			for _, e := range scan.damaged {
-				if k := e.key[:max(len(e.key)-8, 0)]; len(k) > 0 && k[0] == prefixSecret {
-					if region, name, ok := splitRegionName(k[1:]); ok && !slices.Contains(rep.Lost, name+" in "+region) {
-						rep.Lost = append(rep.Lost, name+" in "+region)
-					}
+				if n := lostName(e.key[:max(len(e.key)-8, 0)]); n != "" && !slices.Contains(rep.Lost, n) {
+					rep.Lost = append(rep.Lost, n)
 				}
 			}
 			rep.Files = append(rep.Files, f)
@@ -246,4 +244,22 @@ func sameFolder(a, b string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(fa, fb), nil
+}
+
+// lostName returns "name in region" for the key of a secret record or of
+// its created-date index entry (the keys of a transaction that name the
+// secret it wrote), or "".
+func lostName(k []byte) string {
+	var entry string
+	switch {
+	case len(k) > 1 && k[0] == prefixSecret:
+		entry = string(k[1:])
+	case len(k) > 1 && k[0] == prefixCreated:
+		entry = createdEntryOf(k)
+	}
+	region, name, ok := splitRegionName([]byte(entry))
+	if !ok {
+		return ""
+	}
+	return name + " in " + region
 }
