@@ -533,6 +533,7 @@ func BenchmarkPutSecretValueWriters(b *testing.B) {
 				})
 			}
 			wg.Wait()
+			b.ReportMetric(float64(st.s.c.group.syncs())/float64(b.N), "fsyncs/op")
 		})
 	}
 }

@@ -239,7 +239,8 @@ func (c *core) beginRotation(ctx context.Context, newKey []byte) (oldTerm, newTe
 		c.keys.mu.Unlock()
 		return t.putKeyring(kr)
 	}
-	err = c.retry(ctx, func(txn *badger.Txn) error { return c.commit(txn, setKeyring) })
+	c.group.begin()
+	err = c.group.end(c.retry(ctx, func(txn *badger.Txn) error { return c.commit(txn, setKeyring) }))
 	if err != nil {
 		if added != 0 {
 			c.keys.mu.Lock()

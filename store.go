@@ -59,6 +59,7 @@ type core struct {
 	rotationMu sync.Mutex      // one rotation pass at a time
 	policies   policyCache     // resource policies, parsed
 	disk       *diskGuard      // refuses writes on a full disk; nil in memory
+	group      *groupSync      // makes commits durable; nil without Options.SyncWrites
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's
@@ -88,13 +89,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	bo := o.badgerOptions()
+	var group *groupSync
+	if !o.InMemory && *o.SyncWrites {
+		group = newGroupSync(o.Dir)
+		bo = bo.WithSyncWrites(false) // the store syncs, once per group of commits
+	}
 	db, err := openBadger(o, bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") {
 			return nil, fmt.Errorf("%w: %s", ErrDataFolderInUse, o.Dir)
-		}
-		if errors.Is(err, ErrCorrupt) {
-			return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
 		}
 		return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
 	}
@@ -105,6 +108,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		account: o.AccountID,
 		onEvent: o.OnEvent,
 		opts:    o,
+		group:   group,
 	}
 	if !o.InMemory {
 		c.disk = newDiskGuard(o.Dir, bo)

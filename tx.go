@@ -57,11 +57,12 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 	if err := c.disk.check(); err != nil {
 		return err
 	}
-	return c.retry(ctx, func(txn *badger.Txn) error {
+	c.group.begin()
+	return c.group.end(c.retry(ctx, func(txn *badger.Txn) error {
 		c.termMu.RLock()
 		defer c.termMu.RUnlock()
 		return c.commit(txn, fn)
-	})
+	}))
 }
 
 // commit runs fn in txn and commits it.

@@ -1,0 +1,207 @@
+package secretstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// groupSync makes committed transactions durable together: group commit.
+//
+// Badger's own SyncWrites syncs its write-ahead log once per transaction,
+// one after another in its single write goroutine, so concurrent writers
+// queue behind each other's fsync. The store opens Badger without it and,
+// after each commit, waits instead for one fsync that began after the commit:
+// every writer that committed while an fsync was running shares the next
+// one. A write is acknowledged only after a sync that started after it, as
+// before; only the number of syncs changes.
+//
+// The sync covers every file Badger may have written since the last one: the
+// write-ahead logs of all memtables (a commit can land in a memtable that
+// becomes immutable before the sync), the value-log files from the newest one
+// seen at the last sync onwards, and the folder itself when the set of those
+// files has changed. On Linux, fsync writes the pages dirtied through Badger's
+// memory maps as well.
+type groupSync struct {
+	dir string
+
+	mu        sync.Mutex
+	cond      sync.Cond
+	pending   int  // transactions begun and not yet committed or failed
+	running   bool // a sync is gathering or running
+	gathering bool
+	started   uint64        // syncs begun
+	done      uint64        // syncs finished
+	failed    uint64        // the last sync that failed, 0 if none
+	err       error         // its error
+	took      time.Duration // how long the last sync took
+	gatherGen uint64        // counts gathers, so a late timer ends only its own
+
+	sync func() error // syncFiles; tests replace it
+
+	// Used only by the goroutine running a sync.
+	lastVlog  int      // newest value-log file at the last sync
+	lastNames []string // the log files seen at the last sync
+}
+
+func newGroupSync(dir string) *groupSync {
+	g := &groupSync{dir: dir}
+	g.cond.L = &g.mu
+	g.sync = g.syncFiles
+	return g
+}
+
+// begin notes that a read-write transaction begins; end must follow. It does
+// nothing on a nil g (a store without SyncWrites, or in memory).
+func (g *groupSync) begin() {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	g.pending++
+	g.mu.Unlock()
+}
+
+// end notes that the transaction begun has ended with err. When err is nil
+// (the transaction committed), end returns once an fsync that began after
+// the commit has finished, running it itself when none is running.
+func (g *groupSync) end(err error) error {
+	if g == nil {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pending--
+	if g.gathering {
+		g.cond.Broadcast()
+	}
+	if err != nil {
+		return err
+	}
+	need := g.started + 1 // a sync that begins from now on is numbered ≥ need
+	for g.done < need {
+		if g.running {
+			g.cond.Wait()
+			continue
+		}
+		g.running = true
+		g.gather()
+		g.started++
+		n := g.started
+		g.mu.Unlock()
+		start := time.Now()
+		err := g.sync()
+		g.mu.Lock()
+		g.took = time.Since(start)
+		g.running = false
+		g.done = n
+		if err != nil {
+			g.failed, g.err = n, err
+		}
+		g.cond.Broadcast()
+	}
+	if g.failed >= need {
+		return fmt.Errorf("secretstore: making the write durable: %w", g.err)
+	}
+	return nil
+}
+
+// syncs returns how many syncs have finished.
+func (g *groupSync) syncs() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.done
+}
+
+// gather waits a little for the transactions still running to commit, so
+// that the sync about to begin covers them too: until none is running, or
+// for half as long as the last sync took. One writer alone never waits.
+// Called with mu held and running set.
+func (g *groupSync) gather() {
+	if g.pending == 0 {
+		// Let the writers the last sync released begin their next
+		// transactions.
+		g.mu.Unlock()
+		runtime.Gosched()
+		g.mu.Lock()
+	}
+	if g.pending == 0 || g.took == 0 {
+		return
+	}
+	g.gatherGen++
+	gen := g.gatherGen
+	g.gathering = true
+	timer := time.AfterFunc(g.took, func() {
+		g.mu.Lock()
+		if g.gatherGen == gen {
+			g.gathering = false
+			g.cond.Broadcast()
+		}
+		g.mu.Unlock()
+	})
+	for g.pending > 0 && g.gathering {
+		g.cond.Wait()
+	}
+	g.gathering = false
+	timer.Stop()
+}
+
+// syncFiles fsyncs Badger's logs that may hold unsynced writes.
+func (g *groupSync) syncFiles() error {
+	entries, err := os.ReadDir(g.dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	newest := g.lastVlog
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, ".mem"):
+		case strings.HasSuffix(name, ".vlog"):
+			fid, err := strconv.Atoi(strings.TrimSuffix(name, ".vlog"))
+			if err != nil || fid < g.lastVlog {
+				continue
+			}
+			newest = max(newest, fid)
+		default:
+			continue
+		}
+		names = append(names, name)
+		if err := syncFile(filepath.Join(g.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err) // a log removed meanwhile was flushed to a synced table
+		}
+	}
+	if !slices.Equal(names, g.lastNames) {
+		if err := syncFile(g.dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	g.lastVlog, g.lastNames = newest, names
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = unix.Fdatasync(int(f.Fd()))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,187 @@
+package secretstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestOneWriterOneSync: a writer alone syncs once per write, and a failed
+// operation neither syncs nor leaves the group waiting for it.
+func TestOneWriterOneSync(t *testing.T) {
+	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: newTestKey(t)})
+	defer mustClose(t, s)
+	g := s.c.group
+	if g == nil {
+		t.Fatal("a disk store with SyncWrites (the default) has no group sync")
+	}
+	mustCreate(t, s, "one", "v0")
+	before := g.syncs()
+	for i := range 20 {
+		mustPut(t, s, "one", fmt.Sprint("v", i+1))
+	}
+	if got := g.syncs() - before; got != 20 {
+		t.Errorf("20 writes by one writer made %d syncs, want 20", got)
+	}
+	before = g.syncs()
+	_, err := s.PutSecretValue(context.Background(), &PutSecretValueInput{SecretId: "missing", SecretString: "x"})
+	wantErr(t, err, ErrResourceNotFound, "")
+	if got := g.syncs() - before; got != 0 {
+		t.Errorf("a failed write made %d syncs", got)
+	}
+	g.mu.Lock()
+	pending := g.pending
+	g.mu.Unlock()
+	if pending != 0 {
+		t.Errorf("pending = %d after every operation returned", pending)
+	}
+	if err := s.check(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestConcurrentWritersShareSyncs: writers that commit together are made
+// durable by fewer syncs than writes, and every write is there after a
+// reopen.
+func TestConcurrentWritersShareSyncs(t *testing.T) {
+	dir, key := t.TempDir(), newTestKey(t)
+	s := mustOpenDisk(t, dir, Options{MasterKey: key})
+	const writers, each = 8, 25
+	for w := range writers {
+		mustCreate(t, s, fmt.Sprint("w", w), "v0")
+	}
+	before := s.c.group.syncs()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := s.PutSecretValue(context.Background(), &PutSecretValueInput{SecretId: fmt.Sprint("w", w), SecretString: fmt.Sprint("v", i+1)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := s.c.group.syncs() - before; got >= writers*each {
+		t.Errorf("%d concurrent writes made %d syncs: none shared", writers*each, got)
+	}
+	mustClose(t, s)
+	s = mustOpenDisk(t, dir, Options{MasterKey: key})
+	defer mustClose(t, s)
+	for w := range writers {
+		if got := mustGet(t, s, fmt.Sprint("w", w)); got != fmt.Sprint("v", each) {
+			t.Errorf("w%d = %q after reopen, want v%d", w, got, each)
+		}
+	}
+}
+
+// TestNoGroupSyncWithoutSyncWrites: SyncWrites off, or a store in memory,
+// never syncs.
+func TestNoGroupSyncWithoutSyncWrites(t *testing.T) {
+	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: newTestKey(t), SyncWrites: new(false)})
+	defer mustClose(t, s)
+	if s.c.group != nil {
+		t.Error("SyncWrites false: the store syncs anyway")
+	}
+	m, _ := newTestStore(t)
+	if m.c.group != nil {
+		t.Error("in memory: the store syncs")
+	}
+}
+
+// TestGroupSyncOrdering checks the rule that makes a group sync as durable
+// as a sync per write: a commit is acknowledged only after a sync that began
+// after it. A writer that commits while a sync runs waits for the next one.
+func TestGroupSyncOrdering(t *testing.T) {
+	g := newGroupSync(t.TempDir())
+	var (
+		mu      sync.Mutex
+		began   []time.Time
+		release = make(chan struct{})
+		entered = make(chan struct{}, 10)
+	)
+	g.sync = func() error {
+		mu.Lock()
+		began = append(began, time.Now())
+		mu.Unlock()
+		entered <- struct{}{}
+		<-release
+		return nil
+	}
+
+	// A leads the first sync and holds it.
+	g.begin()
+	aDone := make(chan error)
+	go func() { aDone <- g.end(nil) }()
+	<-entered
+
+	// B commits while it runs.
+	g.begin()
+	committed := time.Now()
+	bDone := make(chan error)
+	go func() { bDone <- g.end(nil) }()
+	time.Sleep(10 * time.Millisecond) // let B reach its wait
+	release <- struct{}{}             // the first sync ends
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-bDone:
+		t.Fatal("B was acknowledged by a sync that began before its commit")
+	case <-entered: // the second sync, led by B
+	}
+	release <- struct{}{}
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(began) != 2 || !began[1].After(committed) {
+		t.Errorf("syncs began at %v; B committed at %v", began, committed)
+	}
+}
+
+// TestGroupSyncFailure: a write whose sync failed is reported failed (its
+// transaction may not be durable); later writes sync again.
+func TestGroupSyncFailure(t *testing.T) {
+	g := newGroupSync(t.TempDir())
+	boom := errors.New("input/output error")
+	g.sync = func() error { return boom }
+	g.begin()
+	if err := g.end(nil); !errors.Is(err, boom) {
+		t.Errorf("end after a failed sync = %v, want %v", err, boom)
+	}
+	g.sync = func() error { return nil }
+	g.begin()
+	if err := g.end(nil); err != nil {
+		t.Errorf("end after a good sync = %v", err)
+	}
+	// A transaction that failed does not wait for a sync.
+	g.sync = func() error { t.Error("a failed transaction synced"); return nil }
+	g.begin()
+	if err := g.end(boom); err != boom {
+		t.Errorf("end(err) = %v, want err", err)
+	}
+}
+
+// TestGroupSyncFiles runs the real file sync on a store's folder.
+func TestGroupSyncFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenDisk(t, dir, Options{MasterKey: newTestKey(t)})
+	defer mustClose(t, s)
+	mustCreate(t, s, "f", "v")
+	g := newGroupSync(dir)
+	if err := g.syncFiles(); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.lastNames) == 0 {
+		t.Error("no write-ahead log found to sync in a store's folder")
+	}
+	if err := newGroupSync(dir + "/missing").syncFiles(); err == nil {
+		t.Error("syncing a missing folder succeeded")
+	}
+}
