@@ -1,13 +1,19 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/secretstore-go/secretstore"
 )
 
@@ -131,5 +137,240 @@ func TestControlWithoutTestMode(t *testing.T) {
 	}
 	if v, err := store.Get(ctx, "kept"); err != nil || v != "v" {
 		t.Errorf("the store changed: %q, %v", v, err)
+	}
+}
+
+// signedControl returns a control request signed by creds at time at.
+func signedControl(t *testing.T, method, path, body string, creds Credentials, at time.Time) *http.Request {
+	t.Helper()
+	req := httptest.NewRequest(method, "http://127.0.0.1:4566"+path, strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:50000"
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, sha256Hex([]byte(body)), "secretsmanager", "us-east-1", at); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// TestControlSignedWithCredentials: with Options.Credentials the control
+// endpoints refuse a request that is not signed by one of them, and change
+// nothing; a signed one works.
+func TestControlSignedWithCredentials(t *testing.T) {
+	ctx := context.Background()
+	store, clock := newTestStore(t, secretstore.Options{})
+	if _, err := store.Put(ctx, "kept", "v"); err != nil {
+		t.Fatal(err)
+	}
+	h := New(store, Options{TestMode: true, Clock: clock, Credentials: testCreds})
+	unchanged := func(what string) {
+		t.Helper()
+		if v, err := store.Get(ctx, "kept"); err != nil || v != "v" {
+			t.Errorf("%s changed the store: %q, %v", what, v, err)
+		}
+		if !clock.Now().Equal(testStart) {
+			t.Errorf("%s moved the clock to %v", what, clock.Now())
+		}
+	}
+	good := testCreds[1]
+	now := time.Now()
+	for _, tc := range []struct {
+		name string
+		req  *http.Request
+		code string
+	}{
+		{"unsigned reset", httptest.NewRequest(http.MethodPost, "/_secretstore/reset", nil), "MissingAuthenticationTokenException"},
+		{"unsigned clock", httptest.NewRequest(http.MethodPost, "/_secretstore/clock", strings.NewReader(`{"advance":"720h"}`)), "MissingAuthenticationTokenException"},
+		{"unsigned reap", httptest.NewRequest(http.MethodPost, "/_secretstore/reap", nil), "MissingAuthenticationTokenException"},
+		{"wrong secret key", signedControl(t, http.MethodPost, "/_secretstore/reset", "", Credentials{good.AccessKeyID, "wrong"}, now), "InvalidSignatureException"},
+		{"unknown access key", signedControl(t, http.MethodPost, "/_secretstore/reset", "", Credentials{"AKIDUNKNOWN", "x"}, now), "UnrecognizedClientException"},
+		{"signed an hour ago", signedControl(t, http.MethodPost, "/_secretstore/reset", "", good, now.Add(-time.Hour)), "InvalidSignatureException"},
+		{"body changed after signing", func() *http.Request {
+			req := signedControl(t, http.MethodPost, "/_secretstore/clock", `{"advance":"0s"}`, good, now)
+			req.Body = io.NopCloser(strings.NewReader(`{"advance":"720h"}`))
+			return req
+		}(), "InvalidSignatureException"},
+	} {
+		res := serve(t, h, tc.req)
+		m := res.decode(t)
+		if res.status != http.StatusForbidden || m["code"] != tc.code || !strings.Contains(m["error"].(string), "signed with the server's credentials") {
+			t.Errorf("%s: %d %s; want 403 and %s", tc.name, res.status, res.body, tc.code)
+		}
+		unchanged(tc.name)
+	}
+
+	// Signed: they work.
+	res := serve(t, h, signedControl(t, http.MethodPost, "/_secretstore/clock", `{"advance":"1h"}`, good, time.Now()))
+	if res.status != http.StatusOK || !clock.Now().Equal(testStart.Add(time.Hour)) {
+		t.Errorf("signed clock: %d %s; the clock reads %v", res.status, res.body, clock.Now())
+	}
+	res = serve(t, h, signedControl(t, http.MethodPost, "/_secretstore/reset", "", testCreds[2], time.Now()))
+	if res.status != http.StatusOK {
+		t.Fatalf("signed reset: %d %s", res.status, res.body)
+	}
+	if _, err := store.Get(ctx, "kept"); err == nil {
+		t.Errorf("the signed reset left the secret")
+	}
+	// The paths and methods are checked first, as for the API.
+	if res := serve(t, h, httptest.NewRequest(http.MethodPost, "/_secretstore/backup", nil)); res.status != http.StatusNotFound {
+		t.Errorf("backup without Options.Backup: %d %s", res.status, res.body)
+	}
+	if res := serve(t, h, httptest.NewRequest(http.MethodGet, "/_secretstore/reset", nil)); res.status != http.StatusMethodNotAllowed {
+		t.Errorf("GET reset: %d %s", res.status, res.body)
+	}
+}
+
+// TestControlUnsignedWithoutCredentials: without Options.Credentials an
+// unsigned request works, as before.
+func TestControlUnsignedWithoutCredentials(t *testing.T) {
+	ctx := context.Background()
+	store, clock := newTestStore(t, secretstore.Options{})
+	if _, err := store.Put(ctx, "gone", "v"); err != nil {
+		t.Fatal(err)
+	}
+	h := New(store, Options{TestMode: true, Clock: clock})
+	if res := control(t, h, http.MethodPost, "/_secretstore/reset", ""); res.status != http.StatusOK {
+		t.Fatalf("unsigned reset without credentials: %d %s", res.status, res.body)
+	}
+	if _, err := store.Get(ctx, "gone"); err == nil {
+		t.Errorf("the reset left the secret")
+	}
+}
+
+// TestControlBackup: GET /_secretstore/backup streams a backup that
+// LoadBackup takes; without credentials only to a loopback client, with
+// them only signed.
+func TestControlBackup(t *testing.T) {
+	ctx := context.Background()
+	store, _ := newTestStore(t, secretstore.Options{})
+	for i := range 50 {
+		if _, err := store.Put(ctx, fmt.Sprintf("app/s%02d", i), strings.Repeat("v", 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loads := func(t *testing.T, body []byte) {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "restored")
+		if err := secretstore.LoadBackup(ctx, bytes.NewReader(body), secretstore.Options{Dir: dir, MasterKey: testMasterKey}); err != nil {
+			t.Fatalf("LoadBackup of the endpoint's answer: %v", err)
+		}
+		s, err := secretstore.Open(ctx, secretstore.Options{Dir: dir, MasterKey: testMasterKey, DisableReaper: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if v, err := s.Get(ctx, "app/s49"); err != nil || v != strings.Repeat("v", 1000) {
+			t.Errorf("the restored store: %q, %v", v, err)
+		}
+	}
+	get := func(h http.Handler, remote string) rawResponse {
+		req := httptest.NewRequest(http.MethodGet, "/_secretstore/backup", nil)
+		req.RemoteAddr = remote
+		return serve(t, h, req)
+	}
+
+	h := New(store, Options{Backup: true})
+	for _, remote := range []string{"127.0.0.1:40000", "[::1]:40000", "127.9.9.9:1"} {
+		res := get(h, remote)
+		if res.status != http.StatusOK || res.header.Get("Content-Type") != "application/octet-stream" || !bytes.HasPrefix(res.body, []byte("secretstore backup ")) {
+			t.Fatalf("backup from %s: %d %s %.40q", remote, res.status, res.header, res.body)
+		}
+		loads(t, res.body)
+	}
+	for _, remote := range []string{"192.0.2.1:40000", "[2001:db8::1]:40000", "[::ffff:10.0.0.1]:1", "garbage"} {
+		res := get(h, remote)
+		if res.status != http.StatusForbidden || !strings.Contains(string(res.body), "only when the server checks signatures") {
+			t.Errorf("backup from %s without credentials: %d %s", remote, res.status, res.body)
+		}
+	}
+	if res := serve(t, h, httptest.NewRequest(http.MethodPost, "/_secretstore/backup", nil)); res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != http.MethodGet {
+		t.Errorf("POST backup: %d %s", res.status, res.body)
+	}
+	if res := get(New(store, Options{TestMode: true}), "127.0.0.1:1"); res.status != http.StatusNotFound {
+		t.Errorf("backup without Options.Backup: %d %s", res.status, res.body)
+	}
+	// Backup does not turn on the test-control endpoints.
+	if res := control(t, h, http.MethodPost, "/_secretstore/reset", ""); res.status != http.StatusNotFound {
+		t.Errorf("reset with Backup but not TestMode: %d %s", res.status, res.body)
+	}
+
+	// With credentials: signed only, from anywhere.
+	hs := New(store, Options{Backup: true, Credentials: testCreds})
+	if res := get(hs, "127.0.0.1:1"); res.status != http.StatusForbidden || res.decode(t)["code"] != "MissingAuthenticationTokenException" {
+		t.Errorf("unsigned backup with credentials: %d %s", res.status, res.body)
+	}
+	req := signedControl(t, http.MethodGet, "/_secretstore/backup", "", testCreds[0], time.Now())
+	req.RemoteAddr = "192.0.2.1:40000"
+	res := serve(t, hs, req)
+	if res.status != http.StatusOK {
+		t.Fatalf("signed backup: %d %s", res.status, res.body)
+	}
+	loads(t, res.body)
+
+	// A store that cannot be backed up: a 500 with a JSON body.
+	closed, _ := newTestStore(t, secretstore.Options{})
+	closed.Close()
+	res = get(New(closed, Options{Backup: true}), "127.0.0.1:1")
+	if res.status != http.StatusInternalServerError || res.header.Get("Content-Type") != "application/json" || !strings.Contains(res.decode(t)["error"].(string), "backup:") {
+		t.Errorf("backup of a closed store: %d %s %s", res.status, res.header, res.body)
+	}
+}
+
+// TestControlBackupOverHTTP downloads a backup through a real server
+// while secrets are written, and checks the stream is a whole backup.
+func TestControlBackupOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	store, _ := newTestStore(t, secretstore.Options{})
+	for i := range 200 {
+		if _, err := store.Put(ctx, fmt.Sprintf("before/%03d", i), strings.Repeat("x", 2000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := newTestServer(t, store, Options{Backup: true})
+	stop := make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				wrote <- nil
+				return
+			default:
+			}
+			if _, err := store.Put(ctx, fmt.Sprintf("during/%d", i%20), "v"); err != nil {
+				wrote <- err
+				return
+			}
+		}
+	}()
+	resp, err := http.Get(srv.URL + "/_secretstore/backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	close(stop)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || resp.StatusCode != http.StatusOK || resp.ContentLength != -1 {
+		t.Fatalf("backup over HTTP: %v %s, %d bytes, Content-Length %d", err, resp.Status, len(body), resp.ContentLength)
+	}
+	dir := filepath.Join(t.TempDir(), "restored")
+	if err := secretstore.LoadBackup(ctx, bytes.NewReader(body), secretstore.Options{Dir: dir, MasterKey: testMasterKey}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := secretstore.Open(ctx, secretstore.Options{Dir: dir, MasterKey: testMasterKey, DisableReaper: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if problems, err := s.Verify(ctx); err != nil || len(problems) != 0 {
+		t.Errorf("Verify of the restored store: %v, %v", problems, err)
+	}
+	if v, err := s.Get(ctx, "before/199"); err != nil || v != strings.Repeat("x", 2000) {
+		t.Errorf("before/199 in the restored store: %v", err)
 	}
 }

@@ -24,9 +24,6 @@
 //   - A body larger than Options.MaxBodyBytes (default 1 MiB) is refused with
 //     413 RequestEntityTooLargeException; AWS's front end has its own limit.
 //   - A method other than POST gets 404 UnknownOperationException.
-//   - Operations the library does not implement yet (rotation, resource
-//     policies, replication) get 400 UnknownOperationException, and
-//     CreateSecret with AddReplicaRegions gets InvalidParameterException.
 //   - Messages for malformed JSON are in AWS's style but not word for word.
 //   - A string member that is not valid UTF-8, or has a \u escape for an
 //     unpaired UTF-16 surrogate, gets 400 SerializationException naming the
@@ -35,11 +32,13 @@
 //     string (a list of numbers, say).
 //   - A Content-Type other than application/x-amz-json-1.1 (or 1.0, or
 //     application/json, or none) gets 400 SerializationException.
-//   - The test-control endpoints are never signed, even with Credentials.
 //
 // With Options.TestMode the handler also serves test-control endpoints
 // under /_secretstore/: POST /_secretstore/clock moves Options.Clock
 // ({"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"}), POST
 // /_secretstore/reap runs Store.Reap, and POST /_secretstore/reset empties
-// the store.
+// the store. With Options.Backup, GET /_secretstore/backup streams
+// Store.Backup. With Credentials these endpoints must be signed like any
+// call (403 otherwise); without, the backup is served to loopback clients
+// only.
 package awsapi

@@ -41,8 +41,15 @@ type Options struct {
 	// oversized requests) and changes nothing.
 	MaxBodyBytes int64
 	// TestMode serves the test-control endpoints under /_secretstore/
-	// (clock, reap, reset). Without it those paths are 404.
+	// (clock, reap, reset). Without it those paths are 404. With
+	// Credentials they must be signed like every other request.
 	TestMode bool
+	// Backup serves GET /_secretstore/backup: Store.Backup, a consistent
+	// snapshot of the whole store, streamed while other requests go on.
+	// With Credentials the request must be signed like every other; without,
+	// it is answered only to clients on a loopback address. Without Backup
+	// the path is 404.
+	Backup bool
 	// Clock is the clock POST /_secretstore/clock moves; needed with
 	// TestMode.
 	Clock TestClock
@@ -152,13 +159,10 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 		return nil, newAPIError(awsmodel.UnknownOperation, "The X-Amz-Target header is missing: it must name the operation, as in secretsmanager.GetSecretValue.")
 	}
 	name, isSM := strings.CutPrefix(target, targetPrefix)
-	o, known := lookupOperation(name)
-	switch {
-	case !isSM || !known:
+	o := lookupOperation(name)
+	if !isSM || o == nil {
 		x.operation = clip(target, maxEchoedTargetRunes)
 		return nil, newAPIError(awsmodel.UnknownOperation, "Unknown operation %q: X-Amz-Target must be secretsmanager.<Operation>.", x.operation)
-	case o == nil:
-		return nil, newAPIError(awsmodel.UnknownOperation, "secretstore does not implement %s yet.", name)
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return nil, err

@@ -262,7 +262,7 @@ func TestEveryOperationIsServed(t *testing.T) {
 		"GetRandomPassword", "DeleteSecret", "RestoreSecret", "RotateSecret", "CancelRotateSecret", "GetResourcePolicy",
 		"PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy", "ReplicateSecretToRegions",
 		"RemoveRegionsFromReplication", "StopReplicationToReplica"} {
-		if o, known := lookupOperation(op); o == nil || !known {
+		if lookupOperation(op) == nil {
 			t.Errorf("%s is not served", op)
 		}
 	}

@@ -187,6 +187,9 @@ func setupRestore(fs *flag.FlagSet) runFunc {
 	var f clientFlags
 	f.register(fs)
 	return func(ctx context.Context, c *cli, args []string) error {
+		if isBackupFile(args[0]) {
+			return restoreBackup(ctx, c, &f, args[0])
+		}
 		return f.withStore(ctx, c, false, func(s *secretstore.Store) error {
 			out, err := s.RestoreSecret(ctx, &secretstore.RestoreSecretInput{SecretId: args[0]})
 			if err != nil {

@@ -45,6 +45,12 @@ const (
 	keyEphemeral
 )
 
+// given reports whether a master key is given by a flag or the environment
+// (not by a key file in the data folder).
+func (k keyFlags) given(getenv func(string) string) bool {
+	return k.masterKeyFile != "" || getenv(masterKeyEnv) != "" || k.passphraseFile != ""
+}
+
 // setMasterKey sets o.MasterKey or o.Passphrase from the first key source
 // found, in this order: --master-key-file, SECRETSTORE_MASTER_KEY,
 // --passphrase-file, the key file in the data folder o.Dir; with none of

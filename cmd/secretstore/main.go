@@ -25,13 +25,30 @@
 //	POST /_secretstore/reap   runs one reaper pass now; answers its counts
 //	POST /_secretstore/reset  deletes every secret of every region
 //
-// Without --test-mode those paths are 404. On SIGINT or SIGTERM, serve stops
+// Without --test-mode those paths are 404. It always serves
+//
+//	GET  /_secretstore/backup a consistent snapshot of the store, streamed
+//	                          while other requests go on (secretstore backup
+//	                          --endpoint-url fetches it)
+//
+// With --access-key-id these four paths must be signed like any request
+// (SigV4, service secretsmanager, any region), else they answer 403 and
+// change nothing; without, the backup is answered only to clients on a
+// loopback address.
+//
+// serve bounds what clients may hold: a request must arrive within
+// --read-timeout (30s) and its answer leave within --write-timeout (30s),
+// a keep-alive connection is closed after --idle-timeout (1m), headers are
+// limited to --max-header-bytes (64 KiB; 431 beyond) and at most
+// --max-connections (1024) connections are served at once: more wait in
+// the kernel's queue until one closes. On SIGINT or SIGTERM, serve stops
 // accepting connections, lets the requests in flight finish (for up to 10
 // seconds), closes the store and exits with status 0.
 //
 // The client subcommands (get, put, delete, restore, list, versions,
-// replicate, unreplicate, promote) open the data folder directly, so only
-// while no server has it open. They work in the region --region names
+// replicate, unreplicate, promote, verify, backup, recover) open the data
+// folder directly, so only while no server has it open (but for backup
+// --endpoint-url, which asks the server). They work in the region --region names
 // (us-east-1 by default): the secrets' region; for replicate and
 // unreplicate the primary secret's, for promote the replica's. Their plain
 // output is for people: get prints the value and a newline (a binary value
@@ -55,6 +72,32 @@
 // replication: the secret keeps its ARN and versions and becomes writable
 // there (StopReplicationToReplica).
 //
+// verify reads every record and opens every value of every region and
+// prints each problem a line, or a sentence when there is none; it exits
+// with status 1 if there is any, or if the folder's files are damaged (the
+// message names them and gives the recover command to run).
+//
+// backup FILE writes a consistent snapshot of the store to FILE (through
+// FILE.tmp, mode 0600, synced, then renamed): of the folder, or with
+// --endpoint-url of the server running there, signing the request with
+// --access-key-id and --secret-access-key (or AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY) when given. A backup holds values only encrypted,
+// and no master key.
+//
+// restore FILE, when FILE is a backup file (it starts with "secretstore
+// backup "), loads it into --data, a folder that must be new or empty, with
+// the master key given by --master-key-file, SECRETSTORE_MASTER_KEY or
+// --passphrase-file; with the wrong key it fails and leaves the folder as
+// it was. Any other argument is the name of a secret to restore.
+//
+// recover --to NEWDIR copies what can be read of a damaged --data folder
+// (never changing it) into NEWDIR, with DATA/master.key copied beside it
+// when the key came from there, and prints the files read (with their
+// damage), the records written, the transactions salvaged and lost past
+// damage in a log, the secrets whose last changes were lost and what verify
+// finds in NEWDIR; it exits with status 1 when anything was damaged or
+// lost.
+//
 // With --json they print the output struct of the library's operation as
 // JSON, its fields named as the AWS members, in their order, leaving out
 // the members with no value, as AWS does; times are RFC 3339 strings in UTC
@@ -70,6 +113,11 @@
 //	             Region, KmsKeyId, Status, StatusMessage, LastAccessedDate)
 //	unreplicate  RemoveRegionsFromReplicationOutput: ARN, ReplicationStatus (the replicas left; [] when none is)
 //	promote      StopReplicationToReplicaOutput: ARN
+//	verify       Problems (every problem: Region, Name, VersionId, Detail; [] when none)
+//	backup       File, Bytes
+//	restore      of a backup file: Backup, Data (the folder)
+//	recover      RecoverReport: Files (Name, Entries, Damage), Secrets, Versions,
+//	             SalvagedTransactions, LostTransactions, Lost, Problems
 //
 // Only get prints a secret value. Errors go to stderr; an AWS error prints
 // its code and message ("ResourceNotFoundException: Secrets Manager can't
@@ -139,16 +187,19 @@ type command struct {
 // commands returns every subcommand, in the order the usage text lists them.
 func commands() []command {
 	return []command{
-		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol", setup: setupServe},
+		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe},
 		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
 		{name: "put", args: "NAME", nargs: 1, summary: "store stdin as the new current value of a secret, creating it if needed", setup: setupPut},
 		{name: "delete", args: "NAME", nargs: 1, summary: "schedule a secret for deletion, or delete it at once with --force", setup: setupDelete},
-		{name: "restore", args: "NAME", nargs: 1, summary: "cancel the scheduled deletion of a secret", setup: setupRestore},
+		{name: "restore", args: "NAME|BACKUP-FILE", nargs: 1, summary: "cancel the scheduled deletion of a secret; given a backup file, load it into --data, a new or empty folder", setup: setupRestore},
 		{name: "list", summary: "list the secrets, including those scheduled for deletion", setup: setupList},
 		{name: "versions", args: "NAME", nargs: 1, summary: "list the versions of a secret with their staging labels", setup: setupVersions},
 		{name: "replicate", args: "NAME", nargs: 1, summary: "copy a secret of --region to read-only replicas in --regions, which every write to it reaches", setup: setupReplicate},
 		{name: "unreplicate", args: "NAME", nargs: 1, summary: "delete the replicas of a secret of --region in --regions, at once, with no recovery window", setup: setupUnreplicate},
 		{name: "promote", args: "NAME", nargs: 1, summary: "stop the replication of the replica of a secret in --region: it becomes standalone and writable", setup: setupPromote},
+		{name: "verify", summary: "read every record and open every value of every region; print each problem (exit status 1 if any)", setup: setupVerify},
+		{name: "backup", args: "FILE", nargs: 1, summary: "write a consistent snapshot of the store to FILE: of --data, or of a running server with --endpoint-url", setup: setupBackup},
+		{name: "recover", summary: "copy what can be read of a damaged --data folder into a new folder --to, and report what was lost", setup: setupRecover},
 	}
 }
 
@@ -284,7 +335,7 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	for _, cmd := range commands() {
 		if cmd.name == "serve" {
 			commandUsage(w, cmd, nil)
-			fmt.Fprint(w, "\nClient commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead.\n\n")
+			fmt.Fprint(w, "\nClient commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup).\n\n")
 			continue
 		}
 		commandUsage(w, cmd, common)
@@ -305,8 +356,10 @@ With --memory and no key, serve uses a throwaway key.
 
 Environment:
   SECRETSTORE_MASTER_KEY          the master key, base64
-  SECRETSTORE_ACCESS_KEY_ID       like --access-key-id
-  SECRETSTORE_SECRET_ACCESS_KEY   like --secret-access-key
+  SECRETSTORE_ACCESS_KEY_ID       like serve --access-key-id
+  SECRETSTORE_SECRET_ACCESS_KEY   like serve --secret-access-key
+  AWS_ACCESS_KEY_ID               like backup --access-key-id
+  AWS_SECRET_ACCESS_KEY           like backup --secret-access-key
 `)
 }
 

@@ -126,6 +126,7 @@ type server struct {
 	dir  string // the working folder of a server process
 	log  *syncBuffer
 	stop func() int // stops the server and returns its exit status
+	kill func()     // kills a server process (SIGKILL) and waits for it to end
 }
 
 // startProcess runs the binary's serve in a process with env added to a
@@ -159,7 +160,13 @@ func startProcess(t *testing.T, env []string, args ...string) *server {
 		return cmd.ProcessState.ExitCode()
 	}
 	t.Cleanup(func() { stop() })
-	return &server{URL: waitListening(t, log, exited), dir: dir, log: log, stop: stop}
+	kill := func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+	}
+	return &server{URL: waitListening(t, log, exited), dir: dir, log: log, stop: stop, kill: kill}
 }
 
 // startInProcess runs serve in-process with env as the whole environment;

@@ -21,6 +21,18 @@ const (
 	defaultData = "./secretstore-data"
 	// shutdownTimeout is how long a shutdown waits for requests in flight.
 	shutdownTimeout = 10 * time.Second
+
+	// The limits on clients, each a serve flag. A request (headers and
+	// body) must arrive within the read timeout and its answer be sent
+	// within the write timeout; a keep-alive connection is closed after
+	// the idle timeout. Each client request is a few KiB at most (the API
+	// refuses bodies over 1 MiB), so these are generous for any real client
+	// and short for one that holds a connection without using it.
+	defaultReadTimeout    = 30 * time.Second
+	defaultWriteTimeout   = 30 * time.Second
+	defaultIdleTimeout    = 60 * time.Second
+	defaultMaxHeaderBytes = 64 << 10 // SigV4 headers are well under 4 KiB
+	defaultMaxConnections = 1024
 )
 
 // Environment variables holding the access key pair serve accepts.
@@ -41,6 +53,7 @@ type serveFlags struct {
 	secretAccessKey string
 	testMode        bool
 	quiet           bool
+	limits          serverLimits
 
 	dataSet bool // --data was given explicitly
 }
@@ -55,10 +68,14 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	f.keys.register(fs)
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "check signatures: accept only this access key `ID` (env "+accessKeyIDEnv+")")
 	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "the secret access `KEY` of --access-key-id (env "+secretAccessKeyEnv+")")
-	fs.BoolVar(&f.testMode, "test-mode", false, "serve POST /_secretstore/{clock,reap,reset} for test suites")
+	fs.BoolVar(&f.testMode, "test-mode", false, "serve POST /_secretstore/{clock,reap,reset} for test suites (signed, with --access-key-id)")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not log every request")
+	f.limits.register(fs)
 	return func(ctx context.Context, c *cli, args []string) error {
 		f.dataSet = isSet(fs, "data")
+		if err := f.limits.check(); err != nil {
+			return err
+		}
 		return serve(ctx, c, f)
 	}
 }
@@ -118,7 +135,7 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	ho := awsapi.Options{Credentials: creds}
+	ho := awsapi.Options{Credentials: creds, Backup: true}
 	if !f.quiet {
 		ho.Logger = log
 	}
@@ -135,12 +152,13 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		store.Close()
 		return fmt.Errorf("listening on %s: %w", f.addr, err)
 	}
-	srv := &http.Server{
-		Handler:           awsapi.New(store, ho),
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := f.limits.server(awsapi.New(store, ho), log)
 	logStart(log, c, f, ln.Addr(), len(creds) > 0)
+	limited := newLimitListener(ln, f.limits.maxConnections, log)
+	if testHookListener != nil {
+		testHookListener(limited)
+	}
+	ln = limited
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -184,7 +202,9 @@ func logStart(log *slog.Logger, c *cli, f *serveFlags, addr net.Addr, signed boo
 		checks = "on"
 	}
 	log.Info("listening", "addr", addr.String(), "data", data, "region", f.region,
-		"signature_checks", checks, "test_mode", f.testMode)
+		"signature_checks", checks, "test_mode", f.testMode,
+		"read_timeout", f.limits.readTimeout, "write_timeout", f.limits.writeTimeout, "idle_timeout", f.limits.idleTimeout,
+		"max_header_bytes", f.limits.maxHeaderBytes, "max_connections", f.limits.maxConnections)
 	if f.quiet {
 		return
 	}
@@ -221,18 +241,30 @@ func endpointURL(addr net.Addr) string {
 }
 
 // openError explains an error of secretstore.Open: a folder locked by
-// another process, or the wrong master key (from keySource).
+// another process, the wrong master key (from keySource), or damaged files.
+// The error it returns still matches err's sentinels (errors.Is).
 func openError(err error, dir, keySource string, client bool) error {
 	switch {
 	case isLocked(err) && client:
-		return fmt.Errorf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (aws --endpoint-url http://%s secretsmanager ...)", dir, defaultAddr)
+		return &explained{fmt.Sprintf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (aws --endpoint-url http://%s secretsmanager ...)", dir, defaultAddr), err}
 	case isLocked(err):
-		return fmt.Errorf("the data folder %s is in use by another process: another `secretstore serve`, or a client command still running", dir)
+		return &explained{fmt.Sprintf("the data folder %s is in use by another process: another `secretstore serve`, or a client command still running", dir), err}
 	case errors.Is(err, secretstore.ErrWrongMasterKey):
 		return fmt.Errorf("%w (data folder %s, key from %s)", err, dir, keySource)
+	case errors.Is(err, secretstore.ErrCorrupt):
+		return fmt.Errorf("%w\nTo salvage what can be read into a new folder and see what was lost:\n  secretstore recover --data %s --to NEW-FOLDER\nthen check it with \"secretstore verify --data NEW-FOLDER\" and serve that folder", err, dir)
 	}
 	return err
 }
+
+// explained is an error with a message for people in place of its cause's.
+type explained struct {
+	msg   string
+	cause error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.cause }
 
 // isLocked reports whether err is Open refusing a folder another process
 // holds.

@@ -42,9 +42,9 @@ func TestServeFirstStartThenClientReadsFolder(t *testing.T) {
 	if !strings.Contains(srv.log.String(), "generated a new master key beside the data") {
 		t.Errorf("no warning about the generated key:\n%s", srv.log)
 	}
-	if !strings.Contains(srv.log.String(), "aws --endpoint-url "+srv.URL+" secretsmanager list-secrets") {
-		t.Errorf("no command to copy:\n%s", srv.log)
-	}
+	// The command to copy follows the "listening" line that startProcess
+	// waits for.
+	waitFor(t, srv.log, "aws --endpoint-url "+srv.URL+" secretsmanager list-secrets")
 
 	sm := sdkClient(srv.URL, "test", "test")
 	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String("s3cret")}); err != nil {

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// apiRequest returns a whole HTTP/1.1 request for operation with body.
+func apiRequest(operation, body string) string {
+	return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n" +
+		"X-Amz-Target: secretsmanager." + operation + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}
+
+// plainClient sends each request on a new connection.
+var plainClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+
+// plainListSecrets sends one ListSecrets request on a new connection.
+func plainListSecrets(url string) error {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{}`))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "secretsmanager.ListSecrets")
+	resp, err := plainClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(resp.Status)
+	}
+	return nil
+}
+
+// closedBy reads conn until the server closes it, and reports how long
+// after start that happened; it fails the test if conn is still open at
+// deadline. It returns the bytes read.
+func closedBy(t *testing.T, what string, conn net.Conn, start, deadline time.Time) int64 {
+	t.Helper()
+	conn.SetReadDeadline(deadline)
+	n, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Errorf("%s: still open %v after it started", what, deadline.Sub(start))
+	}
+	return n
+}
+
+// TestServeClosesSlowAndIdleClients starts serve with short timeouts and
+// opens clients that hold connections without using them: slow headers,
+// a slow body, idle keep-alive connections, and pipelined reads of a 64 KiB
+// value whose answers are never read. The server closes each within its
+// timeout, and serves normal requests meanwhile.
+func TestServeClosesSlowAndIdleClients(t *testing.T) {
+	const timeout = time.Second
+	var ln *limitListener
+	testHookListener = func(l *limitListener) { ln = l }
+	defer func() { testHookListener = nil }()
+	srv := startInProcess(t, nil, "--memory", "--quiet", "--read-timeout", timeout.String(),
+		"--write-timeout", timeout.String(), "--idle-timeout", timeout.String(), "--max-connections", "100")
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	big := strings.Repeat("x", 64<<10)
+	if _, err := sdkClient(srv.URL, "test", "test").CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("big"), SecretString: aws.String(big)}); err != nil {
+		t.Fatal(err)
+	}
+
+	type client struct {
+		what string
+		conn net.Conn
+	}
+	var clients []client
+	dial := func(what, send string) net.Conn {
+		t.Helper()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		if _, err := io.WriteString(conn, send); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, client{what, conn})
+		return conn
+	}
+	start := time.Now()
+	for i := range 20 {
+		// Slow headers: a request line and one header, then nothing.
+		dial(fmt.Sprintf("slow headers %d", i), "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+		// A slow body: the headers, 10 bytes of 1000, then nothing.
+		req := apiRequest("ListSecrets", `{"MaxResults":1`+strings.Repeat(" ", 985))
+		dial(fmt.Sprintf("slow body %d", i), req[:len(req)-990])
+		// Idle keep-alive: one whole request, its answer read, then
+		// nothing.
+		conn := dial(fmt.Sprintf("idle keep-alive %d", i), apiRequest("ListSecrets", `{}`))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != http.StatusOK || resp.Close {
+			t.Fatalf("the keep-alive client's request: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	// Pipelined reads whose answers are never read: 200 answers of 64 KiB
+	// fill the socket buffers (a few MiB), and the server's write blocks.
+	const pipelined = 200
+	for i := range 2 {
+		dial(fmt.Sprintf("pipelining reader %d", i), strings.Repeat(apiRequest("GetSecretValue", `{"SecretId":"big"}`), pipelined))
+	}
+
+	// Normal requests are served meanwhile, each at once.
+	for time.Since(start) < 2*timeout {
+		t0 := time.Now()
+		if err := plainListSecrets(srv.URL); err != nil {
+			t.Fatalf("a normal request among the slow clients: %v", err)
+		}
+		if d := time.Since(t0); d > timeout {
+			t.Errorf("a normal request among the slow clients took %v", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// Every slow or idle client is closed within its timeout (and some
+	// slack for a loaded machine): none is open 5 timeouts after it
+	// started.
+	var pipeliners []client
+	for _, c := range clients {
+		if strings.HasPrefix(c.what, "pipelining") {
+			pipeliners = append(pipeliners, c)
+			continue
+		}
+		closedBy(t, c.what, c.conn, start, start.Add(5*timeout))
+	}
+	// A pipelining reader is closed once the server's write has been
+	// blocked for the write timeout, after the server has filled the
+	// socket buffers with answers, which takes longer on a loaded machine
+	// or with the race detector. Reading its answers would unblock the
+	// server: wait until the server has no connection open.
+	for deadline := start.Add(15 * time.Second); ln.open() > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server still has %d connections open %v after the slow clients started", ln.open(), deadline.Sub(start))
+		}
+	}
+	for _, c := range pipeliners {
+		if n := closedBy(t, c.what, c.conn, start, time.Now().Add(5*time.Second)); n >= pipelined*int64(len(big)) {
+			t.Errorf("%s: read %d bytes, every answer: the server was not stopped by its write timeout", c.what, n)
+		}
+	}
+	if err := plainListSecrets(srv.URL); err != nil {
+		t.Errorf("a normal request after the slow clients: %v", err)
+	}
+}
+
+// TestServeMaxConnections: beyond --max-connections, new connections wait
+// unaccepted (no goroutine, no buffer) until one closes.
+func TestServeMaxConnections(t *testing.T) {
+	const limit = 4
+	srv := startInProcess(t, nil, "--memory", "--max-connections", strconv.Itoa(limit), "--idle-timeout", "30s")
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	var holders []net.Conn
+	for range limit {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, apiRequest("ListSecrets", `{}`))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("a keep-alive connection: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		holders = append(holders, conn)
+	}
+
+	// A request beyond the limit waits.
+	answered := make(chan error, 1)
+	go func() { answered <- plainListSecrets(srv.URL) }()
+	select {
+	case err := <-answered:
+		t.Fatalf("a connection beyond --max-connections %d was served at once (%v)", limit, err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	waitFor(t, srv.log, "connection limit reached")
+
+	// Many more wait too, without costing the server a goroutine each.
+	runtime.GC()
+	before := runtime.NumGoroutine()
+	var waiting []net.Conn
+	for range 200 {
+		conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, apiRequest("GetSecretValue", `{"SecretId":"x"}`))
+		waiting = append(waiting, conn)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if grown := runtime.NumGoroutine() - before; grown > 20 {
+		t.Errorf("200 connections beyond the limit added %d goroutines", grown)
+	}
+
+	// When a connection closes, the one waiting is served.
+	holders[0].Close()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Errorf("the waiting request, once a connection closed: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting request was not served after a connection closed")
+	}
+	for _, c := range waiting {
+		c.Close()
+	}
+	if err := plainListSecrets(srv.URL); err != nil {
+		t.Errorf("a request once the waiting clients left: %v", err)
+	}
+}
+
+func TestServeMaxHeaderBytes(t *testing.T) {
+	srv := startInProcess(t, nil, "--memory", "--quiet", "--max-header-bytes", "8192")
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "secretsmanager.ListSecrets")
+	req.Header.Set("X-Padding", strings.Repeat("p", 32<<10))
+	resp, err := plainClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("32 KiB of headers with --max-header-bytes 8192: %s", resp.Status)
+	}
+	if err := plainListSecrets(srv.URL); err != nil {
+		t.Errorf("a normal request: %v", err)
+	}
+}
+
+func TestServeLimitFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--read-timeout", "0s"}, "--read-timeout must be a positive duration"},
+		{[]string{"--write-timeout", "-1s"}, "--write-timeout must be a positive duration"},
+		{[]string{"--idle-timeout", "0"}, "--idle-timeout must be a positive duration"},
+		{[]string{"--max-header-bytes", "100"}, "--max-header-bytes must be at least 4096"},
+		{[]string{"--max-connections", "0"}, "--max-connections must be at least 1"},
+		{[]string{"--read-timeout", "soon"}, "invalid value"},
+	} {
+		r := runCLI(t, nil, "", append([]string{"serve", "--memory"}, tc.args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("serve %v: exit %d, %q; want %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+	// The defaults, logged at the start.
+	srv := startInProcess(t, nil, "--memory", "--quiet")
+	for _, want := range []string{"read_timeout=30s", "write_timeout=30s", "idle_timeout=1m0s", "max_header_bytes=65536", "max_connections=1024"} {
+		if !strings.Contains(srv.log.String(), want) {
+			t.Errorf("the start log lacks %s:\n%s", want, srv.log)
+		}
+	}
+}
+
+// TestServeTestModeSignedWithCredentials: with --access-key-id, the
+// test-control endpoints refuse an unsigned request (nothing changes) and
+// accept a signed one; the curl command the README shows works.
+func TestServeTestModeSignedWithCredentials(t *testing.T) {
+	ctx := t.Context()
+	srv := startInProcess(t, nil, "--memory", "--quiet", "--test-mode", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
+	sm := sdkClient(srv.URL, "AKIDGOOD", "good-secret")
+	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("kept"), SecretString: aws.String("v")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"reset", "clock", "reap"} {
+		status, body := post(t, srv.URL+"/_secretstore/"+p, `{"advance":"8760h"}`)
+		if status != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationTokenException") {
+			t.Errorf("unsigned POST /_secretstore/%s: %d %s", p, status, body)
+		}
+	}
+	if _, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("kept")}); err != nil {
+		t.Errorf("after the unsigned reset: %v", err)
+	}
+
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("no curl to run the README's signed command with")
+	}
+	// As in the README.
+	out, err := exec.Command(curl, "-sS", "--fail-with-body", "-X", "POST", "--aws-sigv4", "aws:amz:us-east-1:secretsmanager", "--user", "AKIDGOOD:good-secret",
+		srv.URL+"/_secretstore/reset").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "{}" {
+		t.Fatalf("curl --aws-sigv4 reset: %v\n%s", err, out)
+	}
+	out, err = exec.Command(curl, "-sS", "--fail-with-body", "--aws-sigv4", "aws:amz:us-east-1:secretsmanager", "--user", "AKIDGOOD:good-secret",
+		"-d", `{"advance":"720h"}`, srv.URL+"/_secretstore/clock").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"now"`) {
+		t.Errorf("curl --aws-sigv4 clock: %v\n%s", err, out)
+	}
+	out, err = exec.Command(curl, "-sS", "--fail-with-body", "--aws-sigv4", "aws:amz:us-east-1:secretsmanager", "--user", "AKIDGOOD:good-secret",
+		"-o", os.DevNull, srv.URL+"/_secretstore/backup").CombinedOutput()
+	if err != nil {
+		t.Errorf("curl --aws-sigv4 backup: %v\n%s", err, out)
+	}
+	if _, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("kept")}); err == nil {
+		t.Errorf("the secret is still there after the signed reset")
+	}
+}
+
+// TestServeBackupOutlastsTheTimeouts: a backup download that a slow client
+// takes longer than the read and write timeouts to read is not cut: the
+// stream has its own stall timeout.
+func TestServeBackupOutlastsTheTimeouts(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	env := map[string]string{masterKeyEnv: testKeyB64}
+	srv := startInProcess(t, env, "--memory", "--quiet", "--read-timeout", timeout.String(), "--write-timeout", timeout.String())
+	sm := sdkClient(srv.URL, "test", "test")
+	value := strings.Repeat("v", 60<<10)
+	for i := range 100 {
+		if _, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("s%03d", i)), SecretString: aws.String(value)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Get(srv.URL + "/_secretstore/backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	start := time.Now()
+	var backup []byte
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		backup = append(backup, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the slow download broke off after %v, %d bytes: %v", time.Since(start), len(backup), err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if d := time.Since(start); d < 2*timeout {
+		t.Logf("the download took only %v; the test shows nothing about the timeouts", d)
+	}
+	file := filepath.Join(t.TempDir(), "b")
+	os.WriteFile(file, backup, 0o600)
+	restored := filepath.Join(t.TempDir(), "restored")
+	mustRun(t, env, "", "restore", file, "--data", restored)
+	if out := mustRun(t, env, "", "get", "s099", "--data", restored); out != value+"\n" {
+		t.Errorf("s099 in the restored backup: %d bytes", len(out))
+	}
+}
