@@ -244,11 +244,19 @@ func trimVersions(b testing.TB, s *Store, names []string) {
 				if err != nil {
 					return err
 				}
+				if err := t.loadVersions(r); err != nil {
+					return err
+				}
 				kept := r.Versions[:0]
 				for _, v := range r.Versions {
 					if len(v.Stages) > 0 {
 						kept = append(kept, v)
-					} else if err := txn.Delete(versionKey(r.ID, v.ID)); err != nil {
+						continue
+					}
+					if err := txn.Delete(versionKey(r.ID, v.ID)); err != nil {
+						return err
+					}
+					if err := txn.Delete(metaKey(r.ID, v.ID)); err != nil {
 						return err
 					}
 				}

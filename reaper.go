@@ -210,7 +210,7 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 					c.log.Error("reaper: can't prune secret", "region", e.region, "name", e.name, "err", err)
 					continue
 				}
-				if r == nil || r.ID != e.id || len(r.Versions) <= MaxVersions {
+				if r == nil || r.ID != e.id || r.versionCount() <= MaxVersions {
 					// An entry that points at no secret over the quota.
 					if err := t.deleteEntry(e.key); err != nil {
 						return err
@@ -260,9 +260,13 @@ func (c *core) shred(ctx context.Context, st *ReapStats) error {
 	if err != nil || len(queued) == 0 {
 		return err
 	}
-	prefixes := make([][]byte, len(queued))
-	for i, k := range queued {
-		prefixes[i] = k[1:]
+	prefixes := make([][]byte, 0, len(queued))
+	for _, k := range queued {
+		prefixes = append(prefixes, k[1:])
+		if p := k[1:]; len(p) == 1+idLen && p[0] == prefixVersion {
+			// A whole secret's versions: their metadata records go too.
+			prefixes = append(prefixes, metaPrefix([idLen]byte(p[1:])))
+		}
 	}
 	if err := c.dropPrefixes(prefixes...); err != nil {
 		return err

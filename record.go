@@ -15,6 +15,7 @@ import (
 //	0x01 "keyring"                          the keyring record (crypto.go)
 //	's' region 0x00 name                    a secret's record
 //	'v' id(16) versionID                    one version's encrypted value
+//	'm' id(16) versionID                    a deprecated version's metadata (versions.go)
 //	'c' region 0x00 created(8) name         ListSecrets' created-date index (empty value)
 //	'd' deletionDate(8) id(16)              the reaper's deletion-date index (value: region 0x00 name)
 //	'p' id(16)                              secrets holding more versions than the quota (value: region 0x00 name)
@@ -30,6 +31,7 @@ const (
 	prefixKeyring  = 0x01
 	prefixSecret   = 's'
 	prefixVersion  = 'v'
+	prefixMeta     = 'm'
 	prefixCreated  = 'c'
 	prefixDeletion = 'd'
 	prefixPrune    = 'p'
@@ -38,6 +40,7 @@ const (
 
 	kindSecret  = 'S'
 	kindVersion = 'V'
+	kindMeta    = 'M'
 	kindKeyring = 'K'
 
 	schemaVersion = 1
@@ -66,9 +69,15 @@ type secretRecord struct {
 	DeletionDate     time.Time // when the secret will be purged
 	Tagged           bool      // tags were ever set: DescribeSecret then shows Tags, even empty
 	Tags             []Tag
-	Versions         []versionMeta // in creation order
-	Replicas         []replicaMeta
-	Rotation         rotationState
+	// Versions are the versions with staging labels, in creation order,
+	// and the deprecated ones this transaction has brought in
+	// (versions.go); the others are in their own records, Deprecated of
+	// them, so that a write's size does not grow with a secret's versions.
+	Versions   []versionMeta
+	Deprecated int
+	VersionSeq uint64 // the Seq of the newest version
+	Replicas   []replicaMeta
+	Rotation   rotationState
 }
 
 // rotationState is a secret's rotation configuration and the state of its
@@ -92,6 +101,7 @@ type rotationState struct {
 // versionMeta describes one version; its value is in a version record.
 type versionMeta struct {
 	ID               string
+	Seq              uint64   // its place in creation order, from 1
 	Stages           []string // staging labels; none means deprecated
 	CreatedDate      time.Time
 	LastAccessedDate time.Time // day resolution
@@ -100,6 +110,10 @@ type versionMeta struct {
 	// value (labelled AWSPENDING), which has no value until the rotator's
 	// createSecret step puts one.
 	Empty bool
+
+	// stored is the version's own record ('m' key) as read, when it has
+	// one: a deprecated version's metadata lives there.
+	stored []byte
 }
 
 // replicaMeta is one replica region of a primary secret.
@@ -145,6 +159,8 @@ const (
 	fVersion
 	fReplica
 	fRotation
+	fDeprecated
+	fVersionSeq
 )
 
 // Field tags inside a version entry, a tag, a replica entry and a version record.
@@ -155,6 +171,7 @@ const (
 	fvLastAccessedDate
 	fvKmsKeyId
 	fvEmpty
+	fvSeq
 )
 
 const (
@@ -413,19 +430,17 @@ func encodeSecret(r *secretRecord) []byte {
 			e.str(ftValue, t.Value)
 		})
 	}
+	deprecated := r.Deprecated
 	for i := range r.Versions {
 		v := &r.Versions[i]
-		e.nested(fVersion, func(e *encoder) {
-			e.str(fvID, v.ID)
-			for _, s := range v.Stages {
-				e.str(fvStage, s)
-			}
-			e.time(fvCreatedDate, v.CreatedDate)
-			e.time(fvLastAccessedDate, v.LastAccessedDate)
-			e.str(fvKmsKeyId, v.KmsKeyId)
-			e.flag(fvEmpty, v.Empty)
-		})
+		if len(v.Stages) == 0 {
+			deprecated++ // in its own record
+			continue
+		}
+		e.nested(fVersion, func(e *encoder) { encodeVersionFields(e, v) })
 	}
+	e.uint(fDeprecated, uint64(deprecated))
+	e.uint(fVersionSeq, r.VersionSeq)
 	for _, rp := range r.Replicas {
 		e.nested(fReplica, func(e *encoder) {
 			e.str(frRegion, rp.Region)
@@ -453,6 +468,69 @@ func encodeSecret(r *secretRecord) []byte {
 		})
 	}
 	return e.b
+}
+
+func encodeVersionFields(e *encoder, v *versionMeta) {
+	e.str(fvID, v.ID)
+	for _, s := range v.Stages {
+		e.str(fvStage, s)
+	}
+	e.time(fvCreatedDate, v.CreatedDate)
+	e.time(fvLastAccessedDate, v.LastAccessedDate)
+	e.str(fvKmsKeyId, v.KmsKeyId)
+	e.flag(fvEmpty, v.Empty)
+	e.uint(fvSeq, v.Seq)
+}
+
+// encodeVersionMeta encodes the record of a deprecated version's metadata.
+func encodeVersionMeta(v *versionMeta) []byte {
+	e := newEncoder(kindMeta, 64+len(v.ID))
+	encodeVersionFields(e, v)
+	return e.b
+}
+
+// decodeVersionMeta decodes a record encodeVersionMeta wrote; v keeps b.
+func decodeVersionMeta(b []byte) (versionMeta, error) {
+	var v versionMeta
+	d := newDecoder(kindMeta, b)
+	d.owned = true
+	decodeVersionFields(&d, &v)
+	if d.err == nil && v.ID == "" {
+		d.err = errors.New("a version record without an id")
+	}
+	if d.err != nil {
+		return v, corrupt("version metadata", d.err)
+	}
+	v.stored = b
+	return v, nil
+}
+
+// decodeVersionFields decodes the fields of a version from d.
+func decodeVersionFields(s *decoder, v *versionMeta) {
+	for s.more() {
+		switch t := s.tag(); t {
+		case fvID:
+			v.ID = s.str()
+		case fvStage:
+			st := s.stage()
+			if st == "" && s.err == nil {
+				s.err = errors.New("empty staging label")
+			}
+			v.Stages = append(v.Stages, st)
+		case fvCreatedDate:
+			v.CreatedDate = s.time()
+		case fvLastAccessedDate:
+			v.LastAccessedDate = s.time()
+		case fvKmsKeyId:
+			v.KmsKeyId = s.str()
+		case fvEmpty:
+			v.Empty = s.flag()
+		case fvSeq:
+			v.Seq = s.uvarint()
+		default:
+			s.unknown(t)
+		}
+	}
 }
 
 // versionMinBytes is about the least a version takes in a secret record:
@@ -526,28 +604,7 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 			r.Versions = append(r.Versions, versionMeta{})
 			v := &r.Versions[len(r.Versions)-1]
 			s := d.sub()
-			for s.more() {
-				switch t := s.tag(); t {
-				case fvID:
-					v.ID = s.str()
-				case fvStage:
-					st := s.stage()
-					if st == "" && s.err == nil {
-						s.err = errors.New("empty staging label")
-					}
-					v.Stages = append(v.Stages, st)
-				case fvCreatedDate:
-					v.CreatedDate = s.time()
-				case fvLastAccessedDate:
-					v.LastAccessedDate = s.time()
-				case fvKmsKeyId:
-					v.KmsKeyId = s.str()
-				case fvEmpty:
-					v.Empty = s.flag()
-				default:
-					s.unknown(t)
-				}
-			}
+			decodeVersionFields(&s, v)
 			d.done(&s)
 		case fReplica:
 			var rp replicaMeta
@@ -606,12 +663,28 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 				}
 			}
 			d.done(&s)
+		case fDeprecated:
+			if n := d.uvarint(); n <= maxDeprecated {
+				r.Deprecated = int(n)
+			} else if d.err == nil {
+				d.err = fmt.Errorf("%d deprecated versions", n)
+			}
+		case fVersionSeq:
+			r.VersionSeq = d.uvarint()
 		default:
 			d.unknown(t)
 		}
 	}
 	if d.err != nil {
 		return nil, corrupt("secret", d.err)
+	}
+	if r.VersionSeq == 0 {
+		// Written before versions had a Seq, with every version inline in
+		// creation order.
+		for i := range r.Versions {
+			r.Versions[i].Seq = uint64(i + 1)
+		}
+		r.VersionSeq = uint64(len(r.Versions))
 	}
 	return r, nil
 }
@@ -768,6 +841,17 @@ func versionKey(id [idLen]byte, versionID string) []byte {
 
 func versionPrefix(id [idLen]byte) []byte {
 	return append([]byte{prefixVersion}, id[:]...)
+}
+
+func metaKey(id [idLen]byte, versionID string) []byte {
+	k := make([]byte, 0, 1+idLen+len(versionID))
+	k = append(k, prefixMeta)
+	k = append(k, id[:]...)
+	return append(k, versionID...)
+}
+
+func metaPrefix(id [idLen]byte) []byte {
+	return append([]byte{prefixMeta}, id[:]...)
 }
 
 func createdKey(region string, created time.Time, name string) []byte {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +31,15 @@ func fullSecretRecord() *secretRecord {
 		DeletionDate:     at(72*time.Hour + 7*24*time.Hour),
 		Tagged:           true,
 		Tags:             []Tag{{"env", "prod"}, {"empty", ""}},
+		// Deprecated versions are not in the record (versions.go): see
+		// TestVersionMetaRoundTrip.
 		Versions: []versionMeta{
-			{ID: testToken("1"), CreatedDate: at(0), LastAccessedDate: day(at(0)), KmsKeyId: ""},
-			{ID: testToken("2"), Stages: []string{StagePrevious, "CUSTOM"}, CreatedDate: at(time.Minute), KmsKeyId: "alias/custom"},
-			{ID: testToken("3"), Stages: []string{StageCurrent}, CreatedDate: at(2 * time.Minute), LastAccessedDate: day(at(48 * time.Hour)), KmsKeyId: "alias/custom"},
-			{ID: testToken("4"), Stages: []string{StagePending}, CreatedDate: at(3 * time.Minute), KmsKeyId: "alias/custom", Empty: true},
+			{ID: testToken("2"), Seq: 2, Stages: []string{StagePrevious, "CUSTOM"}, CreatedDate: at(time.Minute), LastAccessedDate: day(at(0)), KmsKeyId: "alias/custom"},
+			{ID: testToken("3"), Seq: 3, Stages: []string{StageCurrent}, CreatedDate: at(2 * time.Minute), LastAccessedDate: day(at(48 * time.Hour)), KmsKeyId: "alias/custom"},
+			{ID: testToken("4"), Seq: 4, Stages: []string{StagePending}, CreatedDate: at(3 * time.Minute), KmsKeyId: "alias/custom", Empty: true},
 		},
+		Deprecated: 1,
+		VersionSeq: 4,
 		Replicas: []replicaMeta{
 			{Region: "eu-west-1", KmsKeyId: "alias/replica", Status: "InSync", StatusMessage: "Replication succeeded", LastAccessedDate: day(at(24 * time.Hour))},
 			{Region: "ap-south-1", Status: "Failed", StatusMessage: "Secret with this name already exists in this region"},
@@ -97,7 +101,7 @@ func unsetFields(v reflect.Value, path string) []string {
 
 func TestSecretRecordRoundTrip(t *testing.T) {
 	r := fullSecretRecord()
-	if unset := unsetFields(reflect.ValueOf(*r), "secretRecord"); len(unset) > 0 {
+	if unset := unsetFields(reflect.ValueOf(*r), "secretRecord"); len(unset) > 0 && !slices.Equal(unset, []string{"secretRecord.Versions[].stored"}) {
 		t.Fatalf("the test record leaves fields unset: %v", unset)
 	}
 	b := encodeSecret(r)
@@ -120,6 +124,63 @@ func TestSecretRecordRoundTripOfTheZeroRecord(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, &secretRecord{}) {
 		t.Errorf("got %+v", got)
+	}
+}
+
+func TestVersionMetaRoundTrip(t *testing.T) {
+	v := versionMeta{ID: testToken("1"), Seq: 1, Stages: []string{"X"}, CreatedDate: testEpoch, LastAccessedDate: day(testEpoch), KmsKeyId: "alias/k", Empty: true}
+	if unset := unsetFields(reflect.ValueOf(v), "versionMeta"); !slices.Equal(unset, []string{"versionMeta.stored"}) {
+		t.Fatalf("the test version leaves fields unset: %v", unset)
+	}
+	b := encodeVersionMeta(&v)
+	got, err := decodeVersionMeta(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.stored = b
+	if !reflect.DeepEqual(got, v) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, v)
+	}
+	for _, bad := range [][]byte{nil, b[:1], append([]byte{kindSecret}, b[1:]...), encodeVersionMeta(&versionMeta{Seq: 1})} {
+		if _, err := decodeVersionMeta(bad); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("decodeVersionMeta(%q) = %v, want ErrCorrupt", bad, err)
+		}
+	}
+}
+
+// TestRecordsWithDeprecatedVersionsInline: a record written before
+// deprecated versions had records of their own holds them inline, without
+// Seq; it decodes with every version in creation order.
+func TestRecordsWithDeprecatedVersionsInline(t *testing.T) {
+	e := newEncoder(kindSecret, 256)
+	e.str(fName, "old")
+	for i, stages := range [][]string{nil, {StagePrevious}, nil, {StageCurrent}} {
+		e.nested(fVersion, func(e *encoder) {
+			e.str(fvID, testToken(string(rune('a'+i))))
+			for _, st := range stages {
+				e.str(fvStage, st)
+			}
+		})
+	}
+	r, err := decodeSecret(e.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Versions) != 4 || r.Deprecated != 0 || r.VersionSeq != 4 || r.versionCount() != 4 {
+		t.Fatalf("decoded %d versions, Deprecated %d, VersionSeq %d", len(r.Versions), r.Deprecated, r.VersionSeq)
+	}
+	for i, v := range r.Versions {
+		if v.Seq != uint64(i+1) || v.stored != nil {
+			t.Errorf("version %d: Seq %d, stored %v", i, v.Seq, v.stored != nil)
+		}
+	}
+	// Encoded again, the deprecated ones leave the record and are counted.
+	again, err := decodeSecret(encodeSecret(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Versions) != 2 || again.Deprecated != 2 || again.versionCount() != 4 {
+		t.Errorf("re-encoded: %d versions inline, Deprecated %d", len(again.Versions), again.Deprecated)
 	}
 }
 
@@ -220,6 +281,7 @@ func FuzzDecodeSecret(f *testing.F) {
 	f.Add(encodeSecret(fullSecretRecord()))
 	f.Add(encodeSecret(&secretRecord{}))
 	f.Add([]byte{kindSecret, schemaVersion, fVersion, 0x80, 0x80, 0x80, 0x80})
+	f.Add([]byte{kindSecret, schemaVersion, fVersion, 0x82, 0x80, 0x00, fvID, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeSecret(b)
 		if err != nil {
@@ -228,10 +290,34 @@ func FuzzDecodeSecret(f *testing.F) {
 			}
 			return
 		}
-		// What decodes re-encodes to something that decodes the same.
+		// What decodes re-encodes to something that decodes with the same
+		// versions (deprecated ones leave the record, counted) and then
+		// stays the same.
 		again, err := decodeSecret(encodeSecret(r))
-		if err != nil || !reflect.DeepEqual(again, r) {
+		if err != nil || again.versionCount() != r.versionCount() {
 			t.Fatalf("re-decoding: %+v, %v; want %+v", again, err, r)
+		}
+		third, err := decodeSecret(encodeSecret(again))
+		if err != nil || !reflect.DeepEqual(third, again) {
+			t.Fatalf("re-decoding: %+v, %v; want %+v", third, err, again)
+		}
+	})
+}
+
+func FuzzDecodeVersionMeta(f *testing.F) {
+	f.Add(encodeVersionMeta(&versionMeta{ID: testToken("1"), Seq: 3, CreatedDate: testEpoch}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := decodeVersionMeta(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not match ErrCorrupt", err)
+			}
+			return
+		}
+		again, err := decodeVersionMeta(encodeVersionMeta(&v))
+		v.stored, again.stored = nil, nil
+		if err != nil || !reflect.DeepEqual(again, v) {
+			t.Fatalf("re-decoding: %+v, %v; want %+v", again, err, v)
 		}
 	})
 }

@@ -331,16 +331,32 @@ func (t *tx) replicaOf(r *secretRecord, region string) (*secretRecord, error) {
 // KmsKeyId, CreatedDate and the days its values were last read there. A
 // replica that is already a copy is not written.
 func (t *tx) syncReplicas(r *secretRecord) error {
+	var all *secretRecord // r with every version, deprecated ones too
 	for _, rp := range r.Replicas {
 		if rp.Status != statusInSync {
 			continue
+		}
+		if all == nil {
+			// A copy: the caller may hold pointers into r.Versions.
+			c := *r
+			c.Versions = slices.Clone(r.Versions)
+			if err := t.loadVersions(&c); err != nil {
+				return err
+			}
+			all = &c
 		}
 		rep, err := t.replicaOf(r, rp.Region)
 		if err != nil {
 			return err
 		}
+		if err := t.loadVersions(rep); err != nil {
+			return err
+		}
 		before := encodeSecret(rep)
-		if err := t.copyVersions(r, rep); err != nil {
+		if err := t.copyVersions(all, rep); err != nil {
+			return err
+		}
+		if err := t.putVersionMetas(rep); err != nil {
 			return err
 		}
 		rep.Description = r.Description
@@ -364,11 +380,15 @@ func (t *tx) copyVersions(r, rep *secretRecord) error {
 	var term uint32
 	versions := make([]versionMeta, len(r.Versions))
 	for i, v := range r.Versions {
-		versions[i] = versionMeta{ID: v.ID, Stages: slices.Clone(v.Stages), CreatedDate: v.CreatedDate, KmsKeyId: rep.KmsKeyId, Empty: v.Empty}
+		versions[i] = versionMeta{ID: v.ID, Seq: v.Seq, Stages: slices.Clone(v.Stages), CreatedDate: v.CreatedDate, KmsKeyId: rep.KmsKeyId, Empty: v.Empty}
 		if v.Empty {
 			continue // no value to copy yet
 		}
-		if j := rep.version(v.ID); j >= 0 && !rep.Versions[j].Empty {
+		j := rep.version(v.ID)
+		if j >= 0 {
+			versions[i].stored = rep.Versions[j].stored
+		}
+		if j >= 0 && !rep.Versions[j].Empty {
 			versions[i].LastAccessedDate, versions[i].KmsKeyId = rep.Versions[j].LastAccessedDate, rep.Versions[j].KmsKeyId
 			continue
 		}
@@ -388,14 +408,14 @@ func (t *tx) copyVersions(r, rep *secretRecord) error {
 			return err
 		}
 	}
-	for _, v := range rep.Versions {
-		if r.version(v.ID) < 0 {
-			if err := t.shredLater(versionKey(rep.ID, v.ID)); err != nil {
+	for i := len(rep.Versions) - 1; i >= 0; i-- {
+		if r.version(rep.Versions[i].ID) < 0 {
+			if err := t.dropVersion(rep, i); err != nil {
 				return err
 			}
 		}
 	}
-	rep.Versions = versions
+	rep.Versions, rep.VersionSeq = versions, r.VersionSeq
 	return nil
 }
 

@@ -31,7 +31,8 @@ import (
 // The state of a rotation is in the secret's record and an index ordered
 // by when it is due, so a rotation interrupted by a crash is tried again
 // after a restart, from its first step: the steps of a rotator written
-// like AWS's template are idempotent.
+// like AWS's template are idempotent. Open takes it up at once (with the
+// reaper disabled, at the caller's next Store.Reap).
 
 // The steps of a rotation, in the order they run.
 const (
@@ -227,18 +228,22 @@ func (r *secretRecord) rotationInProgress() bool {
 func (t *tx) startRotation(r *secretRecord, token string, testOnly bool) error {
 	ro := &r.Rotation
 	ro.Token, ro.TestOnly, ro.Attempts, ro.RetryAt = token, testOnly, 0, t.now
+	i, err := t.find(r, token)
+	if err != nil {
+		return err
+	}
 	if testOnly {
-		if r.version(token) >= 0 {
+		if i >= 0 {
 			return newError(ErrResourceExists, awsmodel.TokenInUse(token, t.c.arn(r)))
 		}
 		return nil
 	}
-	switch i := r.version(token); {
+	switch {
 	case i < 0:
-		if len(r.Versions) >= MaxVersions {
-			return newError(ErrLimitExceeded, awsmodel.TooManyVersions(r.Name, len(r.Versions)))
+		if n := r.versionCount(); n >= MaxVersions {
+			return newError(ErrLimitExceeded, awsmodel.TooManyVersions(r.Name, n))
 		}
-		r.Versions = append(r.Versions, versionMeta{ID: token, CreatedDate: t.now, KmsKeyId: r.KmsKeyId, Empty: true})
+		r.Versions = append(r.Versions, r.newVersion(token, t.now, true))
 		r.attach(StagePending, len(r.Versions)-1)
 	case !slices.Contains(r.Versions[i].Stages, StagePending):
 		return newError(ErrResourceExists, awsmodel.TokenInUse(token, t.c.arn(r)))
@@ -321,13 +326,20 @@ type rotationRunner struct {
 }
 
 // startRotationRunner starts the goroutine that runs rotations, when c has
-// rotators; Close stops it.
+// rotators, with a first pass at once unless the reaper is disabled; Close
+// stops it.
 func startRotationRunner(c *core) *rotationRunner {
 	if len(c.opts.Rotators) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rr := &rotationRunner{c: c, ctx: ctx, cancel: cancel, kicks: make(chan struct{}, 1), done: make(chan struct{})}
+	if !c.opts.DisableReaper {
+		// A rotation that a crash or Close cut short is due already: take
+		// it up now rather than at the reaper's first pass. With
+		// DisableReaper the caller runs due work itself (Store.Reap).
+		rr.kick()
+	}
 	go func() {
 		defer close(rr.done)
 		for {
@@ -572,8 +584,8 @@ func (c *core) emitRotation(s *Store, ev RotationEvent, failed error) {
 // current value, labelled AWSPENDING.
 func (t *tx) addTestVersion(r *secretRecord) error {
 	token := r.Rotation.Token
-	if r.version(token) >= 0 {
-		return nil
+	if i, err := t.find(r, token); i >= 0 || err != nil {
+		return err
 	}
 	cur := r.holder(StageCurrent)
 	if cur < 0 {
@@ -595,10 +607,9 @@ func (t *tx) addTestVersion(r *secretRecord) error {
 // removeVersion removes version id of r, and queues its value for
 // shredding.
 func (t *tx) removeVersion(r *secretRecord, id string) error {
-	i := r.version(id)
-	if i < 0 {
-		return nil
+	i, err := t.find(r, id)
+	if i < 0 || err != nil {
+		return err
 	}
-	r.Versions = slices.Delete(r.Versions, i, i+1)
-	return t.shredLater(versionKey(r.ID, id))
+	return t.dropVersion(r, i)
 }

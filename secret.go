@@ -148,7 +148,11 @@ func (c *core) createExisting(t *tx, r *secretRecord, token string, val value, h
 	if r.deleted() {
 		return nil, newError(ErrInvalidRequest, awsmodel.CreateScheduledForDeletion)
 	}
-	if hasValue && r.version(token) >= 0 {
+	i, err := t.find(r, token)
+	if err != nil {
+		return nil, err
+	}
+	if hasValue && i >= 0 {
 		if err := c.checkSameValue(t, r, token, val); err != nil {
 			return nil, err
 		}

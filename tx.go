@@ -225,7 +225,7 @@ func (r *secretRecord) indexed() indexed {
 		id:        r.ID,
 		created:   r.CreatedDate,
 		deletion:  r.DeletionDate,
-		overQuota: len(r.Versions) > MaxVersions,
+		overQuota: r.versionCount() > MaxVersions,
 		replica:   r.replica(),
 	}
 	if !x.replica && !r.deleted() {
@@ -274,6 +274,9 @@ var indexes = [...]index{
 // (none for a new record) to the ones it has now, and makes r's replicas,
 // if it has any, copies of it (replication.go).
 func (t *tx) putSecret(r *secretRecord) error {
+	if err := t.putVersionMetas(r); err != nil {
+		return err
+	}
 	if err := t.txn.Set(secretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
 		return err
 	}
@@ -327,7 +330,7 @@ func (t *tx) purge(r *secretRecord) error {
 			}
 		}
 	}
-	return t.shredLater(versionPrefix(r.ID))
+	return t.shredLater(versionPrefix(r.ID)) // and its deprecated versions' records: see core.shred
 }
 
 // deleteEntry removes an index entry that points at no secret, or the

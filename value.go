@@ -141,6 +141,13 @@ func (s *Store) getValue(t *tx, id, versionID, stage string) (out *GetSecretValu
 
 // valueOf is getValue once the secret is found.
 func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (out *GetSecretValueOutput, stamp bool, err error) {
+	if versionID != "" && r.version(versionID) < 0 && r.Deprecated > 0 {
+		// A deprecated version, in its own record.
+		r = t.private(r)
+		if _, err := t.find(r, versionID); err != nil {
+			return nil, false, err
+		}
+	}
 	i, err := r.pick(versionID, stage)
 	if err != nil {
 		return nil, false, err

@@ -31,7 +31,19 @@ const (
 	problemDamagedRecord   = "the secret record is damaged: "
 	problemUnreadableValue = "the value cannot be read: "
 	problemOrphanVersion   = "a version record belongs to no secret"
+	problemDamagedVersions = "a deprecated version's record is damaged: "
 )
+
+// ownRecords counts the versions of r read from records of their own.
+func ownRecords(r *secretRecord) int {
+	n := 0
+	for i := range r.Versions {
+		if r.Versions[i].stored != nil {
+			n++
+		}
+	}
+	return n
+}
 
 // Verify reads every record of the store, in every region, and opens every
 // version's value (without recording LastAccessedDate), and returns every
@@ -78,6 +90,12 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 			}
 			records[string(k[1:])], ids[r.ID] = r, true
 			x := r.indexed()
+			counted := r.Deprecated
+			if err := t.loadVersions(r); err != nil {
+				add(Problem{Region: region, Name: name, Detail: problemDamagedVersions + err.Error()})
+			} else if own := ownRecords(r); own != counted {
+				add(Problem{Region: region, Name: name, Detail: fmt.Sprintf("the secret record counts %d deprecated versions; %d are stored", counted, own)})
+			}
 			for _, ix := range indexes {
 				if key, val := ix.entry(&x); key != nil {
 					want[string(key)] = string(val)
@@ -131,15 +149,21 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		}); err != nil {
 			return err
 		}
-		prefix = []byte{prefixVersion}
-		return t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
-			var id [idLen]byte
-			copy(id[:], k[1:])
-			if !ids[id] && !queued[string(k)] && !queued[string(k[:1+idLen])] {
-				add(Problem{VersionId: string(k[1+idLen:]), Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+		for _, p := range []byte{prefixVersion, prefixMeta} {
+			prefix = []byte{p}
+			err := t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
+				var id [idLen]byte
+				copy(id[:], k[1:])
+				if !ids[id] && !queued[string(k)] && !queued[string(versionPrefix(id))] {
+					add(Problem{VersionId: string(k[1+idLen:]), Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+				}
+				return true, nil
+			})
+			if err != nil {
+				return err
 			}
-			return true, nil
-		})
+		}
+		return nil
 	})
 	return problems, err
 }

@@ -72,7 +72,10 @@ func (r *secretRecord) prunable(i int, now time.Time) bool {
 // same value again is a success that changes nothing (created is false);
 // another value is ErrResourceExists.
 func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, stages []string) (v *versionMeta, created bool, err error) {
-	to := r.version(token)
+	to, err := t.find(r, token)
+	if err != nil {
+		return nil, false, err
+	}
 	if to >= 0 && !r.Versions[to].Empty {
 		if err := c.checkSameValue(t, r, token, val); err != nil {
 			return nil, false, err
@@ -80,7 +83,10 @@ func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, sta
 		return &r.Versions[to], false, nil
 	}
 	now := t.now
-	if to < 0 {
+	if to < 0 && r.versionCount() >= MaxVersions {
+		if err := t.loadVersions(r); err != nil {
+			return nil, false, err
+		}
 		removable := 0
 		for i := range r.Versions {
 			if r.prunable(i, now) {
@@ -101,7 +107,7 @@ func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, sta
 	}
 	first := !slices.ContainsFunc(r.Versions, func(v versionMeta) bool { return !v.Empty })
 	if to < 0 {
-		r.Versions = append(r.Versions, versionMeta{ID: token, CreatedDate: now, KmsKeyId: r.KmsKeyId})
+		r.Versions = append(r.Versions, r.newVersion(token, now, false))
 		to = len(r.Versions) - 1
 	} else {
 		// The version RotateSecret made for this token gets its value.
@@ -206,6 +212,11 @@ func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *UpdateSecretVe
 			return nil
 		},
 		apply: func(t *tx, r *secretRecord) (bool, error) {
+			for _, id := range []string{in.RemoveFromVersionId, in.MoveToVersionId} {
+				if _, err := t.find(r, id); err != nil {
+					return false, err
+				}
+			}
 			if err := r.moveStage(in.VersionStage, in.RemoveFromVersionId, in.MoveToVersionId); err != nil {
 				return false, err
 			}
@@ -265,6 +276,10 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionI
 		var r *secretRecord
 		err = c.read(func(t *tx) error {
 			r, err = s.resolveExisting(t, in.SecretId)
+			if err == nil && in.IncludeDeprecated && r.Deprecated > 0 {
+				r = t.private(r)
+				err = t.loadVersions(r)
+			}
 			return err
 		})
 		if err != nil {
@@ -378,15 +393,17 @@ func errBadToken() error {
 func pruneVersions(t *tx, r *secretRecord) (int, error) {
 	now := t.now
 	removed := 0
+	if err := t.loadVersions(r); err != nil {
+		return 0, err
+	}
 	for i := 0; i < len(r.Versions) && len(r.Versions) > MaxVersions; {
 		if !r.prunable(i, now) {
 			i++
 			continue
 		}
-		if err := t.shredLater(versionKey(r.ID, r.Versions[i].ID)); err != nil {
+		if err := t.dropVersion(r, i); err != nil {
 			return removed, err
 		}
-		r.Versions = slices.Delete(r.Versions, i, i+1)
 		removed++
 	}
 	return removed, nil
