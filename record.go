@@ -833,25 +833,23 @@ func secretKey(region, name string) []byte {
 func secretPrefix(region, namePrefix string) []byte { return secretKey(region, namePrefix) }
 
 func versionKey(id [idLen]byte, versionID string) []byte {
-	k := make([]byte, 0, 1+idLen+len(versionID))
-	k = append(k, prefixVersion)
-	k = append(k, id[:]...)
-	return append(k, versionID...)
+	return versionIDKey(prefixVersion, id, versionID)
 }
 
-func versionPrefix(id [idLen]byte) []byte {
-	return append([]byte{prefixVersion}, id[:]...)
-}
+func versionPrefix(id [idLen]byte) []byte { return versionIDKey(prefixVersion, id, "") }
 
 func metaKey(id [idLen]byte, versionID string) []byte {
-	k := make([]byte, 0, 1+idLen+len(versionID))
-	k = append(k, prefixMeta)
-	k = append(k, id[:]...)
-	return append(k, versionID...)
+	return versionIDKey(prefixMeta, id, versionID)
 }
 
-func metaPrefix(id [idLen]byte) []byte {
-	return append([]byte{prefixMeta}, id[:]...)
+func metaPrefix(id [idLen]byte) []byte { return versionIDKey(prefixMeta, id, "") }
+
+// versionIDKey is the key prefix id(16) versionID.
+func versionIDKey(prefix byte, id [idLen]byte, versionID string) []byte {
+	k := make([]byte, 0, 1+idLen+len(versionID))
+	k = append(k, prefix)
+	k = append(k, id[:]...)
+	return append(k, versionID...)
 }
 
 func createdKey(region string, created time.Time, name string) []byte {
