@@ -55,6 +55,7 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/internal/testutil"
+	"github.com/secretstore-go/secretstore/policy"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -624,3 +625,147 @@ type discardResponse struct {
 func (w *discardResponse) Header() http.Header         { return w.h }
 func (w *discardResponse) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardResponse) WriteHeader(status int)      { w.status = status }
+
+// BenchmarkWireGetSecretValueAuthz measures what access control costs over
+// the wire (issue 13): GetSecretValue of a 1 KiB value through the SDK, on
+// one server and one store, signed by one of two keys:
+//
+//   - .../off: a key without a Principal, which runs on the store itself;
+//   - .../on:  a key bound to a principal with 3 identity-based policies
+//     (6 statements, one with a tag condition and a policy variable), on a
+//     secret whose resource policy has 5 statements (conditions on
+//     aws:SourceIp and aws:PrincipalAccount among them), so every request
+//     is evaluated against 11 statements;
+//   - .../interleaved/sequential: both keys in turn, one call each, each
+//     call timed; .../interleaved/concurrent=8: blocks of 64 calls of one
+//     key, then of the other, each made by 8 goroutines and timed whole.
+//     Both report off-ns/op, on-ns/op and their ratio on/off: a drift of
+//     the machine's speed during the run falls on both keys alike.
+//
+// Signatures are checked in all three. BENCHMARKS.md records the ratio.
+// Run (about 40 seconds):
+//
+//	go test -run '^$' -bench WireGetSecretValueAuthz -benchtime 3s -count 5 ./awsapi/
+func BenchmarkWireGetSecretValueAuthz(b *testing.B) {
+	ctx := context.Background()
+	store, _ := newTestStore(b, secretstore.Options{})
+	if _, err := store.CreateSecret(ctx, &secretstore.CreateSecretInput{
+		Name: benchGetSecret, SecretString: benchValue, Tags: []secretstore.Tag{{Key: "team", Value: "bench"}},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	const account = "arn:aws:iam::123456789012:"
+	if _, err := store.PutResourcePolicy(ctx, &secretstore.PutResourcePolicyInput{SecretId: benchGetSecret, ResourcePolicy: `{"Version":"2012-10-17","Statement":[
+		{"Sid":"OnlyFromHere","Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["127.0.0.0/8","::1/128","10.0.0.0/8"]}}},
+		{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"` + account + `user/partner"},"Action":"secretsmanager:GetSecretValue","Resource":"*"},
+		{"Sid":"NoDelete","Effect":"Deny","Principal":"*","Action":["secretsmanager:DeleteSecret","secretsmanager:DeleteResourcePolicy"],"Resource":"*"},
+		{"Sid":"Rotation","Effect":"Allow","Principal":{"AWS":"` + account + `role/rotation"},"Action":["secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage","secretsmanager:DescribeSecret"],"Resource":"*"},
+		{"Sid":"ThisAccount","Effect":"Deny","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"123456789012"}}}]}`}); err != nil {
+		b.Fatal(err)
+	}
+	app := &secretstore.Principal{Arn: account + "user/app", Tags: map[string]string{"team": "bench"}, Policies: []*policy.Policy{
+		identityPolicy(b,
+			`{"Sid":"Read","Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],"Resource":"arn:aws:secretsmanager:*:123456789012:secret:bench/*"}`,
+			`{"Sid":"Versions","Effect":"Allow","Action":"secretsmanager:ListSecretVersionIds","Resource":"arn:aws:secretsmanager:*:123456789012:secret:bench/*"}`),
+		identityPolicy(b,
+			`{"Sid":"NoAdmin","Effect":"Deny","Action":["secretsmanager:DeleteSecret","secretsmanager:PutResourcePolicy","secretsmanager:DeleteResourcePolicy"],"Resource":"*"}`,
+			`{"Sid":"NoProd","Effect":"Deny","Action":"secretsmanager:*","Resource":"arn:aws:secretsmanager:*:123456789012:secret:prod/*"}`),
+		identityPolicy(b,
+			`{"Sid":"List","Effect":"Allow","Action":"secretsmanager:ListSecrets","Resource":"*"}`,
+			`{"Sid":"OwnTeam","Effect":"Allow","Action":"secretsmanager:*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}}}`),
+	}}
+	off := Credentials{AccessKeyID: "AKIDBENCHOFF", SecretAccessKey: "bench-off-secret-key"}
+	on := Credentials{AccessKeyID: "AKIDBENCHON", SecretAccessKey: "bench-on-secret-key", Principal: app}
+	url := newTestServer(b, store, Options{Credentials: []Credentials{off, on}}).URL
+	client := func(c Credentials) *secretsmanager.Client {
+		return testutil.SDKClient(url, "us-east-1", testutil.WithCredentials(c.AccessKeyID, c.SecretAccessKey, ""),
+			testutil.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+				t.MaxIdleConns = 64
+				t.MaxIdleConnsPerHost = 2 * benchConcurrency
+			})))
+	}
+	clients := map[string]*secretsmanager.Client{"off": client(off), "on": client(on)}
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(benchGetSecret)}
+	get := func(ctx context.Context, c *secretsmanager.Client) error {
+		out, err := c.GetSecretValue(ctx, in)
+		if err != nil {
+			return err
+		}
+		if len(aws.ToString(out.SecretString)) != benchValueLen {
+			return errors.New("GetSecretValue: wrong SecretString")
+		}
+		return nil
+	}
+	for _, name := range []string{"off", "on"} {
+		if err := get(ctx, clients[name]); err != nil { // and warm the connection
+			b.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := clients["on"].DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("prod/x")}); err == nil {
+		b.Fatal("enforcement is not on: DescribeSecret of prod/x was allowed")
+	}
+	for _, name := range []string{"off", "on"} {
+		b.Run(name, func(b *testing.B) {
+			runModes(b, nil, func(ctx context.Context, _ int) error { return get(ctx, clients[name]) })
+		})
+	}
+	// interleaved: the keys take turns, a call each (sequential) or a
+	// block of calls each (concurrent), and each key's calls are timed
+	// apart.
+	names := []string{"off", "on"}
+	b.Run("interleaved/sequential", func(b *testing.B) {
+		var spent [2]time.Duration
+		var calls [2]int
+		for i := range b.N {
+			k := i % 2
+			start := time.Now()
+			if err := get(ctx, clients[names[k]]); err != nil {
+				b.Fatal(err)
+			}
+			spent[k] += time.Since(start)
+			calls[k]++
+		}
+		reportInterleaved(b, spent, calls)
+	})
+	b.Run(fmt.Sprintf("interleaved/concurrent=%d", benchConcurrency), func(b *testing.B) {
+		const block = 64 // calls of one key in a row, shared by the goroutines
+		var spent [2]time.Duration
+		var calls [2]int
+		for done, k := 0, 0; done < b.N; done, k = done+block, 1-k {
+			n := min(block, b.N-done)
+			var next atomic.Int64
+			var failed atomic.Pointer[error]
+			var wg sync.WaitGroup
+			start := time.Now()
+			for range benchConcurrency {
+				wg.Go(func() {
+					for next.Add(1) <= int64(n) && failed.Load() == nil {
+						if err := get(ctx, clients[names[k]]); err != nil {
+							failed.CompareAndSwap(nil, &err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			spent[k] += time.Since(start)
+			calls[k] += n
+			if err := failed.Load(); err != nil {
+				b.Fatal(*err)
+			}
+		}
+		reportInterleaved(b, spent, calls)
+	})
+}
+
+// reportInterleaved reports the time per call of each key, off and on,
+// and their ratio.
+func reportInterleaved(b *testing.B, spent [2]time.Duration, calls [2]int) {
+	if calls[0] == 0 || calls[1] == 0 {
+		return
+	}
+	off := float64(spent[0].Nanoseconds()) / float64(calls[0])
+	on := float64(spent[1].Nanoseconds()) / float64(calls[1])
+	b.ReportMetric(off, "off-ns/op")
+	b.ReportMetric(on, "on-ns/op")
+	b.ReportMetric(on/off, "on/off")
+}

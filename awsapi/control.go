@@ -17,7 +17,7 @@ import (
 // the backup endpoint, served only with Options.Backup. When
 // Options.Credentials is set they must be signed like every API request
 // (SigV4 with one of the credentials, for the secretsmanager service, any
-// region).
+// region), by a key with no Principal.
 const controlPrefix = "/_secretstore/"
 
 // backupStallTimeout is how long a backup download may wait for the client
@@ -26,7 +26,8 @@ const controlPrefix = "/_secretstore/"
 const backupStallTimeout = time.Minute
 
 // clockRequest is the body of POST /_secretstore/clock: at most one of
-// Advance (a Go duration such as "720h" or "-1h") and Set (RFC 3339). With
+// Advance (a Go duration such as "720h" or "-1h") and Set (RFC 3339, or
+// "now" for the real time). Either may move the clock backwards. With
 // neither, or "0s", the clock is only read.
 type clockRequest struct {
 	Advance string `json:"advance"`
@@ -48,12 +49,13 @@ type controlError struct {
 // serveControl serves the control endpoints and returns the status it
 // wrote:
 //
-//	POST /_secretstore/clock  {"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"} → {"now":"..."}
+//	POST /_secretstore/clock  {"advance":"720h"}, {"set":"2030-01-01T00:00:00Z"} or {"set":"now"} → {"now":"..."}
 //	POST /_secretstore/reap   runs Store.Reap → its ReapStats
-//	POST /_secretstore/reset  empties the store (every region) → {}
+//	POST /_secretstore/reset  empties the store (every region), and a RealTimeClock returns to the real time → {}
 //	GET  /_secretstore/backup Store.Backup, streamed (application/octet-stream)
 //
-// Without Options.TestMode the first three are 404; without Options.Backup
+// Without Options.TestMode the first three are 404 (the message names
+// Options.TestModeName); without Options.Backup
 // the last one is. With Options.Credentials an unsigned or badly signed
 // request gets 403 and changes nothing.
 func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
@@ -68,7 +70,11 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
 		}
 		method = http.MethodGet
 	case !h.opts.TestMode:
-		return writeControl(w, http.StatusNotFound, controlError{Error: "not found: the test-control endpoints need Options.TestMode"})
+		name := h.opts.TestModeName
+		if name == "" {
+			name = "Options.TestMode"
+		}
+		return writeControl(w, http.StatusNotFound, controlError{Error: "not found: the test-control endpoints need " + name})
 	case name == "clock":
 		endpoint = h.controlClock
 	case name == "reap":
@@ -98,16 +104,21 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
 
 // authorizeControl checks who may use a control endpoint. With
 // Options.Credentials the request must carry a valid SigV4 signature by one
-// of them, as an API request must. Without, any request may, but the
-// backup only from a loopback address: a server that checks no signature
-// may listen on a network, and a backup is the whole database at once.
+// of them, as an API request must, and by one with no Principal. Without,
+// any request may, but the backup only from a loopback address: a server
+// that checks no signature may listen on a network, and a backup is the
+// whole database at once.
 func (h *Handler) authorizeControl(r *http.Request, body []byte, backup bool) (int, *controlError) {
 	if len(h.opts.Credentials) > 0 {
-		if e := verifySigV4(r, body, h.opts.Credentials, h.opts.Now()); e != nil {
+		cred, e := authenticate(r, body, h.opts.Credentials, h.opts.Now())
+		if e != nil {
 			return http.StatusForbidden, &controlError{
 				Error: "the control endpoints need a request signed with the server's credentials (SigV4, service " + sigv4Service + "): " + e.Message,
 				Code:  e.Code,
 			}
+		}
+		if cred.Principal != nil {
+			return http.StatusForbidden, restrictedControl(cred)
 		}
 		return 0, nil
 	}
@@ -189,6 +200,8 @@ func (h *Handler) controlClock(_ *http.Request, body []byte) (int, any) {
 		if d != 0 {
 			h.opts.Clock.Advance(d)
 		}
+	case in.Set == "now":
+		h.toRealTime(true)
 	case in.Set != "":
 		t, err := time.Parse(time.RFC3339Nano, in.Set)
 		if err != nil {
@@ -211,7 +224,24 @@ func (h *Handler) controlReset(r *http.Request, _ []byte) (int, any) {
 	if err := testhook.Reset(r.Context(), h.store); err != nil {
 		return http.StatusInternalServerError, controlError{Error: "reset: " + err.Error()}
 	}
+	h.toRealTime(false)
 	return http.StatusOK, struct{}{}
+}
+
+// toRealTime puts Options.Clock back on the real time: a RealTimeClock
+// loses its offset; another TestClock is set to Options.Now() only when
+// setAny is true ({"set":"now"}), since a reset leaves a clock that does not
+// run by itself where it is.
+func (h *Handler) toRealTime(setAny bool) {
+	switch c := h.opts.Clock.(type) {
+	case RealTimeClock:
+		c.ResetToRealTime()
+	case nil:
+	default:
+		if setAny {
+			c.Set(h.opts.Now())
+		}
+	}
 }
 
 // writeControl writes a control endpoint's JSON answer.

@@ -184,8 +184,8 @@ func TestControlSignedWithCredentials(t *testing.T) {
 		{"unsigned reset", httptest.NewRequest(http.MethodPost, "/_secretstore/reset", nil), "MissingAuthenticationTokenException"},
 		{"unsigned clock", httptest.NewRequest(http.MethodPost, "/_secretstore/clock", strings.NewReader(`{"advance":"720h"}`)), "MissingAuthenticationTokenException"},
 		{"unsigned reap", httptest.NewRequest(http.MethodPost, "/_secretstore/reap", nil), "MissingAuthenticationTokenException"},
-		{"wrong secret key", signedControl(t, http.MethodPost, "/_secretstore/reset", "", Credentials{good.AccessKeyID, "wrong"}, now), "InvalidSignatureException"},
-		{"unknown access key", signedControl(t, http.MethodPost, "/_secretstore/reset", "", Credentials{"AKIDUNKNOWN", "x"}, now), "UnrecognizedClientException"},
+		{"wrong secret key", signedControl(t, http.MethodPost, "/_secretstore/reset", "", Credentials{AccessKeyID: good.AccessKeyID, SecretAccessKey: "wrong"}, now), "InvalidSignatureException"},
+		{"unknown access key", signedControl(t, http.MethodPost, "/_secretstore/reset", "", Credentials{AccessKeyID: "AKIDUNKNOWN", SecretAccessKey: "x"}, now), "UnrecognizedClientException"},
 		{"signed an hour ago", signedControl(t, http.MethodPost, "/_secretstore/reset", "", good, now.Add(-time.Hour)), "InvalidSignatureException"},
 		{"body changed after signing", func() *http.Request {
 			req := signedControl(t, http.MethodPost, "/_secretstore/clock", `{"advance":"0s"}`, good, now)
@@ -372,5 +372,75 @@ func TestControlBackupOverHTTP(t *testing.T) {
 	}
 	if v, err := s.Get(ctx, "before/199"); err != nil || v != strings.Repeat("x", 2000) {
 		t.Errorf("before/199 in the restored store: %v", err)
+	}
+}
+
+// offsetTestClock is a RealTimeClock over a fixed real time.
+type offsetTestClock struct {
+	real   time.Time
+	offset time.Duration
+}
+
+func (c *offsetTestClock) Now() time.Time { return c.real.Add(c.offset) }
+func (c *offsetTestClock) Advance(d time.Duration) time.Time {
+	c.offset += d
+	return c.Now()
+}
+func (c *offsetTestClock) Set(t time.Time)  { c.offset = t.Sub(c.real) }
+func (c *offsetTestClock) ResetToRealTime() { c.offset = 0 }
+
+// TestControlClockRealTime: {"set":"now"} returns to the real time, a reset
+// does so for a RealTimeClock only, and the clock may go backwards.
+func TestControlClockRealTime(t *testing.T) {
+	real := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		clock      TestClock
+		setNow     string // the clock after {"set":"now"}
+		afterReset string // the clock after advancing 48h, then a reset
+	}{
+		{"RealTimeClock", &offsetTestClock{real: real}, "2025-06-01T12:00:00Z", "2025-06-01T12:00:00Z"},
+		{"FakeClock", secretstore.NewFakeClock(testStart), "2025-06-01T12:00:00Z", "2025-06-03T12:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store, _ := newTestStore(t, secretstore.Options{})
+			h := New(store, Options{TestMode: true, Clock: tt.clock, Now: func() time.Time { return real }})
+			for _, step := range []struct{ body, now string }{
+				{`{"advance":"-720h"}`, ""}, // backwards is allowed
+				{`{"set":"2001-01-01T00:00:00Z"}`, "2001-01-01T00:00:00Z"},
+				{`{"set":"now"}`, tt.setNow},
+			} {
+				res := control(t, h, http.MethodPost, "/_secretstore/clock", step.body)
+				if res.status != http.StatusOK {
+					t.Fatalf("%s: %d %s", step.body, res.status, res.body)
+				}
+				if got := res.decode(t)["now"]; step.now != "" && got != step.now {
+					t.Errorf("%s: now %v, want %s", step.body, got, step.now)
+				}
+			}
+			control(t, h, http.MethodPost, "/_secretstore/clock", `{"advance":"48h"}`)
+			if res := control(t, h, http.MethodPost, "/_secretstore/reset", ""); res.status != http.StatusOK {
+				t.Fatalf("reset: %d %s", res.status, res.body)
+			}
+			if got := tt.clock.Now().UTC().Format(time.RFC3339); got != tt.afterReset {
+				t.Errorf("after a reset the clock reads %s, want %s", got, tt.afterReset)
+			}
+		})
+	}
+}
+
+// TestControlWithoutTestModeNamesTheSwitch: the 404 names what turns test
+// mode on, Options.TestMode unless the program gives its own name.
+func TestControlWithoutTestModeNamesTheSwitch(t *testing.T) {
+	store, _ := newTestStore(t, secretstore.Options{})
+	for _, tt := range []struct{ name, want string }{
+		{"", "not found: the test-control endpoints need Options.TestMode"},
+		{"the --test-mode flag", "not found: the test-control endpoints need the --test-mode flag"},
+	} {
+		res := control(t, New(store, Options{TestModeName: tt.name}), http.MethodPost, "/_secretstore/reset", "")
+		if got := res.decode(t)["error"]; res.status != http.StatusNotFound || got != tt.want {
+			t.Errorf("TestModeName %q: %d %v, want 404 %q", tt.name, res.status, got, tt.want)
+		}
 	}
 }

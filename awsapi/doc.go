@@ -17,6 +17,14 @@
 // only when Options.Credentials is set; otherwise any signature, or none, is
 // accepted, as local emulators do.
 //
+// A key whose Credentials name a Principal is a caller with policies: each
+// request it signs runs on Store.As(principal), with aws:SourceIp taken from
+// the connection and aws:SecureTransport from TLS, so the principal's
+// identity policies and the secret's resource policy decide it, as in AWS.
+// A denial is 400 AccessDeniedException with AWS's message; with a
+// principal whose AuditOnly is set it is only logged. The control
+// endpoints below answer only keys with no Principal.
+//
 // Divergences from AWS, all deliberate:
 //   - The store is consistent at once: a forced delete frees the name
 //     immediately (AWS takes a few seconds), and ListSecrets shows a new
@@ -34,10 +42,11 @@
 //     application/json, or none) gets 400 SerializationException.
 //
 // With Options.TestMode the handler also serves test-control endpoints
-// under /_secretstore/: POST /_secretstore/clock moves Options.Clock
-// ({"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"}), POST
-// /_secretstore/reap runs Store.Reap, and POST /_secretstore/reset empties
-// the store. With Options.Backup, GET /_secretstore/backup streams
+// under /_secretstore/: POST /_secretstore/clock moves Options.Clock,
+// forwards or backwards ({"advance":"720h"}, {"advance":"-1h"} or
+// {"set":"2030-01-01T00:00:00Z"}; {"set":"now"} returns to the real time),
+// POST /_secretstore/reap runs Store.Reap, and POST /_secretstore/reset
+// empties the store and puts a RealTimeClock back on the real time. With Options.Backup, GET /_secretstore/backup streams
 // Store.Backup. With Credentials these endpoints must be signed like any
 // call (403 otherwise); without, the backup is served to loopback clients
 // only.

@@ -30,7 +30,9 @@ const targetPrefix = "secretsmanager."
 type Options struct {
 	// Credentials, when not empty, turn on SigV4 verification of every
 	// request (constant-time compares); when empty any signature (or none)
-	// is accepted, as local emulators do.
+	// is accepted, as local emulators do. A key with a Principal makes
+	// its requests run as that principal, under its policies (see
+	// Credentials.Principal).
 	Credentials []Credentials
 	// Logger receives one line per request (operation, secret name/id,
 	// status, duration, request id, error code); default none. Never a
@@ -44,6 +46,11 @@ type Options struct {
 	// (clock, reap, reset). Without it those paths are 404. With
 	// Credentials they must be signed like every other request.
 	TestMode bool
+	// TestModeName is how the 404 answer of a test-control endpoint names
+	// what turns TestMode on, for a program that exposes it under its own
+	// name (serve sets "secretstore serve --test-mode"); default
+	// "Options.TestMode".
+	TestModeName string
 	// Backup serves GET /_secretstore/backup: Store.Backup, a consistent
 	// snapshot of the whole store, streamed while other requests go on.
 	// With Credentials the request must be signed like every other; without,
@@ -51,7 +58,10 @@ type Options struct {
 	// the path is 404.
 	Backup bool
 	// Clock is the clock POST /_secretstore/clock moves; needed with
-	// TestMode.
+	// TestMode. It may be set backwards as well as forwards. When it is a
+	// RealTimeClock, {"set":"now"} and POST /_secretstore/reset put it back
+	// on the real time; another TestClock is set to Now() by {"set":"now"}
+	// and left where it is by a reset.
 	Clock TestClock
 	// Now is the real time used for SigV4 date checks; default time.Now.
 	// (Not the store's clock: a test may have moved that by months.)
@@ -64,6 +74,14 @@ type TestClock interface {
 	Now() time.Time
 	Advance(d time.Duration) time.Time
 	Set(t time.Time)
+}
+
+// RealTimeClock is a TestClock that runs with the real time plus an offset
+// the test-control endpoint changes, as serve --test-mode's clock does.
+// ResetToRealTime sets the offset back to zero.
+type RealTimeClock interface {
+	TestClock
+	ResetToRealTime()
 }
 
 // Handler is an http.Handler serving a Store in the Secrets Manager wire
@@ -91,6 +109,7 @@ type exchange struct {
 	operation string
 	secretID  string
 	region    string
+	principal string // the ARN of the caller, for a key bound to one
 }
 
 // ServeHTTP serves one request.
@@ -144,12 +163,18 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 		return nil, newAPIError(awsmodel.Serialization, "The request body could not be read.")
 	}
 
+	var cred *Credentials
 	if len(h.opts.Credentials) > 0 {
-		if e := verifySigV4(r, body, h.opts.Credentials, h.opts.Now()); e != nil {
+		c, e := authenticate(r, body, h.opts.Credentials, h.opts.Now())
+		if e != nil {
 			return nil, &apiError{Type: e.Code, Message: e.Message, status: e.Status}
 		}
+		cred = c
 	}
-	store := h.store
+	store := caller(h.store, cred, r)
+	if cred != nil && cred.Principal != nil {
+		x.principal = cred.Principal.Arn
+	}
 	if _, _, region, _, ok := credentialScope(r.Header); ok && region != store.RegionName() {
 		store = store.Region(region)
 	}
@@ -238,6 +263,9 @@ func (h *Handler) logRequest(ctx context.Context, x *exchange, status int, code 
 	}
 	if x.region != "" {
 		attrs = append(attrs, slog.String("region", x.region))
+	}
+	if x.principal != "" {
+		attrs = append(attrs, slog.String("principal", x.principal))
 	}
 	if code != "" {
 		attrs = append(attrs, slog.String("error_code", code))

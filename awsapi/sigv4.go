@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
@@ -21,6 +22,14 @@ import (
 type Credentials struct {
 	AccessKeyID     string
 	SecretAccessKey string
+	// Principal, when set, is the caller whose key this is: each request
+	// signed with it runs on Store.As(principal), with the principal's
+	// SourceIP set from the connection and SecureTransport from TLS, so
+	// its identity policies and each secret's resource policy decide what
+	// it may do. Such a key may not use the control endpoints. Nil: the
+	// request runs on the store itself, unrestricted. The handler never
+	// changes the Principal; do not change it after New.
+	Principal *secretstore.Principal
 }
 
 const (
@@ -176,16 +185,23 @@ func credentialScope(h http.Header) (accessKeyID, date, region, service string, 
 // for the secretsmanager service, within 15 minutes of now. Presigned
 // (query-string) requests are not supported and are treated as unsigned.
 func verifySigV4(r *http.Request, body []byte, creds []Credentials, now time.Time) *sigv4Error {
+	_, err := authenticate(r, body, creds, now)
+	return err
+}
+
+// authenticate is verifySigV4, returning also the credentials that signed
+// the request (nil on failure).
+func authenticate(r *http.Request, body []byte, creds []Credentials, now time.Time) (*Credentials, *sigv4Error) {
 	authValues := r.Header.Values("Authorization")
 	if len(authValues) == 0 || strings.TrimSpace(authValues[0]) == "" {
-		return missingAuthToken()
+		return nil, missingAuthToken()
 	}
 	if len(authValues) > 1 {
-		return incompleteSignature("Request must contain exactly one Authorization header.")
+		return nil, incompleteSignature("Request must contain exactly one Authorization header.")
 	}
 	auth, serr := parseAuthorization(authValues[0])
 	if serr != nil {
-		return serr
+		return nil, serr
 	}
 
 	// The request time: X-Amz-Date, else Date.
@@ -196,46 +212,47 @@ func verifySigV4(r *http.Request, body []byte, creds []Credentials, now time.Tim
 			if len(v) > 64 {
 				v = v[:64] + "..."
 			}
-			return incompleteSignature(fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", v))
+			return nil, incompleteSignature(fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", v))
 		}
 		reqTime = t
 	} else if v := r.Header.Get("Date"); v != "" {
 		t, err := http.ParseTime(v)
 		if err != nil {
-			return incompleteSignature("Date header must be in RFC 1123 format.")
+			return nil, incompleteSignature("Date header must be in RFC 1123 format.")
 		}
 		reqTime = t.UTC()
 	} else {
-		return incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. " + auth.echo())
+		return nil, incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. " + auth.echo())
 	}
 	amzDate := reqTime.Format(amzDateFormat)
 
 	if auth.service != sigv4Service {
-		return invalidSignature("Credential should be scoped to correct service: '" + sigv4Service + "'. ")
+		return nil, invalidSignature("Credential should be scoped to correct service: '" + sigv4Service + "'. ")
 	}
 	if d := reqTime.Format(scopeDateFormat); auth.date != d {
-		return invalidSignature(fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", auth.date, d, amzDate))
+		return nil, invalidSignature(fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", auth.date, d, amzDate))
 	}
 
 	now = now.UTC()
 	if reqTime.Before(now.Add(-maxClockSkew)) {
-		return invalidSignature(fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
+		return nil, invalidSignature(fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
 			amzDate, now.Add(-maxClockSkew).Format(amzDateFormat), now.Format(amzDateFormat)))
 	}
 	if reqTime.After(now.Add(maxClockSkew)) {
-		return invalidSignature(fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)",
+		return nil, invalidSignature(fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)",
 			amzDate, now.Add(maxClockSkew).Format(amzDateFormat), now.Format(amzDateFormat)))
 	}
 
-	secret, found := lookupSecret(creds, auth.accessKeyID)
-	if !found {
-		return unrecognizedClient()
+	cred := lookupCredentials(creds, auth.accessKeyID)
+	if cred == nil {
+		return nil, unrecognizedClient()
 	}
+	secret := cred.SecretAccessKey
 
 	bodySum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(bodySum[:])
 	if v := r.Header.Get("X-Amz-Content-Sha256"); v != "" && !strings.EqualFold(v, payloadHash) {
-		return invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
+		return nil, invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 
 	signedHeaders := strings.Split(auth.signedHeaders, ";")
@@ -246,7 +263,7 @@ func verifySigV4(r *http.Request, body []byte, creds []Credentials, now time.Tim
 		}
 	}
 	if !hasHost {
-		return invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+		return nil, invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 	}
 
 	canonical := canonicalRequest(r, signedHeaders, auth.signedHeaders, payloadHash)
@@ -257,9 +274,9 @@ func verifySigV4(r *http.Request, body []byte, creds []Credentials, now time.Tim
 	key := signingKey(secret, auth.date, auth.region, auth.service)
 	want := hex.EncodeToString(hmacSHA256(key, []byte(stringToSign)))
 	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(auth.signature))) != 1 {
-		return invalidSignature(signatureMismatchMessage)
+		return nil, invalidSignature(signatureMismatchMessage)
 	}
-	return nil
+	return cred, nil
 }
 
 // lookupSecret returns the secret key of the access key id akid. It compares
@@ -268,18 +285,28 @@ func verifySigV4(r *http.Request, body []byte, creds []Credentials, now time.Tim
 // how much of an id matched. (Only the lengths of the ids, which are not
 // secret, can show.)
 func lookupSecret(creds []Credentials, akid string) (secret string, found bool) {
-	if akid == "" {
-		return "", false
+	if c := lookupCredentials(creds, akid); c != nil {
+		return c.SecretAccessKey, true
 	}
+	return "", false
+}
+
+// lookupCredentials returns the credentials of the access key id akid, or
+// nil; in constant time, as lookupSecret.
+func lookupCredentials(creds []Credentials, akid string) *Credentials {
+	if akid == "" {
+		return nil
+	}
+	var found *Credentials
 	match := 0
 	for i := range creds {
 		eq := subtle.ConstantTimeCompare([]byte(creds[i].AccessKeyID), []byte(akid))
 		if eq == 1 && match == 0 {
-			secret = creds[i].SecretAccessKey
+			found = &creds[i]
 		}
 		match |= eq
 	}
-	return secret, match == 1
+	return found
 }
 
 // canonicalRequest builds the SigV4 canonical request of r. names are the
