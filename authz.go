@@ -51,6 +51,7 @@ type decision struct {
 	allowed bool
 	reason  string // the deciding statement, for the event
 	message string // the AccessDeniedException message
+	policy  policy.Decision
 }
 
 // authorize evaluates operation op with input in for s's principal. It
@@ -69,6 +70,12 @@ func (s *Store) authorize(c *core, op string, in any, secretID string) (reason s
 		req.Resource = "*"
 	case op == "CreateSecret":
 		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
+		requestContext(&req, in)
+		d := s.decide(&req, res)
+		if !d.allowed {
+			d.message = d.policy.MessageOn(secretID)
+		}
+		return d.reason, d.err(s)
 	default:
 		var r *secretRecord
 		err := c.read(func(t *tx) error {
@@ -107,7 +114,13 @@ func (s *Store) authorizeSecret(c *core, op string, in any, secretID string, r *
 	}
 	req.Set(policy.KeySecretID, secretID)
 	requestContext(&req, in)
-	return s.decide(&req, res)
+	d := s.decide(&req, res)
+	if !d.allowed {
+		// Named as the caller named it: the ARN of an existing secret, with
+		// its suffix, would tell a caller without access that it exists.
+		d.message = d.policy.MessageOn(secretID)
+	}
+	return d
 }
 
 // denied returns the AccessDeniedException for op on the secret id names,
@@ -161,7 +174,7 @@ func (s *Store) decide(req *policy.Request, res *policy.Policy) decision {
 	if d.Allowed {
 		return decision{allowed: true}
 	}
-	return decision{reason: d.String(), message: d.Message()}
+	return decision{reason: d.String(), message: d.Message(), policy: d}
 }
 
 // err returns the error of a denial (nil when allowed, or when s's

@@ -75,34 +75,41 @@ func TestPrincipalViews(t *testing.T) {
 	allowed(t, other, "prod/pay/db", "pay db") // the resource policy lets it in
 	wantNoChange(t, s, func() {
 		_, err := app.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/pay/db"})
-		denied(t, err, "GetSecretValue", "secret:prod/pay/db-")
+		denied(t, err, "GetSecretValue", "on resource: prod/pay/db ")
 		_, err = app.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/blocked"})
-		denied(t, err, "GetSecretValue", "secret:prod/app/blocked-") // the explicit Deny wins
+		denied(t, err, "GetSecretValue", "on resource: prod/app/blocked ") // the explicit Deny wins
 		if !strings.Contains(err.Error(), "with an explicit deny in an identity-based policy") {
 			t.Errorf("explicit deny message: %v", err)
 		}
 		_, err = app.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "prod/app/db", SecretString: "x"})
-		denied(t, err, "PutSecretValue", "secret:prod/app/db-")
+		denied(t, err, "PutSecretValue", "on resource: prod/app/db ")
 		_, err = app.DescribeSecret(ctx, &DescribeSecretInput{SecretId: "prod/app/db"})
-		denied(t, err, "DescribeSecret", "secret:prod/app/db-")
+		denied(t, err, "DescribeSecret", "on resource: prod/app/db ")
 		_, err = app.CreateSecret(ctx, &CreateSecretInput{Name: "prod/app/new", SecretString: "x"})
-		denied(t, err, "CreateSecret", "secret:prod/app/new-")
+		denied(t, err, "CreateSecret", "on resource: prod/app/new ")
 		_, err = app.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "prod/app/db", ForceDeleteWithoutRecovery: true})
-		denied(t, err, "DeleteSecret", "secret:prod/app/db-")
+		denied(t, err, "DeleteSecret", "on resource: prod/app/db ")
 		_, err = app.ListSecrets(ctx, &ListSecretsInput{})
 		denied(t, err, "ListSecrets", "secretsmanager:ListSecrets")
 		_, err = other.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/db"})
-		denied(t, err, "GetSecretValue", "secret:prod/app/db-")
+		denied(t, err, "GetSecretValue", "on resource: prod/app/db ")
 		_, err = tagged.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/db"})
-		denied(t, err, "GetSecretValue", "secret:prod/app/db-") // not tagged team=payments
+		denied(t, err, "GetSecretValue", "on resource: prod/app/db ") // not tagged team=payments
 	})
 
 	// A name that does not exist: denied where the caller may not read
 	// it, not found where it may.
 	_, err := other.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/missing"})
-	denied(t, err, "GetSecretValue", "secret:prod/app/missing-")
+	denied(t, err, "GetSecretValue", "on resource: prod/app/missing ")
 	_, err = app.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/missing"})
 	wantErr(t, err, ErrResourceNotFound, "")
+	// The denial says no more of a secret that exists than of one that
+	// does not: the name as given, never the ARN's suffix.
+	_, errExists := other.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/db"})
+	_, errMissing := other.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/dx"})
+	if a, b := strings.Replace(errExists.Error(), "prod/app/db", "NAME", 1), strings.Replace(errMissing.Error(), "prod/app/dx", "NAME", 1); a != b {
+		t.Errorf("denials differ for an existing and a missing secret:\n%s\n%s", a, b)
+	}
 
 	// BatchGetSecretValue reports each denied secret in Errors.
 	batch, err := app.BatchGetSecretValue(ctx, &BatchGetSecretValueInput{SecretIdList: []string{"prod/app/db", "prod/pay/db"}})

@@ -77,7 +77,12 @@ type Decision struct {
 // For a request on no particular resource ("*"), AWS leaves out
 // " on resource: *", and so does Message. An empty principal ARN is written
 // "anonymous".
-func (d Decision) Message() string {
+func (d Decision) Message() string { return d.MessageOn(d.resource) }
+
+// MessageOn is Message naming the resource as the caller named it (a
+// secret's name, say, rather than the ARN the request was evaluated on), so
+// that a denial tells the caller nothing it did not say.
+func (d Decision) MessageOn(resource string) string {
 	if d.Allowed {
 		return ""
 	}
@@ -86,8 +91,8 @@ func (d Decision) Message() string {
 		who = "anonymous"
 	}
 	msg := "User: " + who + " is not authorized to perform: " + d.action
-	if d.resource != "*" && d.resource != "" {
-		msg += " on resource: " + d.resource
+	if resource != "*" && resource != "" {
+		msg += " on resource: " + resource
 	}
 	switch {
 	case d.Kind != ExplicitDeny:
