@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // groupSync makes committed transactions durable together: group commit.
@@ -199,7 +197,7 @@ func syncFile(path string) error {
 	if err != nil {
 		return err
 	}
-	err = unix.Fdatasync(int(f.Fd()))
+	err = datasync(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
