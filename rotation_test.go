@@ -436,3 +436,75 @@ func TestRotationRunnerStopsOnClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRotationTakenUpAtOpen closes a store while its rotator is in the
+// setSecret step, then reopens it: with the reaper on, Open takes the
+// rotation up at once; with DisableReaper, the caller's next Reap does.
+// Either way the rotation completes and no version is lost.
+func TestRotationTakenUpAtOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		disableReaper bool
+	}{
+		{"the reaper on: at Open", false},
+		{"DisableReaper: at the next Reap", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir, key := t.TempDir(), newTestKey(t)
+			blocked := make(chan struct{})
+			blocking := RotatorFunc(func(ctx context.Context, s *Store, ev RotationEvent) error {
+				if ev.Step == StepSetSecret {
+					close(blocked)
+					<-ctx.Done()
+					return ctx.Err()
+				}
+				return PasswordRotator(GetRandomPasswordInput{}).Rotate(ctx, s, ev)
+			})
+			s := mustOpenDisk(t, dir, Options{MasterKey: key, Rotators: map[string]Rotator{testLambda: blocking}, RotationStepTimeout: time.Hour})
+			first := mustCreate(t, s, "db", "v1")
+			mustRotate(t, s, &RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, ClientRequestToken: testToken("o")})
+			select {
+			case <-blocked:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the rotation did not reach setSecret")
+			}
+			mustClose(t, s) // cancels the step: the rotation stays due
+
+			rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{})}
+			events := make(chan Event, 10)
+			s, err := Open(ctx, Options{Dir: dir, MasterKey: key, Clock: NewFakeClock(testEpoch),
+				DisableReaper: tc.disableReaper, ReapInterval: time.Hour,
+				Rotators: map[string]Rotator{testLambda: rec},
+				OnEvent: func(ev Event) {
+					if strings.HasPrefix(ev.Operation, "Rotation") {
+						events <- ev
+					}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mustClose(t, s)
+			if tc.disableReaper {
+				if got := rec.stepNames(); len(got) != 0 {
+					t.Fatalf("steps %v ran before Reap with DisableReaper", got)
+				}
+				if st := reap(t, s); st.Rotated != 1 {
+					t.Fatalf("Reap after reopening: %+v; want the rotation taken up", st)
+				}
+			}
+			select {
+			case ev := <-events:
+				if ev.Operation != "RotationSucceeded" {
+					t.Fatalf("event %+v", ev)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the rotation was not taken up after reopening")
+			}
+			if got := rec.stepNames(); !slices.Equal(got, []string{StepCreateSecret, StepSetSecret, StepTestSecret, StepFinishSecret}) {
+				t.Errorf("steps after reopening = %v", got)
+			}
+			wantStages(t, s, "db", map[string][]string{testToken("o"): {StageCurrent}, first.VersionId: {StagePrevious}})
+		})
+	}
+}

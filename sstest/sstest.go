@@ -114,6 +114,12 @@ func New(tb testing.TB) *Server {
 	}
 	srv := httptest.NewServer(awsapi.New(store, awsapi.Options{TestMode: true, Clock: clock}))
 	tb.Cleanup(func() {
+		// The client closes its connections first, so that the side left
+		// waiting out TCP's TIME_WAIT is the client's: on the server's side,
+		// thousands of such sockets (a test binary starting many servers)
+		// make every later listen on port 0 slow, as the kernel searches
+		// past them for a free port.
+		srv.Client().CloseIdleConnections()
 		srv.Close()
 		if err := store.Close(); err != nil {
 			tb.Errorf("sstest: closing the store: %v", err)

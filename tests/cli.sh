@@ -4,7 +4,9 @@
 # restore, get works, force delete), the end of a recovery window through
 # the --test-mode endpoints, and replica regions (create with a replica,
 # read it and be refused a write in its region, replicate, remove a region,
-# promote a replica). Run it from anywhere: tests/cli.sh
+# promote a replica), and rotation (rotate-secret with a rotation function the
+# server runs, a failed rotation, cancel-rotate-secret, describe-secret). Run
+# it from anywhere: tests/cli.sh
 #
 # Needs go, the AWS CLI (installed from Debian's awscli when missing and run
 # as root), and jq or python3. Prints PASS or FAIL for each step and exits
@@ -62,6 +64,16 @@ field() {
 	fi
 }
 
+# member NAME prints the top-level member NAME of the JSON on stdin as JSON
+# (true, false, null, "text"), for the members field cannot show.
+member() {
+	if [[ $json == jq ]]; then
+		jq -c --arg f "$1" '.[$f]'
+	else
+		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin).get(sys.argv[1])))' "$1"
+	fi
+}
+
 # names prints the Name of every secret in the ListSecrets output on stdin.
 names() {
 	if [[ $json == jq ]]; then
@@ -100,7 +112,64 @@ post() {
 echo "cli.sh: building secretstore"
 (cd "$root" && go build -o "$work/secretstore" ./cmd/secretstore)
 
-"$work/secretstore" serve --memory --test-mode --addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
+# The rotation function the server runs (serve --rotator ARN=exec:...): the
+# four steps of AWS's rotation template, with the AWS CLI. serve gives it the
+# event on stdin and SECRETS_MANAGER_ENDPOINT, AWS_REGION and credentials in
+# its environment. A secret tagged RotatorFailStep=STEP fails that step.
+rotator_arn=arn:aws:lambda:us-east-1:123456789012:function:cli-rotator
+cat >"$work/rotator.sh" <<'EOF'
+set -euo pipefail
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER="" AWS_MAX_ATTEMPTS=1
+event=$(cat)
+member() {
+	if command -v jq >/dev/null; then
+		jq -r --arg f "$1" '.[$f]' <<<"$event"
+	else
+		python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$event" "$1"
+	fi
+}
+step=$(member Step) arn=$(member SecretId) token=$(member ClientRequestToken)
+sm() { aws --endpoint-url "$SECRETS_MANAGER_ENDPOINT" --output text secretsmanager "$@"; }
+
+# The template's checks: the token's version is AWSPENDING, unless it is
+# AWSCURRENT already (then there is nothing left to do).
+read -r stages fail_step < <(sm describe-secret --secret-id "$arn" \
+	--query "[join(',', VersionIdsToStages.\"$token\" || \`[]\`), Tags[?Key=='RotatorFailStep'].Value | [0]]")
+case ,$stages, in
+*,AWSCURRENT,*) exit 0 ;;
+*,AWSPENDING,*) ;;
+*) echo "version $token of $arn is not AWSPENDING" >&2; exit 1 ;;
+esac
+if [[ $fail_step == "$step" ]]; then
+	echo "$step failed on purpose: the secret is tagged RotatorFailStep=$step" >&2
+	exit 1
+fi
+
+case $step in
+createSecret)
+	if ! err=$(sm get-secret-value --secret-id "$arn" --version-id "$token" --version-stage AWSPENDING --query VersionId 2>&1 >/dev/null); then
+		[[ $err == *ResourceNotFoundException* ]] || { echo "$err" >&2; exit 1; }
+		password=$(sm get-random-password --password-length 32 --exclude-punctuation --query RandomPassword)
+		sm put-secret-value --secret-id "$arn" --client-request-token "$token" \
+			--secret-string "$password" --version-stages AWSPENDING >/dev/null
+	fi
+	;;
+setSecret) ;; # no database to give the new password to
+testSecret)
+	sm get-secret-value --secret-id "$arn" --version-id "$token" --version-stage AWSPENDING --query VersionId >/dev/null
+	;;
+finishSecret)
+	current=$(sm list-secret-version-ids --secret-id "$arn" --query "Versions[?contains(VersionStages, 'AWSCURRENT')].VersionId | [0]")
+	sm update-secret-version-stage --secret-id "$arn" --version-stage AWSCURRENT \
+		--move-to-version-id "$token" --remove-from-version-id "$current" >/dev/null
+	sm update-secret-version-stage --secret-id "$arn" --version-stage AWSPENDING --remove-from-version-id "$token" >/dev/null
+	;;
+*) echo "unknown step $step" >&2; exit 1 ;;
+esac
+EOF
+
+"$work/secretstore" serve --memory --test-mode --addr 127.0.0.1:0 \
+	--rotator "$rotator_arn=exec:bash $work/rotator.sh" >"$work/server.log" 2>&1 &
 server_pid=$!
 
 addr=
@@ -190,6 +259,7 @@ check() {
 is() { [[ $1 == "$2" ]]; }
 not_empty() { [[ -n $1 ]]; }
 contains() { [[ $1 == *"$2"* ]]; }
+lacks() { [[ $1 != *"$2"* ]]; }
 listed() { names <<<"$out" | grep -qxF "$1"; }
 not_listed() { ! listed "$1"; }
 # replicated REGION STATUS: the ReplicationStatus in $out lists REGION with
@@ -318,5 +388,78 @@ step "create-secret (reset check)" sm create-secret --name cli/reset-me --secret
 step "POST /_secretstore/reset" post /_secretstore/reset '{}'
 step "list-secrets after reset" sm list-secrets --include-planned-deletion
 check "reset emptied the store" not_listed cli/reset-me
+
+# Rotation, run by the rotation function above (serve --rotator
+# ARN=exec:bash rotator.sh): it runs in the background, so the steps wait for
+# its outcome.
+
+# wait_rotated NAME VERSION waits until VERSION of secret NAME is AWSCURRENT.
+wait_rotated() {
+	local i
+	for i in $(seq 1 120); do
+		[[ $(sm get-secret-value --secret-id "$1" --query VersionId --output text) == "$2" ]] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# wait_rotation_failed VERSION waits until the server logs that the rotation
+# to VERSION failed.
+wait_rotation_failed() {
+	local i
+	for i in $(seq 1 120); do
+		grep -q "msg=\"rotation failed\".* version=$1 " "$work/server.log" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+rot=cli/rotated-secret
+step "create-secret (rotation)" sm create-secret --name "$rot" --secret-string first-password
+first_version=$(field VersionId <<<"$out")
+step_error "rotate-secret with a function the server does not have fails" AccessDeniedException \
+	sm rotate-secret --secret-id "$rot" --rotation-lambda-arn arn:aws:lambda:us-east-1:123456789012:function:nobody
+step "describe-secret" sm describe-secret --secret-id "$rot"
+check "nothing of it was stored" is "$(member RotationEnabled <<<"$out")" null
+
+step "rotate-secret --rotation-lambda-arn --rotation-rules AutomaticallyAfterDays=30" \
+	sm rotate-secret --secret-id "$rot" --rotation-lambda-arn "$rotator_arn" --rotation-rules AutomaticallyAfterDays=30
+new_version=$(field VersionId <<<"$out")
+check "rotate-secret returns the new version's id" not_empty "$new_version"
+step "the rotation function makes the new version AWSCURRENT" wait_rotated "$rot" "$new_version"
+step "get-secret-value" sm get-secret-value --secret-id "$rot"
+check "AWSCURRENT is the rotated version" is "$(field VersionId <<<"$out")" "$new_version"
+rotated_value=$(field SecretString <<<"$out")
+check "it holds a new 32-character password" is "${#rotated_value}" 32
+step "get-secret-value --version-stage AWSPREVIOUS" sm get-secret-value --secret-id "$rot" --version-stage AWSPREVIOUS
+check "AWSPREVIOUS is the first version" is "$(field VersionId <<<"$out")" "$first_version"
+step "describe-secret" sm describe-secret --secret-id "$rot"
+check "RotationEnabled is true" is "$(member RotationEnabled <<<"$out")" true
+check "RotationLambdaARN is the function" is "$(field RotationLambdaARN <<<"$out")" "$rotator_arn"
+check "LastRotatedDate is set" not_empty "$(field LastRotatedDate <<<"$out")"
+check "NextRotationDate is set" not_empty "$(field NextRotationDate <<<"$out")"
+
+step "tag-resource RotatorFailStep=testSecret" sm tag-resource --secret-id "$rot" --tags Key=RotatorFailStep,Value=testSecret
+step "rotate-secret (its testSecret fails)" sm rotate-secret --secret-id "$rot"
+failed_version=$(field VersionId <<<"$out")
+step "the server logs the failed rotation" wait_rotation_failed "$failed_version"
+check "the log quotes the function's stderr" contains "$(cat "$work/server.log")" "testSecret failed on purpose"
+step "get-secret-value after the failed rotation" sm get-secret-value --secret-id "$rot"
+check "AWSCURRENT did not move" is "$(field VersionId <<<"$out")" "$new_version"
+step "get-secret-value --version-stage AWSPENDING" sm get-secret-value --secret-id "$rot" --version-stage AWSPENDING
+check "AWSPENDING is on the failed rotation's version" is "$(field VersionId <<<"$out")" "$failed_version"
+step_error "rotate-secret while that rotation is not complete" InvalidRequestException sm rotate-secret --secret-id "$rot"
+check "the error says it will be reattempted" contains "$out" "A previous rotation isn't complete. That rotation will be reattempted."
+
+step "cancel-rotate-secret" sm cancel-rotate-secret --secret-id "$rot"
+check "cancel-rotate-secret returns the pending version" is "$(field VersionId <<<"$out")" "$failed_version"
+step "describe-secret after cancel-rotate-secret" sm describe-secret --secret-id "$rot"
+check "RotationEnabled is false" is "$(member RotationEnabled <<<"$out")" false
+check "RotationLambdaARN stays" is "$(field RotationLambdaARN <<<"$out")" "$rotator_arn"
+check "NextRotationDate is gone" is "$(member NextRotationDate <<<"$out")" null
+step "get-secret-value --version-stage AWSPENDING after cancel-rotate-secret" \
+	sm get-secret-value --secret-id "$rot" --version-stage AWSPENDING
+check "AWSPENDING stays where the rotation left it" is "$(field VersionId <<<"$out")" "$failed_version"
+check "the server's log holds no secret value" lacks "$(cat "$work/server.log")" "$rotated_value"
 
 echo "cli.sh: all $step_no steps passed"

@@ -44,7 +44,9 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 
 // withStore opens the store in the data folder, runs fn on it and closes it.
 // Unless create is set, the folder must exist: a mistyped --data does not
-// make an empty store.
+// make an empty store. On a new folder (with create) or an empty one, and
+// no master key given, it writes a new key to DATA/master.key and warns, as
+// serve does.
 func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn func(*secretstore.Store) error) error {
 	if !arn.ValidRegion(f.region) {
 		return usageErrorf("--region %q is not a region name like us-east-1", f.region)
@@ -59,7 +61,11 @@ func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn fun
 		DisableReaper: true,
 		Logger:        slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
-	source, err := f.keys.setMasterKey(&o, c.getenv, keyRequired, o.Logger)
+	policy := keyRequired
+	if !f.keys.given(c.getenv) && freshFolder(f.data) {
+		policy = keyGenerateFile // a new key in DATA/master.key, as serve writes
+	}
+	source, err := f.keys.setMasterKey(&o, c.getenv, policy, o.Logger)
 	if err != nil {
 		return err
 	}
@@ -72,6 +78,14 @@ func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn fun
 		err = fmt.Errorf("closing the store: %w", cerr)
 	}
 	return err
+}
+
+// freshFolder reports whether dir does not exist yet or is empty: a folder a
+// client command may make a new store in, master key included. A folder
+// with other files (a mistyped --data) is left alone.
+func freshFolder(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0)
 }
 
 // output prints v as JSON with --json, else calls plain.
@@ -135,12 +149,10 @@ func setupPut(fs *flag.FlagSet) runFunc {
 }
 
 // readValue reads the value to put from stdin, telling a person at a
-// terminal how to end it.
+// terminal how to end it (not a file, a pipe or /dev/null).
 func readValue(c *cli) ([]byte, error) {
-	if f, ok := c.stdin.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintln(c.stderr, "Type the value, then press Ctrl-D:")
-		}
+	if isTerminal(c.stdin) {
+		fmt.Fprintln(c.stderr, "Type the value, then press Ctrl-D:")
 	}
 	b, err := io.ReadAll(io.LimitReader(c.stdin, maxStdin+1))
 	if err != nil {

@@ -6,8 +6,10 @@ import (
 )
 
 // offsetClock is the server's clock under --test-mode: it runs with real time
-// plus an offset that POST /_secretstore/clock changes. It is a
-// secretstore.Clock and an awsapi.TestClock, safe for concurrent use.
+// plus an offset that POST /_secretstore/clock changes, forwards or
+// backwards. It is a secretstore.Clock and an awsapi.RealTimeClock ({"set":
+// "now"} and POST /_secretstore/reset put it back on the real time), safe
+// for concurrent use.
 type offsetClock struct {
 	wall func() time.Time // the real time: time.Now outside tests
 
@@ -40,4 +42,11 @@ func (c *offsetClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset = t.Sub(c.wall())
+}
+
+// ResetToRealTime sets the offset back to zero: Now is the real time again.
+func (c *offsetClock) ResetToRealTime() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = 0
 }

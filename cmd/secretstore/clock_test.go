@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/awsapi"
 )
 
 func TestOffsetClock(t *testing.T) {
@@ -27,7 +29,17 @@ func TestOffsetClock(t *testing.T) {
 	if want := target.Add(time.Second); !c.Now().Equal(want) {
 		t.Errorf("a second after Set, Now = %v, want %v", c.Now(), want)
 	}
+	c.Set(wall.Add(-48 * time.Hour)) // backwards is allowed
+	if want := wall.Add(-48 * time.Hour); !c.Now().Equal(want) {
+		t.Errorf("after setting the clock back, Now = %v, want %v", c.Now(), want)
+	}
+	c.ResetToRealTime()
+	if !c.Now().Equal(wall) {
+		t.Errorf("after ResetToRealTime, Now = %v, want the real time %v", c.Now(), wall)
+	}
 }
+
+var _ awsapi.RealTimeClock = (*offsetClock)(nil)
 
 func TestOffsetClockConcurrentUse(t *testing.T) {
 	c := newOffsetClock(time.Now)

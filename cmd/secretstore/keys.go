@@ -37,9 +37,10 @@ func (k *keyFlags) register(fs *flag.FlagSet) {
 type keyPolicy int
 
 const (
-	// keyRequired fails: the client subcommands never make up a key.
+	// keyRequired fails (a client subcommand on a folder that is not new).
 	keyRequired keyPolicy = iota
-	// keyGenerateFile writes a new key to <data>/master.key (serve).
+	// keyGenerateFile writes a new key to <data>/master.key (serve, and a
+	// client subcommand on a new or empty folder).
 	keyGenerateFile
 	// keyEphemeral makes up a key that lives in memory only (serve --memory).
 	keyEphemeral

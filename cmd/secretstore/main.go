@@ -13,19 +13,30 @@
 //
 // serve listens on 127.0.0.1:4566 (LocalStack's port, already in many
 // configs) and keeps the store in ./secretstore-data, or in memory with
-// --memory. Started on a new folder with no master key, it writes a random
+// --memory. It binds its address before it creates anything (a port in
+// use fails with a message suggesting --addr, and leaves no folder or key).
+// Started on a new folder with no master key, it writes a random
 // one to DATA/master.key (mode 0600) and warns that the key sits beside the
-// data. With --access-key-id and --secret-access-key it accepts only
+// data. While it runs it writes the URL it listens on to
+// DATA/server.address, which client commands read to name it. With --access-key-id and --secret-access-key it accepts only
 // requests signed with that key pair; otherwise any signature. With
+// --principals FILE it also accepts the access keys of the principals FILE
+// lists (a JSON file only its owner may read), each request running as its
+// principal under its IAM policies and the secret's resource policy, as in
+// AWS: a denial is AccessDeniedException, logged with the statement that
+// decided it, or with --authz-mode log only logged. "secretstore policy
+// simulate" prints what serve would decide for one request, and why. With
 // --test-mode, test suites in any language control it over HTTP:
 //
 //	POST /_secretstore/clock  {"advance":"720h"} or {"set":"2030-01-01T00:00:00Z"}
-//	                          moves the store's clock; answers {"now":"<RFC 3339>"}
-//	                          ({"advance":"0s"} only reads it)
+//	                          moves the store's clock, forwards or backwards;
+//	                          {"set":"now"} returns it to the real time; answers
+//	                          {"now":"<RFC 3339>"} ({"advance":"0s"} only reads it)
 //	POST /_secretstore/reap   runs one reaper pass now; answers its counts
-//	POST /_secretstore/reset  deletes every secret of every region
+//	POST /_secretstore/reset  deletes every secret of every region and returns
+//	                          the clock to the real time
 //
-// Without --test-mode those paths are 404. It always serves
+// Without --test-mode those paths are 404, with a message naming the flag. It always serves
 //
 //	GET  /_secretstore/backup a consistent snapshot of the store, streamed
 //	                          while other requests go on (secretstore backup
@@ -48,7 +59,11 @@
 // The client subcommands (get, put, delete, restore, list, versions,
 // replicate, unreplicate, promote, verify, backup, recover) open the data
 // folder directly, so only while no server has it open (but for backup
-// --endpoint-url, which asks the server). They work in the region --region names
+// --endpoint-url, which asks the server; a folder in use is reported with
+// the address of the server holding it, when it can be known). With no
+// master key given, put on a new folder, or any of them on an empty one,
+// creates the folder and DATA/master.key, with serve's warning. put prompts
+// for the value only when stdin is a terminal. They work in the region --region names
 // (us-east-1 by default): the secrets' region; for replicate and
 // unreplicate the primary secret's, for promote the replica's. Their plain
 // output is for people: get prints the value and a newline (a binary value
@@ -119,6 +134,26 @@
 //	recover      RecoverReport: Files (Name, Entries, Damage), Secrets, Versions,
 //	             SalvagedTransactions, LostTransactions, Lost, Problems
 //
+// copy --from URL --to URL copies secrets between two Secrets Manager
+// endpoints through the AWS SDK: a URL is aws (AWS in the configured
+// region), aws://REGION, or http(s)://HOST:PORT[?region=REGION]. AWS is
+// reached with the SDK's standard credential chain; an http(s) endpoint is
+// signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the dummy
+// keys "test". It copies each secret's AWSCURRENT version, or with
+// --include-versions every labelled version, oldest first, with its labels;
+// each version keeps its id (ClientRequestToken = the source's VersionId),
+// so a second run, or one finishing an interrupted copy, writes only what is
+// missing. Names, descriptions and tags are kept, and KmsKeyId when it is
+// not the default key (on a secret copy creates). --filter KEY=VALUE
+// selects secrets as ListSecrets' filters do; --dry-run writes nothing. It
+// prints a line per secret (created, updated and how, unchanged, skipped
+// when scheduled for deletion, failed with the AWS error) and the counts,
+// with a progress line when stderr is a terminal, and exits with status 1
+// if any secret failed or the copy was interrupted. With --json it prints
+// one report: From, To, DryRun, Secrets (Name, Action, Changes, Error, by
+// name), Created, Updated, Unchanged, Skipped, Failed, NotStarted,
+// Interrupted.
+//
 // Only get prints a secret value. Errors go to stderr; an AWS error prints
 // its code and message ("ResourceNotFoundException: Secrets Manager can't
 // find the specified secret.") and exits with status 1, a usage error with 2.
@@ -188,6 +223,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe},
+		{name: "copy", summary: "copy secrets between two Secrets Manager endpoints (secretstore servers, AWS) over the AWS wire protocol; re-running it changes nothing", setup: setupCopy},
 		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
 		{name: "put", args: "NAME", nargs: 1, summary: "store stdin as the new current value of a secret, creating it if needed", setup: setupPut},
 		{name: "delete", args: "NAME", nargs: 1, summary: "schedule a secret for deletion, or delete it at once with --force", setup: setupDelete},
@@ -200,6 +236,7 @@ func commands() []command {
 		{name: "verify", summary: "read every record and open every value of every region; print each problem (exit status 1 if any)", setup: setupVerify},
 		{name: "backup", args: "FILE", nargs: 1, summary: "write a consistent snapshot of the store to FILE: of --data, or of a running server with --endpoint-url", setup: setupBackup},
 		{name: "recover", summary: "copy what can be read of a damaged --data folder into a new folder --to, and report what was lost", setup: setupRecover},
+		{name: "policy", args: "simulate", nargs: 1, summary: "print whether serve --principals would allow a principal's request, and the statement that decides it (the secret, its tags and resource policy are read from --data if it is there)", setup: setupPolicy},
 	}
 }
 
@@ -332,13 +369,22 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 
 `)
 	common := clientFlagNames()
+	clientHeader := false
 	for _, cmd := range commands() {
-		if cmd.name == "serve" {
+		if cmd.name == "serve" || cmd.name == "copy" { // no client flags: no data folder, or one of its own
 			commandUsage(w, cmd, nil)
-			fmt.Fprint(w, "\nClient commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup).\n\n")
+			fmt.Fprintln(w)
 			continue
 		}
-		commandUsage(w, cmd, common)
+		if !clientHeader {
+			fmt.Fprint(w, "Client commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup).\n\n")
+			clientHeader = true
+		}
+		skip := common
+		if cmd.name == "policy" {
+			skip = nil // its --data, optional, and its --json are its own
+		}
+		commandUsage(w, cmd, skip)
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "Flags of every client command:")
@@ -350,8 +396,9 @@ Master key, first found wins:
   --master-key-file FILE       32 raw bytes or their base64
   SECRETSTORE_MASTER_KEY       base64 of 32 random bytes (openssl rand -base64 32)
   --passphrase-file FILE       a passphrase; one trailing newline is ignored
-  DATA/master.key              written by the first serve when none of the above
-                               is given: move it elsewhere for real use
+  DATA/master.key              written by the first serve or client command on a
+                               new folder when none of the above is given: move
+                               it elsewhere for real use
 With --memory and no key, serve uses a throwaway key.
 
 Environment:

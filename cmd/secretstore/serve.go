@@ -54,6 +54,9 @@ type serveFlags struct {
 	testMode        bool
 	quiet           bool
 	limits          serverLimits
+	memoryBudget    memoryBudget  // --memory-budget (membudget.go)
+	rotators        rotatorFlags  // --rotator, --rotation-step-timeout (rotators.go)
+	access          accessControl // --principals, --authz-mode (principals.go)
 
 	dataSet bool // --data was given explicitly
 }
@@ -71,10 +74,19 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.testMode, "test-mode", false, "serve POST /_secretstore/{clock,reap,reset} for test suites (signed, with --access-key-id)")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not log every request")
 	f.limits.register(fs)
+	f.memoryBudget.register(fs)
+	f.rotators.register(fs)
+	f.access.register(fs)
 	return func(ctx context.Context, c *cli, args []string) error {
 		f.dataSet = isSet(fs, "data")
 		if err := f.limits.check(); err != nil {
 			return err
+		}
+		if err := f.rotators.check(); err != nil {
+			return err
+		}
+		if f.memory && f.dataSet {
+			return usageErrorf("--memory and --data cannot be used together")
 		}
 		return serve(ctx, c, f)
 	}
@@ -102,12 +114,9 @@ func (f *serveFlags) credentials(getenv func(string) string) ([]awsapi.Credentia
 // storeOptions returns the options to open the store with, master key
 // included.
 func (f *serveFlags) storeOptions(getenv func(string) string, log *slog.Logger) (o secretstore.Options, keySource string, err error) {
-	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log}
+	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log, MemoryBudget: int64(f.memoryBudget)}
 	policy := keyGenerateFile
 	if f.memory {
-		if f.dataSet {
-			return o, "", usageErrorf("--memory and --data cannot be used together")
-		}
 		o.InMemory, policy = true, keyEphemeral
 	} else {
 		o.Dir = f.data
@@ -131,11 +140,36 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	principals, err := f.access.credentials(creds, f.account, log)
+	if err != nil {
+		return err
+	}
+	// Bind before creating anything: a busy port must not leave a new data
+	// folder and master key behind.
+	ln, err := listen(f.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // on the early returns; Shutdown closes it otherwise
 	o, keySource, err := f.storeOptions(c.getenv, log)
 	if err != nil {
 		return err
 	}
-	ho := awsapi.Options{Credentials: creds, Backup: true}
+	rotatorCreds := creds
+	if len(creds) == 0 && len(principals) > 0 && f.rotators.execs() {
+		// Only principals: rotation functions get a key of their own, as a
+		// Lambda function has its execution role.
+		rc, err := rotationCredentials(f.account)
+		if err != nil {
+			return err
+		}
+		principals, rotatorCreds = append(principals, rc), []awsapi.Credentials{rc}
+	}
+	rotators, rotatorEndpoint := f.rotators.rotators(rotatorCreds, log)
+	o.Rotators, o.RotationStepTimeout = rotators, f.rotators.stepTimeout
+	creds = append(creds, principals...)
+	o.OnEvent = f.access.onEvent(log)
+	ho := awsapi.Options{Credentials: creds, Backup: true, TestModeName: "secretstore serve --test-mode"}
 	if !f.quiet {
 		ho.Logger = log
 	}
@@ -147,13 +181,10 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	if err != nil {
 		return openError(err, o.Dir, keySource, false)
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		store.Close()
-		return fmt.Errorf("listening on %s: %w", f.addr, err)
-	}
+	rotatorEndpoint.listening(endpointURL(ln.Addr())) // exec rotators wait for it
 	srv := f.limits.server(awsapi.New(store, ho), log)
 	logStart(log, c, f, ln.Addr(), len(creds) > 0)
+	removeAddr := writeServerAddress(o.Dir, endpointURL(ln.Addr()), log) // for the clients' folder-in-use message
 	limited := newLimitListener(ln, f.limits.maxConnections, log)
 	if testHookListener != nil {
 		testHookListener(limited)
@@ -164,6 +195,7 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 
 	select {
 	case err := <-served: // Serve fails only if the listener does
+		removeAddr()
 		store.Close()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
@@ -172,6 +204,7 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		c.stopSignals() // a second Ctrl-C kills at once
 	}
 	log.Info("shutting down: waiting for requests in flight")
+	removeAddr() // before the folder is unlocked: a new server may write its own
 	return shutdown(srv, store, log)
 }
 
@@ -221,7 +254,10 @@ func (f *serveFlags) credentialID(getenv func(string) string) string {
 	if f.accessKeyID != "" {
 		return f.accessKeyID
 	}
-	return getenv(accessKeyIDEnv)
+	if id := getenv(accessKeyIDEnv); id != "" || f.access.principals == "" {
+		return id
+	}
+	return "<an AccessKeyId of " + f.access.principals + ">"
 }
 
 // endpointURL returns the URL a client on this machine reaches addr with.
@@ -246,7 +282,7 @@ func endpointURL(addr net.Addr) string {
 func openError(err error, dir, keySource string, client bool) error {
 	switch {
 	case isLocked(err) && client:
-		return &explained{fmt.Sprintf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (aws --endpoint-url http://%s secretsmanager ...)", dir, defaultAddr), err}
+		return &explained{fmt.Sprintf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (%s)", dir, awsCLIHint(dir)), err}
 	case isLocked(err):
 		return &explained{fmt.Sprintf("the data folder %s is in use by another process: another `secretstore serve`, or a client command still running", dir), err}
 	case errors.Is(err, secretstore.ErrWrongMasterKey):
