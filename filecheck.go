@@ -68,7 +68,9 @@ func checkTable(path string) (err error) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("table %s is damaged: %v", name, v)
+			// Badger's panics span lines (a banner, then the cause): one
+			// line is what a log and an error message want.
+			err = fmt.Errorf("table %s is damaged: %s", name, strings.Join(strings.Fields(fmt.Sprint(v)), " "))
 		}
 	}()
 	if len(mf.Data) < 8 {
