@@ -26,8 +26,13 @@ type RecoverReport struct {
 	// damage in a write-ahead log, which Badger alone would have dropped,
 	// and which are in the new folder.
 	SalvagedTransactions int
-	// LostTransactions counts committed transactions that could not be
-	// read whole.
+	// LostTransactions counts the committed transactions found after
+	// damage that could not be read whole: those whose end marker was
+	// read. The transaction the damage lies in, when the damage took its
+	// end marker, is not counted; Lost still names what its entries wrote.
+	// After damage the next transaction is taken as not whole either (the
+	// damage may have taken its first entries), so Lost may name more
+	// secrets than LostTransactions counts.
 	LostTransactions int
 	// Lost names the secrets that a lost transaction wrote (as far as its
 	// entries could be read): their last changes are not in the new
