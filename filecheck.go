@@ -24,8 +24,9 @@ import (
 // the index of every table and every log, and Open refuses a folder with
 // damage (ErrCorrupt), leaving its files as they are.
 
-// checkFiles looks for damage in the Badger files of dir.
-func checkFiles(dir string) error {
+// checkFiles looks for damage in the Badger files of dir, which Badger
+// opens with bo.
+func checkFiles(dir string, bo badger.Options) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -33,11 +34,18 @@ func checkFiles(dir string) error {
 		}
 		return err
 	}
+	listed, known := manifestTables(dir, bo)
 	var damaged []string
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
 		switch filepath.Ext(e.Name()) {
 		case ".sst":
+			if id, ok := table.ParseFileID(e.Name()); known && ok && !listed[id] {
+				// A table a flush or compaction was writing when the
+				// process died, not yet in the MANIFEST: empty or part
+				// zeros, and Badger deletes it as it opens.
+				continue
+			}
 			if err := checkTable(path); err != nil {
 				damaged = append(damaged, err.Error())
 			}
@@ -261,9 +269,29 @@ func keyTs(key []byte) uint64 {
 // files are damaged.
 func openBadger(o Options, bo badger.Options) (*badger.DB, error) {
 	if !o.InMemory {
-		if err := checkFiles(o.Dir); err != nil {
+		if err := checkFiles(o.Dir, bo); err != nil {
 			return nil, err
 		}
 	}
 	return badger.Open(bo)
+}
+
+// manifestTables returns the ids of the tables the MANIFEST in dir lists;
+// known is false when it cannot be read (none yet, or damaged, in which
+// case Badger refuses the folder itself).
+func manifestTables(dir string, bo badger.Options) (listed map[uint64]bool, known bool) {
+	f, err := os.Open(filepath.Join(dir, badger.ManifestFilename))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	m, _, err := badger.ReplayManifestFile(f, bo.ExternalMagicVersion, bo)
+	if err != nil {
+		return nil, false
+	}
+	listed = make(map[uint64]bool, len(m.Tables))
+	for id := range m.Tables {
+		listed[id] = true
+	}
+	return listed, true
 }
