@@ -90,16 +90,16 @@ func TestCacheAfterResetAndDelete(t *testing.T) {
 }
 
 func TestCacheStaysWithinItsBudget(t *testing.T) {
-	var c recordCache
+	c := recordCache{budget: 4 << 20}
 	g := c.begin()
 	r := &secretRecord{}
 	for i := range 1000 {
-		c.put([]byte(fmt.Sprint("k", i)), r, g, cacheBudget/100)
+		c.put([]byte(fmt.Sprint("k", i)), r, g, c.budget/100)
 		if len(c.entries) > 100 {
 			t.Fatalf("%d entries of budget/100 bytes each", len(c.entries))
 		}
-		if c.bytes > cacheBudget {
-			t.Fatalf("cache holds %d bytes, budget %d", c.bytes, cacheBudget)
+		if c.bytes > c.budget {
+			t.Fatalf("cache holds %d bytes, budget %d", c.bytes, c.budget)
 		}
 	}
 	if c.get([]byte("k999"), g) == nil {

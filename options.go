@@ -86,9 +86,11 @@ type Options struct {
 	DisableReaper bool
 
 	// MemoryBudget is about how many bytes of memory the database may use
-	// for its tables: it sets the size of Badger's memtables (an eighth of
-	// it, at least 1 MiB), block cache (half) and index cache (a quarter)
-	// together. Default DefaultMemoryBudget (32 MiB) on disk,
+	// for its tables and records: it sets the size of Badger's memtables (an
+	// eighth of it, at least 1 MiB), block cache (three eighths) and index
+	// cache (a quarter), and of the store's cache of decoded secret records
+	// (an eighth), together. (Badger also maps its table files into memory:
+	// those pages are the kernel's to evict, and count in a process's RSS.) Default DefaultMemoryBudget (32 MiB) on disk,
 	// DefaultInMemoryBudget (8 MiB) in memory. Raise it for a store of
 	// hundreds of thousands of secrets, or for writes that change more than
 	// about 15% of a memtable at once (a key change of a secret with large
@@ -193,5 +195,5 @@ func (o Options) badgerOptions() badger.Options {
 	if o.InMemory {
 		return bo.WithNumMemtables(2).WithBlockCacheSize(0) // tables are in memory already
 	}
-	return bo.WithBlockCacheSize(o.MemoryBudget / 2).WithIndexCacheSize(o.MemoryBudget / 4)
+	return bo.WithBlockCacheSize(o.MemoryBudget * 3 / 8).WithIndexCacheSize(o.MemoryBudget / 4)
 }

@@ -110,6 +110,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		opts:    o,
 		group:   group,
 	}
+	c.cache.budget = int(o.MemoryBudget / 8)
 	if !o.InMemory {
 		c.disk = newDiskGuard(o.Dir, bo)
 	}
