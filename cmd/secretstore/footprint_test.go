@@ -1,0 +1,312 @@
+package main
+
+// The footprint of `secretstore serve --data DIR` on a small device: the
+// memory of the real binary, read from /proc by this separate process
+// while it is a client, and the sizes of the files in its data folder.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/secretstore-go/secretstore"
+)
+
+// The store of a small device, as the footprint issue measures it.
+const (
+	footprintSecrets  = 10_000
+	footprintValueLen = 1024
+	// footprintRSSLimit is the most memory serve should hold with such a
+	// store under a steady read load (BenchmarkServeFootprint).
+	footprintRSSLimit = 64 << 20
+	// footprintFileLimit bounds each file of such a store's data folder:
+	// its tables are 2 to 4 MiB, and with the default budget (32 MiB) a
+	// memtable's log is 8 MiB and the value log 2 MiB. (Before the budget, a
+	// new folder had a 2 GiB value log and a 128 MiB memtable log.)
+	footprintFileLimit = 16 << 20
+	// footprintOverhead bounds the files other than tables together: two
+	// memtable logs (one being flushed), the value log and Badger's
+	// DISCARD file, 19 MiB, and a few small ones.
+	footprintOverhead = 24 << 20
+)
+
+// fillFolder creates n secrets named fp/NNNNN with values of size bytes in
+// the data folder dir, through the library (unsynced, for speed), and
+// returns their names.
+func fillFolder(tb testing.TB, dir string, n, size int) []string {
+	tb.Helper()
+	s, err := secretstore.Open(context.Background(), secretstore.Options{Dir: dir, MasterKey: testKey, SyncWrites: new(false), DisableReaper: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	names := make([]string, n)
+	value := strings.Repeat("v", size)
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	const workers = 4
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				names[i] = fmt.Sprintf("fp/%05d", i)
+				if _, err := s.CreateSecret(context.Background(), &secretstore.CreateSecretInput{Name: names[i], SecretString: value}); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err, ok := failed.Load().(error); ok {
+		tb.Fatal(err)
+	}
+	return names
+}
+
+// serveProcess runs the binary's serve on the data folder dir, with args
+// added, and returns its URL and process id. It is stopped with SIGTERM
+// when the test ends.
+func serveProcess(tb testing.TB, dir string, args ...string) (url string, pid int) {
+	tb.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--quiet"}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir(), masterKeyEnv + "=" + testKeyB64}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- "http://" + m[1]
+			}
+		}
+		close(addr)
+	}()
+	select {
+	case u, ok := <-addr:
+		if !ok {
+			tb.Fatal("serve exited before listening")
+		}
+		return u, cmd.Process.Pid
+	case <-time.After(30 * time.Second):
+		tb.Fatal("serve did not log its address")
+	}
+	return "", 0
+}
+
+// getValue does one GetSecretValue of name at url, unsigned (serve without
+// --access-key-id accepts any request), through c.
+func getValue(c *http.Client, url, name string) error {
+	req, err := http.NewRequest("POST", url, strings.NewReader(`{"SecretId":"`+name+`"}`))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Amz-Target", "secretsmanager.GetSecretValue")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GetSecretValue %s: %d %s", name, resp.StatusCode, body)
+	}
+	return nil
+}
+
+// getLoad makes calls GetSecretValue calls of names, in turn, from clients
+// goroutines; while they run, it reads the memory of process pid every
+// 50ms, and returns the largest VmRSS it saw.
+func getLoad(tb testing.TB, url string, pid int, names []string, clients, calls int) (peak procMemory) {
+	tb.Helper()
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	defer c.CloseIdleConnections()
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	for w := range clients {
+		wg.Go(func() {
+			for i := w; i < calls; i += clients {
+				if err := getValue(c, url, names[i%len(names)]); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if m := readProcMemory(tb, pid); m.rss > peak.rss {
+			peak = m
+		}
+		select {
+		case <-done:
+			if err, ok := failed.Load().(error); ok {
+				tb.Fatal(err)
+			}
+			return peak
+		case <-tick.C:
+		}
+	}
+}
+
+// procMemory is what /proc/PID/status says of a process's memory, in bytes.
+type procMemory struct {
+	rss, anon, file, hwm int64
+}
+
+func (m procMemory) String() string {
+	return fmt.Sprintf("VmRSS %.1f MiB (RssAnon %.1f, RssFile %.1f), VmHWM %.1f MiB",
+		float64(m.rss)/(1<<20), float64(m.anon)/(1<<20), float64(m.file)/(1<<20), float64(m.hwm)/(1<<20))
+}
+
+// readProcMemory reads the memory of process pid.
+func readProcMemory(tb testing.TB, pid int) procMemory {
+	tb.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m procMemory
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[2] != "kB" {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			m.rss = kb << 10
+		case "RssAnon:":
+			m.anon = kb << 10
+		case "RssFile:":
+			m.file = kb << 10
+		case "VmHWM:":
+			m.hwm = kb << 10
+		}
+	}
+	return m
+}
+
+// folderFile is a file of a data folder: its size, and the bytes the file
+// system holds for it (less for a sparse file).
+type folderFile struct {
+	name            string
+	size, allocated int64
+}
+
+// folderFiles lists the files of dir.
+func folderFiles(tb testing.TB, dir string) []folderFile {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var files []folderFile
+	for _, e := range entries {
+		fi, err := os.Stat(filepath.Join(dir, e.Name()))
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		f := folderFile{name: e.Name(), size: fi.Size(), allocated: fi.Size()}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			f.allocated = st.Blocks * 512
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+// footprintTestReads is how many secrets TestServeFootprintOnDisk reads.
+const footprintTestReads = 500
+
+// TestServeFootprintOnDisk serves a data folder of 10,000 secrets of 1 KiB
+// with the real binary, reads 500 of them (the day's first read of a
+// secret writes its LastAccessedDate, so the folder takes writes too), and
+// checks that no file of the folder is much larger than the data it holds:
+// Badger preallocates its logs, which are sized by the memory budget (a
+// memtable's log is twice a memtable, an eighth of the budget), not for a
+// data centre; and that the server's peak RSS stays under
+// footprintRSSLimit (a footprint is a number a test can assert).
+// BenchmarkServeFootprint measures it under a longer load, every secret
+// read.
+func TestServeFootprintOnDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a store of 10,000 secrets and starts the binary")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	start := time.Now()
+	names := fillFolder(t, dir, footprintSecrets, footprintValueLen)
+	filled := time.Now()
+	url, pid := serveProcess(t, dir)
+	mem := getLoad(t, url, pid, names, 4, footprintTestReads)
+	t.Logf("serve with %d secrets of %d bytes, after %d reads: %v (filled in %v, read in %v)", footprintSecrets, footprintValueLen, footprintTestReads, mem,
+		filled.Sub(start).Round(time.Millisecond), time.Since(filled).Round(time.Millisecond))
+	if mem.hwm > footprintRSSLimit {
+		t.Errorf("serve's peak RSS is %.1f MiB, more than %d MiB", float64(mem.hwm)/(1<<20), footprintRSSLimit>>20)
+	}
+	checkFolderFiles(t, dir)
+}
+
+// checkFolderFiles fails the test if a file of the data folder dir is
+// larger than footprintFileLimit, or its files other than tables (logs and
+// Badger's bookkeeping) add up to more than footprintOverhead.
+func checkFolderFiles(t *testing.T, dir string) {
+	t.Helper()
+	var tables, others int64
+	for _, f := range folderFiles(t, dir) {
+		t.Logf("%-16s %10d bytes, %10d allocated", f.name, f.size, f.allocated)
+		if strings.HasSuffix(f.name, ".sst") {
+			tables += f.size
+		} else {
+			others += f.size
+		}
+		if f.size > footprintFileLimit {
+			t.Errorf("%s is %.1f MiB, more than %d MiB, for %d secrets of %d bytes", f.name, float64(f.size)/(1<<20), footprintFileLimit>>20, footprintSecrets, footprintValueLen)
+		}
+	}
+	t.Logf("tables %.1f MiB, other files %.1f MiB", float64(tables)/(1<<20), float64(others)/(1<<20))
+	if others > footprintOverhead {
+		t.Errorf("the files of the data folder other than tables take %.1f MiB, more than %d MiB", float64(others)/(1<<20), footprintOverhead>>20)
+	}
+}
