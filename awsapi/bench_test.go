@@ -426,6 +426,14 @@ const (
 //     putPool gives call n, so the records grow as the store's do.
 func badgerWork(b *testing.B, target string) func() error {
 	b.Helper()
+	return badgerWorkAt(b, target, 0)
+}
+
+// badgerWorkAt is badgerWork; for PutSecretValue with versions > 0, every
+// put writes a secret record of versions+1 versions, the size of a secret
+// holding versions before the put.
+func badgerWorkAt(b *testing.B, target string, fixedVersions int) func() error {
+	b.Helper()
 	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).
 		WithNumVersionsToKeep(1).WithCompression(options.None).WithMetricsEnabled(false).
 		WithMemTableSize(16 << 20).WithBlockCacheSize(0))
@@ -522,6 +530,9 @@ func badgerWork(b *testing.B, target string) func() error {
 			n := int(calls.Add(1) - 1)
 			name := putName(n/(putPoolWidth*putsPerSecret), n%putPoolWidth)
 			versions := 1 + (n/putPoolWidth)%putsPerSecret // after this call
+			if fixedVersions > 0 {
+				versions = fixedVersions
+			}
 			rec, err := seal()
 			if err != nil {
 				return err
