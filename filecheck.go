@@ -272,6 +272,9 @@ func openBadger(o Options, bo badger.Options) (*badger.DB, error) {
 		if err := checkFiles(o.Dir, bo); err != nil {
 			return nil, err
 		}
+		if err := removeEmptyLogs(o.Dir); err != nil {
+			return nil, err
+		}
 	}
 	return badger.Open(bo)
 }
@@ -294,4 +297,24 @@ func manifestTables(dir string, bo badger.Options) (listed map[uint64]bool, know
 		listed[id] = true
 	}
 	return listed, true
+}
+
+// removeEmptyLogs deletes the write-ahead logs of dir that are empty (no
+// byte at all): a process killed just after Badger created one leaves it
+// so, and Badger then refuses to open the folder ("while opening memtables
+// ... Create a new file", dgraph-io/badger#2207). An empty log holds
+// nothing, so removing it loses nothing.
+func removeEmptyLogs(dir string) error {
+	logs, err := filepath.Glob(filepath.Join(dir, "*.mem"))
+	if err != nil {
+		return err
+	}
+	for _, path := range logs {
+		if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("removing the empty write-ahead log %s: %w", path, err)
+			}
+		}
+	}
+	return nil
 }

@@ -252,6 +252,26 @@ func TestUnlistedTablesAreNotDamage(t *testing.T) {
 	}
 }
 
+// TestEmptyLogAfterAKill: a kill just after Badger creates a write-ahead
+// log leaves it empty, which Badger cannot open (dgraph-io/badger#2207);
+// Open removes it, and the data is all there.
+func TestEmptyLogAfterAKill(t *testing.T) {
+	key := newTestKey(t)
+	dir := t.TempDir()
+	s := mustOpenDisk(t, dir, Options{MasterKey: key})
+	mustCreate(t, s, "a", "v")
+	mustClose(t, s)
+	if err := os.WriteFile(filepath.Join(dir, "00009.mem"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpenDisk(t, dir, Options{MasterKey: key})
+	defer mustClose(t, s)
+	if got := mustGet(t, s, "a"); got != "v" {
+		t.Errorf("a = %q", got)
+	}
+	mustPut(t, s, "a", "w")
+}
+
 // copyDir copies the files of src into dst.
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
