@@ -24,9 +24,10 @@ import (
 // before; only the number of syncs changes.
 //
 // The sync covers every file Badger may have written since the last one: the
-// write-ahead logs of all memtables (a commit can land in a memtable that
-// becomes immutable before the sync), the value-log files from the newest one
-// seen at the last sync onwards, and the folder itself when the set of those
+// write-ahead logs (.mem) and value logs (.vlog) from the newest of each
+// seen at the last sync onwards (a commit can land in a memtable that
+// becomes immutable before the sync; Badger writes only to the newest log,
+// so older ones are clean), and the folder itself when the set of those
 // files has changed. On Linux, fsync writes the pages dirtied through Badger's
 // memory maps as well.
 type groupSync struct {
@@ -47,7 +48,7 @@ type groupSync struct {
 	sync func() error // syncFiles; tests replace it
 
 	// Used only by the goroutine running a sync.
-	lastVlog  int      // newest value-log file at the last sync
+	lastLog   [2]int   // the newest write-ahead log (.mem) and value log (.vlog) at the last sync
 	lastNames []string // the log files seen at the last sync
 }
 
@@ -159,23 +160,28 @@ func (g *groupSync) syncFiles() error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	newest := g.lastVlog
+	var names []string // every log, to tell when the folder changed
+	newest := g.lastLog
 	var errs []error
 	for _, e := range entries {
 		name := e.Name()
-		switch {
-		case strings.HasSuffix(name, ".mem"):
-		case strings.HasSuffix(name, ".vlog"):
-			fid, err := strconv.Atoi(strings.TrimSuffix(name, ".vlog"))
-			if err != nil || fid < g.lastVlog {
-				continue
-			}
-			newest = max(newest, fid)
-		default:
+		ext := filepath.Ext(name)
+		if ext != ".mem" && ext != ".vlog" {
 			continue
 		}
 		names = append(names, name)
+		fid, err := strconv.Atoi(strings.TrimSuffix(name, ext))
+		kind := 0
+		if ext == ".vlog" {
+			kind = 1
+		}
+		// Badger writes only to the newest log of each kind: an older one
+		// than the newest seen at the last sync had its last write before
+		// that sync began, and that sync (or an earlier) synced it.
+		if err == nil && fid < g.lastLog[kind] {
+			continue
+		}
+		newest[kind] = max(newest[kind], fid)
 		if err := syncFile(filepath.Join(g.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err) // a log removed meanwhile was flushed to a synced table
 		}
@@ -188,7 +194,7 @@ func (g *groupSync) syncFiles() error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	g.lastVlog, g.lastNames = newest, names
+	g.lastLog, g.lastNames = newest, names
 	return nil
 }
 

@@ -178,8 +178,8 @@ func TestGroupSyncFiles(t *testing.T) {
 	if err := g.syncFiles(); err != nil {
 		t.Fatal(err)
 	}
-	if len(g.lastNames) == 0 {
-		t.Error("no write-ahead log found to sync in a store's folder")
+	if len(g.lastNames) == 0 || g.lastLog[0] == 0 {
+		t.Errorf("no write-ahead log found to sync in a store's folder: %v, newest %v", g.lastNames, g.lastLog)
 	}
 	if err := newGroupSync(dir + "/missing").syncFiles(); err == nil {
 		t.Error("syncing a missing folder succeeded")

@@ -331,29 +331,44 @@ func (t *tx) replicaOf(r *secretRecord, region string) (*secretRecord, error) {
 // KmsKeyId, CreatedDate and the days its values were last read there. A
 // replica that is already a copy is not written.
 func (t *tx) syncReplicas(r *secretRecord) error {
-	var all *secretRecord // r with every version, deprecated ones too
+	var all *secretRecord // r with every version, deprecated ones too, when needed
 	for _, rp := range r.Replicas {
 		if rp.Status != statusInSync {
 			continue
-		}
-		if all == nil {
-			// A copy: the caller may hold pointers into r.Versions.
-			c := *r
-			c.Versions = slices.Clone(r.Versions)
-			if err := t.loadVersions(&c); err != nil {
-				return err
-			}
-			all = &c
 		}
 		rep, err := t.replicaOf(r, rp.Region)
 		if err != nil {
 			return err
 		}
-		if err := t.loadVersions(rep); err != nil {
-			return err
+		// A replica holds what its primary holds: the versions r has in
+		// hand are all a write can have changed, and the replica brings in
+		// the same ones. Its deprecated versions still in their own
+		// records are then the primary's, unless the counts differ (the
+		// replica is new, or the primary removed versions it did not have
+		// in hand): then every version of both is compared.
+		src := r
+		for i := range r.Versions {
+			if _, err := t.find(rep, r.Versions[i].ID); err != nil {
+				return err
+			}
+		}
+		if rep.Deprecated != r.Deprecated {
+			if all == nil {
+				// A copy: the caller may hold pointers into r.Versions.
+				c := *r
+				c.Versions = slices.Clone(r.Versions)
+				if err := t.loadVersions(&c); err != nil {
+					return err
+				}
+				all = &c
+			}
+			if err := t.loadVersions(rep); err != nil {
+				return err
+			}
+			src = all
 		}
 		before := encodeSecret(rep)
-		if err := t.copyVersions(all, rep); err != nil {
+		if err := t.copyVersions(src, rep); err != nil {
 			return err
 		}
 		if err := t.putVersionMetas(rep); err != nil {

@@ -127,6 +127,21 @@ func TestWritesReachEveryReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("UpdateSecretVersionStage")
+	// A label moved to a deprecated version brings it back into the record,
+	// on every side; removed, it goes back out.
+	for _, in := range []*UpdateSecretVersionStageInput{
+		{SecretId: "db", VersionStage: "OLD", MoveToVersionId: first.VersionId},
+		{SecretId: "db", VersionStage: "OLD", RemoveFromVersionId: first.VersionId},
+	} {
+		if _, err := s.UpdateSecretVersionStage(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		check("a label on a deprecated version")
+	}
+	// A replica added when the primary has deprecated versions gets them.
+	replicate(t, s, "db", "eu-central-1")
+	regions = append(regions, "eu-central-1")
+	check("a new replica")
 	mustTag(t, s, "db", Tag{Key: "k", Value: "v"})
 	check("TagResource")
 	if _, err := s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"k"}}); err != nil {
