@@ -36,7 +36,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -344,19 +343,6 @@ func ratio(bm *testing.B, name string, a, b *workload) {
 	if a.cpu > 0 && b.cpu > 0 {
 		bm.ReportMetric((float64(a.cpu)/float64(a.n))/(float64(b.cpu)/float64(b.n)), name+"-cpu")
 	}
-}
-
-// threadCPU returns the CPU time the calling thread has used (Linux's
-// RUSAGE_THREAD), or 0 where it cannot be read.
-func threadCPU() time.Duration {
-	if runtime.GOOS != "linux" {
-		return 0
-	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(1, &ru); err != nil { // 1: RUSAGE_THREAD
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkScale measures a store of SECRETSTORE_SCALE secrets (see the top

@@ -529,10 +529,11 @@ func BenchmarkPutSecretValueReplicas(b *testing.B) {
 
 // BenchmarkPutSecretValueWriters is PutSecretValue with synced writes (the
 // default) from 1 and from 8 concurrent writers, each to its own secrets:
-// Badger commits the writes that wait while one fsync runs with the next,
-// so 8 writers share fsyncs. ns/op is per write, across all writers.
+// the store's group commit (groupsync.go) makes the writes committed while
+// one fsync runs durable with the next, so 8 writers share fsyncs. ns/op is
+// per write, across all writers; fsyncs/op counts the store's syncs.
 //
-//	go test -run '^$' -bench PutSecretValueWriters -benchtime 2000x -count 3 .
+//	go test -run '^$' -bench PutSecretValueWriters -benchmem -benchtime 4000x -count 3 .
 func BenchmarkPutSecretValueWriters(b *testing.B) {
 	ctx := context.Background()
 	value := strings.Repeat("w", benchValueLen)

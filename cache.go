@@ -18,7 +18,7 @@ import (
 // Secrets are read far more often than written, which is when this pays.
 type recordCache struct {
 	gen     atomic.Uint64
-	budget  int // bytes of records it may hold: an eighth of Options.MemoryBudget
+	budget  int // bytes of records it may hold: an eighth of Options.MemoryBudget, half in memory
 	mu      sync.Mutex
 	entries map[string]cacheEntry
 	bytes   int

@@ -89,7 +89,8 @@ type Options struct {
 	// for its tables and records: it sets the size of Badger's memtables (an
 	// eighth of it, at least 1 MiB), block cache (three eighths) and index
 	// cache (a quarter), and of the store's cache of decoded secret records
-	// (an eighth), together. (Badger also maps its table files into memory:
+	// (an eighth; half for an InMemory store, which has neither cache of
+	// Badger's), together. (Badger also maps its table files into memory:
 	// those pages are the kernel's to evict, and count in a process's RSS.) Default DefaultMemoryBudget (32 MiB) on disk,
 	// DefaultInMemoryBudget (8 MiB) in memory. Raise it for a store of
 	// hundreds of thousands of secrets, or for writes that change more than

@@ -111,6 +111,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		group:   group,
 	}
 	c.cache.budget = int(o.MemoryBudget / 8)
+	if o.InMemory {
+		// No block or index cache (the tables are in memory): the record
+		// cache takes half the budget instead of an eighth.
+		c.cache.budget = int(o.MemoryBudget / 2)
+	}
 	if !o.InMemory {
 		c.disk = newDiskGuard(o.Dir, bo)
 	}

@@ -413,8 +413,8 @@ const (
 // badgerWork returns what the badger server does for each call of the
 // operation target before it answers: the work any server keeping the
 // secrets in Badger, encrypted, must do, and nothing else. It runs on an
-// in-memory Badger opened with the options the store uses, on records of
-// the sizes the store's are (see versionRecordBytes):
+// in-memory Badger opened with the options the store uses (benchBadgerOptions),
+// on records of the sizes the store's are (see versionRecordBytes):
 //
 //   - GetSecretValue: in one read-only transaction, get and copy the secret
 //     record and the version record; then open the data key with the key
@@ -426,17 +426,32 @@ const (
 //     putPool gives call n, so the records grow as the store's do.
 func badgerWork(b *testing.B, target string) func() error {
 	b.Helper()
-	return badgerWorkAt(b, target, 0)
+	work, _ := badgerWorkAt(b, target, 0)
+	return work
 }
 
-// badgerWorkAt is badgerWork; for PutSecretValue with versions > 0, every
-// put writes a secret record of versions+1 versions, the size of a secret
-// holding versions before the put.
-func badgerWorkAt(b *testing.B, target string, fixedVersions int) func() error {
-	b.Helper()
-	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).
+// benchBadgerOptions are the Badger options of an in-memory store with the
+// default memory budget (Options.badgerOptions in options.go, with
+// DefaultInMemoryBudget): 1 MiB memtables, two of them, two compactors,
+// every value in the tables, no block cache.
+func benchBadgerOptions() badger.Options {
+	const memtable = secretstore.DefaultInMemoryBudget / 8
+	return badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).
 		WithNumVersionsToKeep(1).WithCompression(options.None).WithMetricsEnabled(false).
-		WithMemTableSize(16 << 20).WithBlockCacheSize(0))
+		WithMemTableSize(memtable).WithNumMemtables(2).WithNumCompactors(2).
+		WithValueThreshold(memtable * 15 / 100).WithValueLogFileSize(1 << 20).
+		WithBlockCacheSize(0)
+}
+
+// badgerWorkAt is badgerWork; for PutSecretValue with versions > 0, call n
+// puts to the secret versionsName(versions, n), writing a secret record of
+// versions+1 versions, and fill(first, n) writes, off the clock, the
+// records of the secrets of calls first to first+n-1 as they are before
+// their put: versions version records and a secret record of versions
+// versions, so that Badger holds as much as the store does.
+func badgerWorkAt(b *testing.B, target string, fixedVersions int) (work func() error, fill func(first, n int)) {
+	b.Helper()
+	db, err := badger.Open(benchBadgerOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -523,15 +538,37 @@ func badgerWorkAt(b *testing.B, target string, fixedVersions int) func() error {
 				}
 				return open(rec)
 			})
-		}
+		}, nil
 	case "secretsmanager.PutSecretValue":
+		fill := func(first, n int) {
+			rec, err := seal()
+			if err != nil {
+				b.Fatal(err)
+			}
+			wb := db.NewWriteBatch()
+			defer wb.Cancel()
+			for i := first; i < first+n; i++ {
+				name := versionsName(fixedVersions, i)
+				for v := range fixedVersions {
+					if err := wb.Set([]byte(fmt.Sprintf("v%s/%036d", name, v)), rec); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := wb.Set(secretKey(name), make([]byte, secretRecordBase+secretRecordPerVersion*fixedVersions)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := wb.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
 		var calls atomic.Int64
 		return func() error {
 			n := int(calls.Add(1) - 1)
 			name := putName(n/(putPoolWidth*putsPerSecret), n%putPoolWidth)
 			versions := 1 + (n/putPoolWidth)%putsPerSecret // after this call
 			if fixedVersions > 0 {
-				versions = fixedVersions
+				name, versions = versionsName(fixedVersions, n), fixedVersions
 			}
 			rec, err := seal()
 			if err != nil {
@@ -542,15 +579,15 @@ func badgerWorkAt(b *testing.B, target string, fixedVersions int) func() error {
 				if _, err := copyValue(txn, key); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
 					return err
 				}
-				if err := txn.Set([]byte(fmt.Sprintf("v%s/%036d", name, n)), rec); err != nil {
+				if err := txn.Set([]byte(fmt.Sprintf("v%s/%036d", name, fixedVersions+n)), rec); err != nil { // after fill's
 					return err
 				}
 				return txn.Set(key, make([]byte, secretRecordBase+secretRecordPerVersion*(versions+1)))
 			})
-		}
+		}, fill
 	}
 	b.Fatalf("badgerWork: no work for %s", target)
-	return nil
+	return nil, nil
 }
 
 // BenchmarkDecodeRequest decodes the PutSecretValue body of the wire
