@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 const benchValueLen = 1024
@@ -239,7 +240,8 @@ func BenchmarkPutSecretValue(b *testing.B) {
 	}
 }
 
-// trimVersions removes every deprecated version of the named secrets.
+// trimVersions removes every deprecated version of the named secrets, then
+// waits for the background work of that write to settle.
 func trimVersions(b testing.TB, s *Store, names []string) {
 	const batch = 20 // secrets per transaction (with their replicas): small enough for a 1 MiB memtable
 	for i := 0; i < len(names); i += batch {
@@ -277,7 +279,8 @@ func trimVersions(b testing.TB, s *Store, names []string) {
 			b.Fatal(err)
 		}
 	}
-	s.c.cache.bump() // written behind the store's back
+	s.c.cache.bump()  // written behind the store's back
+	testutil.Settle() // the flushes and compactions of the trim, off the clock
 }
 
 // BenchmarkReap measures one reaper pass over N expired secrets in a store

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/google/uuid"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // BenchmarkWirePutSecretValueVersions is BenchmarkWirePutSecretValue on
@@ -60,7 +60,7 @@ func BenchmarkWirePutSecretValueVersions(b *testing.B) {
 					default:
 						made += b.N
 					}
-					settle()
+					testutil.Settle()
 				}, func(ctx context.Context, i int) error {
 					_, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
 						SecretId:     aws.String(versionsName(versions, base+i)),
@@ -70,21 +70,6 @@ func BenchmarkWirePutSecretValueVersions(b *testing.B) {
 				})
 			})
 		}
-	}
-}
-
-// settle waits, off the clock, for the background work of the writes a
-// round's setup made: until the process has used under 5 ms of CPU in
-// 100 ms (Badger's flushes and compactions run in the process), or 30 s.
-func settle() {
-	deadline := time.Now().Add(30 * time.Second)
-	for last := processCPU(); time.Now().Before(deadline); {
-		time.Sleep(100 * time.Millisecond)
-		now := processCPU()
-		if now-last < 5*time.Millisecond {
-			return
-		}
-		last = now
 	}
 }
 

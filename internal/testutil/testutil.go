@@ -1,5 +1,6 @@
 // Package testutil holds plumbing shared by the module's tests: one way to
-// build an AWS SDK for Go v2 Secrets Manager client for a test server.
+// build an AWS SDK for Go v2 Secrets Manager client for a test server, and
+// a benchmark's wait for the background work of its setup (Settle).
 // Only _test.go files import it.
 package testutil
 

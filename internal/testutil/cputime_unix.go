@@ -1,6 +1,6 @@
 //go:build unix
 
-package awsapi
+package testutil
 
 import (
 	"syscall"
