@@ -422,7 +422,7 @@ func scheduleBulk(b testing.TB, s *Store, recs []*secretRecord, now time.Time) {
 // seal, and an open and a seal per replica, whose values are sealed under
 // their own keys).
 //
-//	go test -run '^$' -bench PutSecretValueReplicas -benchmem -benchtime 2s -count 2 .
+//	go test -run '^$' -bench PutSecretValueReplicas -benchmem -benchtime 4000x -count 3 .
 func BenchmarkPutSecretValueReplicas(b *testing.B) {
 	ctx := context.Background()
 	const n = 1000
