@@ -18,7 +18,6 @@ package secretstore
 // keep it in between runs).
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -27,7 +26,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -780,42 +778,7 @@ func runScaleChild(tb testing.TB, c scaleChild, kill bool) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScaleChild$", "-test.v", "-test.timeout=30m")
-	cmd.Env = append(os.Environ(), scaleChildEnv+"="+string(job))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	var out strings.Builder
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if kill && strings.Contains(sc.Text(), "ready to be killed") {
-				ready <- true
-			}
-		}
-		close(ready)
-	}()
-	if kill {
-		ok := <-ready
-		cmd.Process.Kill()
-		cmd.Wait()
-		if !ok {
-			tb.Fatalf("the child ended before it was ready:\n%s", out.String())
-		}
-		return out.String()
-	}
-	<-ready // the output has ended
-	if err := cmd.Wait(); err != nil {
-		tb.Fatalf("the child failed: %v\n%s", err, out.String())
-	}
-	return out.String()
+	return runChild(tb, "TestScaleChild", []string{scaleChildEnv + "=" + string(job)}, kill, 30*time.Minute)
 }
 
 // TestScaleChild is the child process of BenchmarkScale; it runs only with

@@ -1,14 +1,12 @@
 package secretstore
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,41 +22,7 @@ func killedChild(t *testing.T, test string, env ...string) string {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
-	cmd.Env = append(os.Environ(), env...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "ready to be killed") {
-				ready <- true
-			}
-		}
-		close(ready)
-	}()
-	select {
-	case ok := <-ready:
-		cmd.Process.Kill()
-		cmd.Wait()
-		if !ok {
-			t.Fatalf("the child ended before it was ready:\n%s", out.String())
-		}
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("the child was not ready in time:\n%s", out.String())
-	}
-	return out.String()
+	return runChild(t, test, env, true, time.Minute)
 }
 
 // filesSum returns a digest of every file of dir, names and contents.

@@ -54,18 +54,11 @@ func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn fun
 	if _, err := os.Stat(f.data); errors.Is(err, os.ErrNotExist) && !create {
 		return fmt.Errorf("there is no data folder %s (give it with --data)", f.data)
 	}
-	o := secretstore.Options{
-		Dir:           f.data,
-		Region:        f.region,
-		AccountID:     f.account,
-		DisableReaper: true,
-		Logger:        slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}
 	policy := keyRequired
 	if !f.keys.given(c.getenv) && freshFolder(f.data) {
 		policy = keyGenerateFile // a new key in DATA/master.key, as serve writes
 	}
-	source, err := f.keys.setMasterKey(&o, c.getenv, policy, o.Logger)
+	o, source, err := f.options(c, policy)
 	if err != nil {
 		return err
 	}
@@ -78,6 +71,21 @@ func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn fun
 		err = fmt.Errorf("closing the store: %w", cerr)
 	}
 	return err
+}
+
+// options returns the Options with which a command opens the data folder
+// itself: its region and account, no reaper, warnings on standard error,
+// and the master key that policy finds; source says where it was found.
+func (f *clientFlags) options(c *cli, policy keyPolicy) (o secretstore.Options, source string, err error) {
+	o = secretstore.Options{
+		Dir:           f.data, // also where a master.key beside the data is looked for
+		Region:        f.region,
+		AccountID:     f.account,
+		DisableReaper: true,
+		Logger:        slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	source, err = f.keys.setMasterKey(&o, c.getenv, policy, o.Logger)
+	return o, source, err
 }
 
 // freshFolder reports whether dir does not exist yet or is empty: a folder a

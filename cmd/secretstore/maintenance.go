@@ -14,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -278,14 +277,7 @@ func restoreBackup(ctx context.Context, c *cli, f *clientFlags, file string) err
 	if !f.keys.given(c.getenv) {
 		return fmt.Errorf("a backup holds no master key: give the key of the store it was taken from with --master-key-file, %s or --passphrase-file", masterKeyEnv)
 	}
-	o := secretstore.Options{
-		Dir:           f.data,
-		Region:        f.region,
-		AccountID:     f.account,
-		DisableReaper: true,
-		Logger:        slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}
-	source, err := f.keys.setMasterKey(&o, c.getenv, keyRequired, o.Logger)
+	o, source, err := f.options(c, keyRequired)
 	if err != nil {
 		return err
 	}
@@ -318,14 +310,7 @@ func setupRecover(fs *flag.FlagSet) runFunc {
 		if _, err := os.Stat(f.data); err != nil {
 			return fmt.Errorf("there is no data folder %s (give it with --data)", f.data)
 		}
-		o := secretstore.Options{
-			Dir:           f.data, // where a master.key beside the data is looked for
-			Region:        f.region,
-			AccountID:     f.account,
-			DisableReaper: true,
-			Logger:        slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		}
-		source, err := f.keys.setMasterKey(&o, c.getenv, keyRequired, o.Logger)
+		o, source, err := f.options(c, keyRequired)
 		if err != nil {
 			return err
 		}
