@@ -114,20 +114,10 @@ func keepExactMembers(tree any, t reflect.Type) {
 		if !ok {
 			return // a type error, reported by the second decoding
 		}
-		members := make(map[string]reflect.Type, t.NumField())
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			members[name] = f.Type
+		fields := fieldsOf(t)
+		members := make(map[string]reflect.Type, len(fields))
+		for _, f := range fields {
+			members[f.name] = f.typ
 		}
 		for k, val := range obj {
 			mt, ok := members[k]

@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -128,25 +127,7 @@ func serveProcess(tb testing.TB, dir string, args ...string) (url string, pid in
 // getValue does one GetSecretValue of name at url, unsigned (serve without
 // --access-key-id accepts any request), through c.
 func getValue(c *http.Client, url, name string) error {
-	req, err := http.NewRequest("POST", url, strings.NewReader(`{"SecretId":"`+name+`"}`))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("X-Amz-Target", "secretsmanager.GetSecretValue")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GetSecretValue %s: %d %s", name, resp.StatusCode, body)
-	}
-	return nil
+	return unsignedCall(c, url, "GetSecretValue", `{"SecretId":"`+name+`"}`)
 }
 
 // getLoad makes calls GetSecretValue calls of names, in turn, from clients

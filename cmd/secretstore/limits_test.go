@@ -31,20 +31,30 @@ var plainClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: tru
 
 // plainListSecrets sends one ListSecrets request on a new connection.
 func plainListSecrets(url string) error {
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{}`))
+	return unsignedCall(plainClient, url, "ListSecrets", `{}`)
+}
+
+// unsignedCall makes one unsigned call of operation op with body at url
+// (serve without --access-key-id accepts it), through c, and fails unless
+// the answer is 200 OK.
+func unsignedCall(c *http.Client, url, op, body string) error {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "secretsmanager.ListSecrets")
-	resp, err := plainClient.Do(req)
+	req.Header.Set("X-Amz-Target", "secretsmanager."+op)
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
 	if resp.StatusCode != http.StatusOK {
-		return errors.New(resp.Status)
+		return fmt.Errorf("%s: %s %s", op, resp.Status, answer)
 	}
 	return nil
 }
