@@ -66,7 +66,8 @@ func (s *Store) authorize(c *core, op string, in any, secretID string) (reason s
 	req := s.policyRequest(op)
 	var res *policy.Policy
 	switch {
-	case op == "ListSecrets" || op == "GetRandomPassword" || op == "BatchGetSecretValue":
+	case op == "ListSecrets" || op == "GetRandomPassword" || op == "BatchGetSecretValue",
+		op == "ValidateResourcePolicy" && secretID == "": // a policy checked on its own
 		req.Resource = "*"
 	case op == "CreateSecret":
 		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
@@ -87,7 +88,7 @@ func (s *Store) authorize(c *core, op string, in any, secretID string) (reason s
 			return nil
 		})
 		if err != nil {
-			return "", nil // the operation reports the store's own error
+			return "", err // the operation's own error (a malformed id, damage), before any decision
 		}
 		d := s.authorizeSecret(c, op, in, secretID, r)
 		return d.reason, d.err(s)

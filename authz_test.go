@@ -93,6 +93,10 @@ func TestPrincipalViews(t *testing.T) {
 		denied(t, err, "ListSecrets", "secretsmanager:ListSecrets")
 		_, err = other.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/db"})
 		denied(t, err, "GetSecretValue", "on resource: prod/app/db ")
+		_, err = app.ValidateResourcePolicy(ctx, &ValidateResourcePolicyInput{ResourcePolicy: `{"Version":"2012-10-17","Statement":[]}`})
+		denied(t, err, "ValidateResourcePolicy", "secretsmanager:ValidateResourcePolicy") // no SecretId: on "*", like ListSecrets
+		_, err = app.GetSecretValue(ctx, &GetSecretValueInput{SecretId: strings.Repeat("x", 2049)})
+		wantErr(t, err, ErrValidation, "") // a malformed id is the operation's own error
 		_, err = tagged.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "prod/app/db"})
 		denied(t, err, "GetSecretValue", "on resource: prod/app/db ") // not tagged team=payments
 	})
