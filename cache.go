@@ -10,18 +10,24 @@ import (
 // than two. Read-write transactions never use it: they must read through
 // Badger for its conflict detection.
 //
-// Validity is a generation count. Every read-write transaction bumps it
-// before and after its commit; a read-only transaction loads it before it
-// starts (readGen) and may use or add only entries tagged with that same
-// generation. An entry is therefore the state of a snapshot that no write
-// has changed since, and any write makes every older entry dead at once.
-// Secrets are read far more often than written, which is when this pays.
+// Validity is a generation count. Every write to the database bumps it
+// before and after its commit (changing), and counts itself as changing
+// meanwhile; a read-only transaction loads it before it starts (begin),
+// and after taking its snapshot keeps it only if no write is changing the
+// database and none began since (confirm). It may then use or add only
+// entries tagged with that same generation. An entry is therefore the state
+// of a snapshot that no write has changed since, and any write makes every
+// older entry dead at once. A read that overlaps a commit reads through
+// Badger: its snapshot may or may not hold that commit, and an entry it
+// made could not say which. Secrets are read far more often than written,
+// which is when this pays.
 type recordCache struct {
-	gen     atomic.Uint64
-	budget  int // bytes of records it may hold: an eighth of Options.MemoryBudget, half in memory
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-	bytes   int
+	gen      atomic.Uint64
+	changing atomic.Int64 // writes between their two bumps
+	budget   int          // bytes of records it may hold: an eighth of Options.MemoryBudget, half in memory
+	mu       sync.Mutex
+	entries  map[string]cacheEntry
+	bytes    int
 }
 
 type cacheEntry struct {
@@ -30,22 +36,49 @@ type cacheEntry struct {
 	size int
 }
 
-// readGen is the cache generation a read-only transaction started in;
-// noCache means the transaction reads through Badger.
+// readGen is the cache generation a read-only transaction started in.
 type readGen uint64
 
-const noCache readGen = 0
+const (
+	// noCache marks a read-write transaction, which reads through Badger.
+	noCache readGen = 0
+	// readThrough marks a read-only transaction that may not use the
+	// cache (see confirm): it reads through Badger too.
+	readThrough readGen = ^readGen(0)
+)
 
 // begin returns the generation for a read-only transaction about to start.
 func (c *recordCache) begin() readGen {
 	return readGen(c.gen.Load() + 1) // never noCache
 }
 
+// confirm returns g, the generation a read-only transaction began in, if
+// its snapshot, taken since, can use the cache: no write is changing the
+// database and none began since begin. Otherwise it returns readThrough.
+func (c *recordCache) confirm(g readGen) readGen {
+	if c.changing.Load() != 0 || readGen(c.gen.Load()+1) != g {
+		return readThrough
+	}
+	return g
+}
+
+// change runs write, a change to the database, between two bumps,
+// counted as changing meanwhile; see recordCache.
+func (c *recordCache) change(write func() error) error {
+	c.changing.Add(1)
+	c.bump()
+	defer func() {
+		c.bump()
+		c.changing.Add(-1)
+	}()
+	return write()
+}
+
 // bump marks a change to the database; see recordCache.
 func (c *recordCache) bump() { c.gen.Add(1) }
 
 func (c *recordCache) get(key []byte, g readGen) *secretRecord {
-	if g == noCache {
+	if g == noCache || g == readThrough {
 		return nil
 	}
 	c.mu.Lock()
@@ -58,7 +91,7 @@ func (c *recordCache) get(key []byte, g readGen) *secretRecord {
 }
 
 func (c *recordCache) put(key []byte, r *secretRecord, g readGen, size int) {
-	if g == noCache {
+	if g == noCache || g == readThrough {
 		return
 	}
 	c.mu.Lock()

@@ -115,3 +115,77 @@ func TestCacheStaysWithinItsBudget(t *testing.T) {
 		t.Fatal("an entry from a dead generation was kept")
 	}
 }
+
+// TestCacheReadsOverlappingAChangeReadThrough: a read whose snapshot may
+// or may not hold a commit in progress neither uses nor adds entries, and
+// no entry from before a change is used after it.
+func TestCacheReadsOverlappingAChangeReadThrough(t *testing.T) {
+	c := recordCache{budget: 1 << 20}
+	key := []byte("sus-east-1\x00a")
+	before := c.confirm(c.begin())
+	if before == readThrough {
+		t.Fatal("a read with no write in progress cannot use the cache")
+	}
+	c.put(key, &secretRecord{Name: "a"}, before, 100)
+	if c.get(key, before) == nil {
+		t.Fatal("the entry was not kept")
+	}
+	c.change(func() error {
+		if g := c.confirm(c.begin()); g != readThrough {
+			t.Errorf("a read beginning during a change got generation %d", g)
+		}
+		if g := c.confirm(before); g != readThrough {
+			t.Errorf("a read that began before a change and took its snapshot during it got generation %d", g)
+		}
+		return nil
+	})
+	after := c.confirm(c.begin())
+	if after == readThrough || after == before {
+		t.Fatalf("after the change: generation %d (before it %d)", after, before)
+	}
+	if c.get(key, after) != nil {
+		t.Error("an entry from before a change is used after it")
+	}
+}
+
+// TestCacheDuringLabelMoves: while AWSCURRENT moves back and forth between
+// two versions (each deprecated in turn, its metadata moving between the
+// secret record and a record of its own), a read of either version by id
+// always finds it.
+func TestCacheDuringLabelMoves(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	v1 := mustCreate(t, s, "flip", "one").VersionId
+	v2 := mustPut(t, s, "flip", "two").VersionId
+	mustPut(t, s, "flip", "three") // v1 is deprecated, v2 AWSPREVIOUS
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for _, id := range []string{v1, v2} {
+		wg.Go(func() {
+			for !stop.Load() {
+				if _, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "flip", VersionId: id}); err != nil {
+					t.Errorf("GetSecretValue of version %s during label moves: %v", id, err)
+					return
+				}
+			}
+		})
+	}
+	cur := mustDescribe(t, s, "flip")
+	current := ""
+	for id, st := range cur.VersionIdsToStages {
+		for _, l := range st {
+			if l == StageCurrent {
+				current = id
+			}
+		}
+	}
+	for i := range 200 {
+		to := []string{v1, v2}[i%2]
+		if _, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "flip", VersionStage: StageCurrent, RemoveFromVersionId: current, MoveToVersionId: to}); err != nil {
+			t.Fatal(err)
+		}
+		current = to
+	}
+	stop.Store(true)
+	wg.Wait()
+}

@@ -47,6 +47,7 @@ func (c *core) readTx(noStamp bool, fn func(t *tx) error) error {
 	g := c.cache.begin() // before the transaction takes its snapshot
 	txn := c.db.NewTransaction(false)
 	defer txn.Discard()
+	g = c.cache.confirm(g) // and after
 	return dbError(fn(&tx{c: c, txn: txn, now: now(c.clock), gen: g, noStamp: noStamp}))
 }
 
@@ -72,9 +73,7 @@ func (c *core) commit(txn *badger.Txn, fn func(t *tx) error) error {
 		if c.beforeCommit != nil {
 			c.beforeCommit()
 		}
-		c.cache.bump() // before and after: see recordCache
-		err = txn.Commit()
-		c.cache.bump()
+		err = c.cache.change(txn.Commit)
 	}
 	return err
 }
@@ -425,7 +424,5 @@ func (t *tx) iterate(prefix, start []byte, reverse bool, fn func(k, v []byte) (b
 // dropPrefixes removes every key under prefixes from every level of the
 // database, outside any transaction (Badger blocks writes meanwhile).
 func (c *core) dropPrefixes(prefixes ...[]byte) error {
-	c.cache.bump() // before and after: see recordCache
-	defer c.cache.bump()
-	return dbError(c.db.DropPrefix(prefixes...))
+	return dbError(c.cache.change(func() error { return c.db.DropPrefix(prefixes...) }))
 }
