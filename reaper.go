@@ -38,8 +38,8 @@ type ReapStats struct {
 	Shredded int
 	// RecordsRead is the number of index entries and records the pass read.
 	RecordsRead int
-	// Failed is the number of secrets the pass could not process; each is
-	// logged.
+	// Failed is the number of secrets the pass could not process (purge,
+	// prune, or start a rotation of); each is logged.
 	Failed int
 	// ValueLogGC is the number of value-log files Badger rewrote.
 	ValueLogGC int
@@ -69,8 +69,11 @@ func (s *Store) Reap(ctx context.Context) (ReapStats, error) {
 		return st, err
 	}
 	// Outside c.mu: a rotator calls the store's operations, and Close
-	// must not wait for a step while it holds c.mu.
-	st.Rotated, err = c.runRotations(ctx)
+	// must not wait for a step while it holds c.mu. Close may run
+	// meanwhile: each transaction of the rotations checks that the store
+	// is still open (core.live), and the pass then fails with ErrClosed.
+	rotated, failed, err := c.runRotations(ctx)
+	st.Rotated, st.Failed = rotated, st.Failed+failed
 	return st, err
 }
 

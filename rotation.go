@@ -1,6 +1,7 @@
 package secretstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -348,7 +349,7 @@ func startRotationRunner(c *core) *rotationRunner {
 				return
 			case <-rr.kicks:
 			}
-			if _, err := c.runRotations(ctx); err != nil && ctx.Err() == nil {
+			if _, _, err := c.runRotations(ctx); err != nil && ctx.Err() == nil {
 				c.log.Error("rotation: pass failed", "err", err)
 			}
 		}
@@ -364,6 +365,15 @@ func (rr *rotationRunner) kick() {
 	select {
 	case rr.kicks <- struct{}{}:
 	default:
+	}
+}
+
+// interrupt cancels the runner's context without waiting: a step in
+// progress sees it cancelled, and the pass stops. Close calls it before it
+// stops the reaper, whose pass may wait for the runner's (c.rotationMu).
+func (rr *rotationRunner) interrupt() {
+	if rr != nil {
+		rr.cancel()
 	}
 }
 
@@ -389,62 +399,100 @@ const (
 const DefaultRotationStepTimeout = 5 * time.Minute
 
 // runRotations runs every rotation due by the store's clock, one after the
-// other, and returns how many succeeded.
-func (c *core) runRotations(ctx context.Context) (rotated int, err error) {
+// other, and returns how many succeeded and how many could not start. A
+// rotation that cannot start (its record is damaged, there is no current
+// value to test, a limit is reached) is logged and counted, and the pass
+// goes on with the next one: see postponeRotation. It runs outside the
+// operations Close waits for, since a rotator calls the store, so each of
+// its transactions checks that the store is open (live): a pass that Close
+// overtakes returns ErrClosed.
+func (c *core) runRotations(ctx context.Context) (rotated, failed int, err error) {
 	c.rotationMu.Lock()
 	defer c.rotationMu.Unlock()
+	prefix := []byte{prefixRotation}
+	start := prefix
 	for {
+		if err := ctx.Err(); err != nil {
+			return rotated, failed, err
+		}
 		var due []indexEntry
-		err := c.read(func(t *tx) error {
-			prefix := []byte{prefixRotation}
-			end := rotationKey(t.now.Add(time.Millisecond), [idLen]byte{})
-			return t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
-				if string(k) >= string(end) {
-					return false, nil
-				}
-				e := indexEntry{key: k}
-				copy(e.id[:], k[len(k)-idLen:])
-				e.region, e.name, _ = splitRegionName(v)
-				due = append(due, e)
-				return len(due) < 64, nil
+		err := c.live(func() error {
+			return c.read(func(t *tx) error {
+				end := rotationKey(t.now.Add(time.Millisecond), [idLen]byte{})
+				return t.iterate(prefix, start, false, func(k, v []byte) (bool, error) {
+					if bytes.Compare(k, end) >= 0 {
+						return false, nil
+					}
+					e := indexEntry{key: bytes.Clone(k)} // Badger reuses k
+					copy(e.id[:], k[len(k)-idLen:])
+					e.region, e.name, _ = splitRegionName(v)
+					due = append(due, e)
+					return len(due) < 64, nil
+				})
 			})
 		})
 		if err != nil || len(due) == 0 {
-			return rotated, err
+			return rotated, failed, err
 		}
-		progress := false
 		for _, e := range due {
 			if err := ctx.Err(); err != nil {
-				return rotated, err
+				return rotated, failed, err
 			}
-			ok, moved, err := c.rotateOne(ctx, e)
-			if err != nil {
-				return rotated, err
+			ok, err := c.rotateOne(ctx, e)
+			switch {
+			case err == nil:
+				if ok {
+					rotated++
+				}
+			case isAWSError(err):
+				failed++
+				c.log.Error("rotation: can't run the rotation of a secret; going on with the others", "region", e.region, "name", e.name, "err", err)
+			default:
+				return rotated, failed, err // the database failed, the store closed, or ctx is done
 			}
-			if ok {
-				rotated++
-			}
-			progress = progress || moved
 		}
-		if !progress {
-			return rotated, nil
-		}
+		// On past the entries seen: one that stays due (a damaged record)
+		// waits for the next pass rather than holding up this one.
+		start = append(due[len(due)-1].key, 0)
 	}
 }
 
+// live runs fn, a transaction of the rotation runner, unless the store is
+// closed (ErrClosed), keeping Close waiting until it returns: the runner's
+// work happens outside the operations that Store.begin guards.
+func (c *core) live(fn func() error) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return fn()
+}
+
+// liveUpdate is update, for the rotation runner: unless the store is
+// closed (live).
+func (c *core) liveUpdate(ctx context.Context, fn func(t *tx) error) error {
+	return c.live(func() error { return c.update(ctx, fn) })
+}
+
+// dueMilli returns the due time, in Unix milliseconds, of rotation index
+// entry e.
+func (e indexEntry) dueMilli() int64 { return int64(binary.BigEndian.Uint64(e.key[1:9])) }
+
 // rotateOne runs the rotation due for the secret of index entry e: it
 // starts a scheduled one (or takes up the unfinished one), runs the steps,
-// and records the outcome. moved reports whether the secret's entry moved
-// (it always does unless the secret is gone).
-func (c *core) rotateOne(ctx context.Context, e indexEntry) (ok, moved bool, err error) {
+// and records the outcome. ok reports whether the rotation ran and
+// succeeded. When the rotation cannot start (an AWS error), it is
+// postponed (postponeRotation) and the error returned.
+func (c *core) rotateOne(ctx context.Context, e indexEntry) (ok bool, err error) {
 	s := &Store{c: c, region: e.region}
 	var ev RotationEvent
 	var testOnly bool
 	var rotator Rotator
-	err = c.update(ctx, func(t *tx) error {
+	err = c.liveUpdate(ctx, func(t *tx) error {
 		ev, rotator = RotationEvent{}, nil
 		r, err := t.getSecret(e.region, e.name)
-		if err != nil || r == nil || r.ID != e.id || r.indexed().rotationDue.UnixMilli() != int64(binary.BigEndian.Uint64(e.key[1:9])) {
+		if err != nil || r == nil || r.ID != e.id || r.indexed().rotationDue.UnixMilli() != e.dueMilli() {
 			if err == nil {
 				err = t.deleteEntry(e.key) // a stale entry
 			}
@@ -473,8 +521,18 @@ func (c *core) rotateOne(ctx context.Context, e indexEntry) (ok, moved bool, err
 		r.LastChangedDate = t.now
 		return t.putSecret(r)
 	})
-	if err != nil || ev.SecretId == "" {
-		return false, err == nil && ev.SecretId == "", err
+	if err != nil {
+		if isAWSError(err) {
+			// This secret's rotation cannot start: retry it later, as a
+			// failed step is, so that it does not hold up every pass.
+			if perr := c.postponeRotation(ctx, e); perr != nil && !isAWSError(perr) {
+				return false, perr
+			}
+		}
+		return false, err
+	}
+	if ev.SecretId == "" {
+		return false, nil // a stale entry, removed
 	}
 	steps := []string{StepCreateSecret, StepSetSecret, StepTestSecret, StepFinishSecret}
 	if testOnly {
@@ -492,9 +550,9 @@ func (c *core) rotateOne(ctx context.Context, e indexEntry) (ok, moved bool, err
 		failed = c.runStep(ctx, rotator, s, ev)
 	}
 	if ctx.Err() != nil {
-		return false, true, ctx.Err() // stopping: the rotation is taken up again later
+		return false, ctx.Err() // stopping: the rotation is taken up again later
 	}
-	err = c.update(ctx, func(t *tx) error {
+	err = c.liveUpdate(ctx, func(t *tx) error {
 		r, err := t.getSecret(e.region, e.name)
 		if err != nil || r == nil || r.ID != e.id {
 			return err
@@ -529,7 +587,35 @@ func (c *core) rotateOne(ctx context.Context, e indexEntry) (ok, moved bool, err
 		return t.putSecret(r)
 	})
 	c.emitRotation(s, ev, failed)
-	return failed == nil && err == nil, true, err
+	return failed == nil && err == nil, err
+}
+
+// postponeRotation records that the rotation due for the secret of index
+// entry e could not start. As after a failed step, a rotation in progress
+// (started by RotateSecret, or a retry) is tried again after 1, 2, 4 and 8
+// minutes and then given up until the next window; a scheduled one that
+// could not start waits for the next window. A secret whose record cannot
+// be read (it is damaged) cannot be postponed: its entry stays due and each
+// pass tries it once, and goes on with the others.
+func (c *core) postponeRotation(ctx context.Context, e indexEntry) error {
+	return c.liveUpdate(ctx, func(t *tx) error {
+		r, err := t.getSecret(e.region, e.name)
+		if err != nil || r == nil || r.ID != e.id || r.indexed().rotationDue.UnixMilli() != e.dueMilli() {
+			return err // changed meanwhile: the next pass sees it
+		}
+		ro := &r.Rotation
+		if ro.Token != "" && ro.Attempts < rotationRetries {
+			ro.Attempts++
+			ro.RetryAt = t.now.Add(rotationFirstRetry << (ro.Attempts - 1))
+		} else {
+			ro.Token, ro.TestOnly, ro.Attempts = "", false, 0
+			if !ro.WindowAt.After(t.now) {
+				r.scheduleRotation(t.now, nil)
+			}
+		}
+		r.LastChangedDate = t.now
+		return t.putSecret(r)
+	})
 }
 
 // runStep calls the rotator for one step, with the step's time limit, and

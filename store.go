@@ -132,11 +132,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return &Store{c: c, region: o.Region}, nil
 }
 
-// Close stops the reaper, waits for running operations, and closes the
-// database. It closes every region view of the store. Calling it again
-// returns nil.
+// Close stops the rotations in progress and the reaper, waits for running
+// operations, and closes the database. It closes every region view of the
+// store. Calling it again returns nil.
 func (s *Store) Close() error {
 	c := s.c
+	// The runner's context first: a reaper pass may be waiting for the
+	// runner's pass (c.rotationMu), which would otherwise run every step
+	// it has left before the reaper could stop.
+	c.rotator.interrupt()
 	if c.reaper != nil {
 		c.reaper.stop() // before taking mu: a running pass holds it shared
 	}
@@ -174,7 +178,7 @@ func (s *Store) reset(ctx context.Context) error {
 		return err
 	}
 	var prefixes [][]byte
-	for _, p := range []byte{prefixSecret, prefixVersion, prefixCreated, prefixDeletion, prefixPrune, prefixRotation, prefixShred} {
+	for _, p := range []byte{prefixSecret, prefixVersion, prefixMeta, prefixCreated, prefixDeletion, prefixPrune, prefixRotation, prefixShred} {
 		prefixes = append(prefixes, []byte{p})
 	}
 	return c.dropPrefixes(prefixes...)
