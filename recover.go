@@ -5,14 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/table"
+	"github.com/dgraph-io/badger/v4/y"
 	"github.com/dgraph-io/ristretto/v2/z"
 )
 
@@ -69,8 +72,8 @@ func Recover(ctx context.Context, from string, o Options) (*RecoverReport, error
 	if err != nil {
 		return nil, err
 	}
-	if same, _ := sameFolder(from, o.Dir); same {
-		return nil, errors.New("secretstore: Recover needs a new folder for what it salvages, not the damaged one")
+	if err := separateFolders(from, o.Dir); err != nil {
+		return nil, err
 	}
 	entries, err := os.ReadDir(from)
 	if err != nil {
@@ -153,12 +156,17 @@ type salvaged struct {
 	value   []byte
 }
 
-// readTable calls keep with every entry of the table file at path, as far
-// as it can be read, and returns how many it read.
+// readTable calls keep with every entry of the table file at path that can
+// be read, and returns how many it read. Each block is read (and its
+// checksum checked) on its own: a damaged block is reported, with the
+// entries it held that no other block gave, and the blocks after it are
+// read all the same. The table's index (checked by checkTable) says where
+// each block starts and how many entries the table holds.
 func readTable(path string, keep func(key []byte, meta byte, value []byte)) (n int, err error) {
 	if err := checkTable(path); err != nil {
 		return 0, err
 	}
+	name := filepath.Base(path)
 	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return 0, err
@@ -166,24 +174,69 @@ func readTable(path string, keep func(key []byte, meta byte, value []byte)) (n i
 	defer mf.Close(-1)
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("damaged after %d entries: %v", n, v)
+			err = fmt.Errorf("table %s is damaged after %d entries: %s", name, n, strings.Join(strings.Fields(fmt.Sprint(v)), " "))
 		}
 	}()
 	t, err := table.OpenTable(mf, table.Options{ReadOnly: true, ChkMode: options.OnBlockRead, Compression: options.None})
 	if err != nil {
 		return 0, err
 	}
+	starts := t.KeySplits(math.MaxInt32, nil) // the first key of every block
 	it := t.NewIterator(0)
 	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		v := it.Value()
-		if v.Meta&(1<<1) != 0 { // a pointer into the value log, which holds nothing of ours
-			continue
+	seen := 0 // entries read, those pointing into the value log included
+	var damaged []string
+	for b, start := range starts {
+		var end []byte // the first key of the next block
+		if b+1 < len(starts) {
+			end = []byte(starts[b+1])
 		}
-		keep(it.Key(), v.Meta, v.Value)
-		n++
+		read, bad := readBlock(it, []byte(start), end, func(key []byte, v y.ValueStruct) {
+			if v.Meta&(1<<1) == 0 { // not a pointer into the value log, which holds nothing of ours
+				keep(key, v.Meta, v.Value)
+				n++
+			}
+		})
+		seen += read
+		if bad != "" {
+			damaged = append(damaged, fmt.Sprintf("block %d: %s", b+1, bad))
+		}
+	}
+	switch want := int(t.KeyCount()); {
+	case len(damaged) > 0:
+		return n, fmt.Errorf("table %s is damaged (%s; %d blocks in all): %d of its %d entries were read", name, strings.Join(damaged, "; "), len(starts), seen, want)
+	case seen < want:
+		return n, fmt.Errorf("table %s is damaged: %d of its %d entries were read", name, seen, want)
 	}
 	return n, nil
+}
+
+// readBlock reads, with it, the entries from key start (the first of a
+// block) up to key end (the first of the next block; nil for the last),
+// calling f with each, and returns how many it read, and what went wrong
+// if the block could not be read to its end.
+func readBlock(it *table.Iterator, start, end []byte, f func(key []byte, v y.ValueStruct)) (n int, damage string) {
+	defer func() {
+		if v := recover(); v != nil {
+			damage = strings.Join(strings.Fields(fmt.Sprint(v)), " ")
+		}
+	}()
+	for it.Seek(start); it.Valid(); it.Next() {
+		if end != nil && y.CompareKeys(it.Key(), end) >= 0 {
+			return n, ""
+		}
+		f(it.Key(), it.Value())
+		n++
+	}
+	if n == 0 {
+		// Every block holds an entry. Badger's table iterator keeps the
+		// reason it stopped to itself: a checksum that does not match,
+		// for one. (A block is read whole, so the iterator stopping after
+		// entries of this block means the next one failed: its own
+		// readBlock reports it.)
+		return 0, "its checksum does not match"
+	}
+	return n, ""
 }
 
 // writeSalvaged writes what Recover kept into a new Badger database in
@@ -236,6 +289,63 @@ func writeSalvaged(o Options, newest map[string]salvaged, rep *RecoverReport) er
 		err = cerr
 	}
 	return err
+}
+
+// separateFolders refuses a target folder for Recover that is the damaged
+// folder from, lies inside it, or holds it: Recover never writes into the
+// damaged folder, nor empties or fills one that holds it.
+func separateFolders(from, to string) error {
+	f, err := resolvedPath(from)
+	if err != nil {
+		return fmt.Errorf("secretstore: the damaged folder: %w", err)
+	}
+	t, err := resolvedPath(to)
+	if err != nil {
+		return fmt.Errorf("secretstore: the new folder: %w", err)
+	}
+	switch {
+	case f == t:
+		return errors.New("secretstore: Recover needs a new folder for what it salvages, not the damaged one")
+	case within(t, f):
+		return fmt.Errorf("secretstore: Recover needs a new folder for what it salvages outside the damaged one: %s is inside %s", to, from)
+	case within(f, t):
+		return fmt.Errorf("secretstore: Recover needs a new folder for what it salvages, not one that holds the damaged one: %s holds %s", to, from)
+	}
+	// Another name for the same folder (a hard-linked or bind-mounted one).
+	if same, _ := sameFolder(from, to); same {
+		return errors.New("secretstore: Recover needs a new folder for what it salvages, not the damaged one")
+	}
+	return nil
+}
+
+// resolvedPath returns path absolute and cleaned, with the symbolic links
+// of its longest part that exists resolved (the rest does not exist yet,
+// so it holds none).
+func resolvedPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for p := abs; ; {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(r, rest), nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
+
+// within reports whether path lies inside dir (both cleaned and absolute).
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // sameFolder reports whether a and b name the same folder.
