@@ -193,6 +193,13 @@ func (o Options) badgerOptions() badger.Options {
 		// holds nothing, so its (sparse) file stays small.
 		WithValueThreshold(min(1<<20, memtable*15/100)).
 		WithValueLogFileSize(1 << 20)
+	// Blocks are read without checking their checksums (Badger's default,
+	// not options.OnBlockRead): Badger takes a block that fails the check
+	// for the end of its table, without an error, so its secrets would read
+	// as not found and a compaction would delete them for good (see
+	// TestDamagedTableBlock). Unchecked, a changed byte of a record or value
+	// is caught by the store (ErrCorrupt, ErrDecryptionFailure); one in a
+	// key or in a block's entry offsets can still make Badger panic.
 	if o.InMemory {
 		return bo.WithNumMemtables(2).WithBlockCacheSize(0) // tables are in memory already
 	}
