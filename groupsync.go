@@ -2,7 +2,6 @@ package secretstore
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -108,8 +107,31 @@ func (g *groupSync) end(err error) error {
 		}
 		g.cond.Broadcast()
 	}
-	if g.failed >= need {
-		return fmt.Errorf("secretstore: making the write durable: %w", g.err)
+	if g.failed > 0 {
+		return g.failure()
+	}
+	return nil
+}
+
+// failure returns the error of a sync that failed, once one has: then the
+// writes since the last good sync may be lost (after a failed fsync, Linux
+// may drop the pages it could not write and mark them clean, so a later
+// fsync succeeds without them), and no write is acknowledged any more
+// until the store is opened again. Reads go on. Called with mu held.
+func (g *groupSync) failure() error {
+	return newErrorf(ErrInternalServiceError, "secretstore: writing the database's logs to disk failed (%v), so writes can no longer be made durable: close the store, check the disk, and open it again", g.err)
+}
+
+// broken returns failure's error once a sync has failed, else nil: writes
+// are refused before they begin. It returns nil on a nil g.
+func (g *groupSync) broken() error {
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failed > 0 {
+		return g.failure()
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,25 +147,55 @@ func TestGroupSyncOrdering(t *testing.T) {
 }
 
 // TestGroupSyncFailure: a write whose sync failed is reported failed (its
-// transaction may not be durable); later writes sync again.
+// transaction may not be durable), and so is every write after it, even
+// when a later sync succeeds: after a failed fsync the kernel may have
+// dropped pages a later one would not write again. The store refuses
+// writes until it is opened again.
 func TestGroupSyncFailure(t *testing.T) {
 	g := newGroupSync(t.TempDir())
-	boom := errors.New("input/output error")
-	g.sync = func() error { return boom }
-	g.begin()
-	if err := g.end(nil); !errors.Is(err, boom) {
-		t.Errorf("end after a failed sync = %v, want %v", err, boom)
-	}
-	g.sync = func() error { return nil }
-	g.begin()
-	if err := g.end(nil); err != nil {
-		t.Errorf("end after a good sync = %v", err)
-	}
 	// A transaction that failed does not wait for a sync.
+	boom := errors.New("input/output error")
 	g.sync = func() error { t.Error("a failed transaction synced"); return nil }
 	g.begin()
 	if err := g.end(boom); err != boom {
 		t.Errorf("end(err) = %v, want err", err)
+	}
+	if err := g.broken(); err != nil {
+		t.Errorf("broken before any sync failed = %v", err)
+	}
+	g.sync = func() error { return boom }
+	g.begin()
+	if err := g.end(nil); !errors.Is(err, ErrInternalServiceError) || !strings.Contains(err.Error(), boom.Error()) {
+		t.Errorf("end after a failed sync = %v, want InternalServiceError naming %v", err, boom)
+	}
+	g.sync = func() error { return nil }
+	g.begin()
+	if err := g.end(nil); !errors.Is(err, ErrInternalServiceError) {
+		t.Errorf("end after a good sync that followed a failed one = %v, want the failure", err)
+	}
+	if err := g.broken(); !errors.Is(err, ErrInternalServiceError) {
+		t.Errorf("broken after a failed sync = %v", err)
+	}
+}
+
+// TestWritesRefusedAfterASyncFailed: through the store, once a sync has
+// failed every write is refused, changing nothing, and reads go on.
+func TestWritesRefusedAfterASyncFailed(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: newTestKey(t)})
+	defer mustClose(t, s)
+	mustCreate(t, s, "db", "v1")
+	s.c.group.sync = func() error { return errors.New("input/output error") }
+	if _, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "v2"}); !errors.Is(err, ErrInternalServiceError) {
+		t.Fatalf("PutSecretValue whose sync failed: %v", err)
+	}
+	s.c.group.sync = s.c.group.syncFiles
+	wantNoChange(t, s, func() {
+		_, err := s.PutSecretValue(ctx, &PutSecretValueInput{SecretId: "db", SecretString: "v3"})
+		wantErr(t, err, ErrInternalServiceError, "writes can no longer be made durable")
+	})
+	if got := mustGet(t, s, "db"); got != "v2" && got != "v1" {
+		t.Errorf("GetSecretValue after the failure = %q", got)
 	}
 }
 

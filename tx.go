@@ -58,6 +58,9 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 	if err := c.disk.check(); err != nil {
 		return err
 	}
+	if err := c.group.broken(); err != nil {
+		return err
+	}
 	c.group.begin()
 	return c.group.end(c.retry(ctx, func(txn *badger.Txn) error {
 		c.termMu.RLock()

@@ -212,9 +212,10 @@ func (r *secretRecord) pick(versionID, stage string) (int, error) {
 
 // readOrWrite runs fn in a read-only transaction, and again in a
 // read-write one if it reports that it needs to write. Reads, which rarely
-// write, so avoid the cost of a read-write transaction. When the disk is too
-// full for the write, fn runs once more as a read that writes nothing: a
-// read never fails for want of recording LastAccessedDate.
+// write, so avoid the cost of a read-write transaction. When the write is
+// refused (the disk is too full, or a sync of the logs has failed), fn runs
+// once more as a read that writes nothing: a read never fails for want of
+// recording LastAccessedDate.
 func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, err error)) error {
 	var needWrite bool
 	err := c.read(func(t *tx) (err error) {
@@ -228,7 +229,9 @@ func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, 
 		_, err := fn(t)
 		return err
 	})
-	if errors.Is(err, ErrDiskFull) {
+	if errors.Is(err, ErrDiskFull) || (err != nil && c.group.broken() != nil) {
+		// The stamp cannot be written (a full disk, a failed sync): the
+		// read goes on without it.
 		err = c.readTx(true, func(t *tx) error {
 			_, err := fn(t)
 			return err
