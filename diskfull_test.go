@@ -166,6 +166,7 @@ func TestWritesRefusedOnAFullDisk(t *testing.T) {
 			_, err := s.ReplicateSecretToRegions(ctx, &ReplicateSecretToRegionsInput{SecretId: "db", AddReplicaRegions: []ReplicaRegionType{{Region: "eu-west-1"}}})
 			return err
 		},
+		"RotateMasterKey": func() error { return s.RotateMasterKey(ctx, newTestKey(t)) },
 	}
 	for name, write := range writes {
 		t.Run(name, func(t *testing.T) {

@@ -221,7 +221,7 @@ func (g *groupSync) syncFiles() error {
 }
 
 func syncFile(path string) error {
-	f, err := os.Open(path)
+	f, err := openForSync(path)
 	if err != nil {
 		return err
 	}

@@ -11,3 +11,6 @@ import (
 // fdatasync skips the journal update an fsync makes for the modification
 // time.
 func datasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
+
+// openForSync opens path, a file or a folder, for datasync.
+func openForSync(path string) (*os.File, error) { return os.Open(path) }

@@ -239,8 +239,10 @@ func (c *core) beginRotation(ctx context.Context, newKey []byte) (oldTerm, newTe
 		c.keys.mu.Unlock()
 		return t.putKeyring(kr)
 	}
-	c.group.begin()
-	err = c.group.end(c.retry(ctx, func(txn *badger.Txn) error { return c.commit(txn, setKeyring) }))
+	if err = c.writable(); err == nil {
+		c.group.begin()
+		err = c.group.end(c.retry(ctx, func(txn *badger.Txn) error { return c.commit(txn, setKeyring) }))
+	}
 	if err != nil {
 		if added != 0 {
 			c.keys.mu.Lock()

@@ -55,10 +55,7 @@ func (c *core) readTx(noStamp bool, fn func(t *tx) error) error {
 // again from the start when the commit conflicts with a concurrent one. fn
 // must not have effects outside t, except setting its results.
 func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
-	if err := c.disk.check(); err != nil {
-		return err
-	}
-	if err := c.group.broken(); err != nil {
+	if err := c.writable(); err != nil {
 		return err
 	}
 	c.group.begin()
@@ -67,6 +64,15 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 		defer c.termMu.RUnlock()
 		return c.commit(txn, fn)
 	}))
+}
+
+// writable returns why a write may not begin, or nil: the disk is too full
+// (ErrDiskFull), or a sync of the logs has failed (groupSync.broken).
+func (c *core) writable() error {
+	if err := c.disk.check(); err != nil {
+		return err
+	}
+	return c.group.broken()
 }
 
 // commit runs fn in txn and commits it.
