@@ -10,7 +10,9 @@ import (
 )
 
 // Authorization. A Store is unrestricted; Store.As returns a view bound to
-// a principal, whose every operation is evaluated first, as AWS evaluates
+// a principal, whose every Secrets Manager operation (the 23 of AWS's, and
+// Get, Put, PutOrCreate, Delete, Restore and the iterators built on them)
+// is evaluated first, as AWS evaluates
 // a request against the caller's identity-based policies and the secret's
 // resource policy (package policy): an explicit Deny wins, then an Allow,
 // else the request is denied with AccessDeniedException and AWS's message.
@@ -41,7 +43,10 @@ type Principal struct {
 
 // As returns a view of s whose operations are those of p, and are allowed
 // only if p's policies and the secret's resource policy allow them. Its
-// Region views keep p. The Store itself stays unrestricted.
+// Region views keep p. The Store itself stays unrestricted. The store's own
+// maintenance methods, which are not Secrets Manager operations (Backup,
+// RotateMasterKey, Reap, Verify, Close), are not evaluated: a view is for
+// code that is trusted with those, or that is handed only the operations.
 func (s *Store) As(p *Principal) *Store {
 	return &Store{c: s.c, region: s.region, principal: p}
 }
