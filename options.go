@@ -72,9 +72,12 @@ type Options struct {
 	// warnings); default none. Secret values are never logged.
 	Logger *slog.Logger
 
-	// SyncWrites makes every acknowledged write durable across power loss
-	// (Badger fsyncs before a commit returns). Default true; set it to
-	// new(false) to trade durability for write speed.
+	// SyncWrites makes every acknowledged write durable across power loss:
+	// a write returns once an fsync of Badger's logs that began after its
+	// commit has finished, one fsync serving every writer that committed
+	// meanwhile (group commit). Once an fsync fails, writes are refused
+	// until the store is opened again; reads go on. Default true; set it
+	// to new(false) to trade durability for write speed.
 	SyncWrites *bool
 
 	// ReapInterval is how often the background reaper runs; default
