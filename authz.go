@@ -1,11 +1,13 @@
 package secretstore
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"github.com/secretstore-go/secretstore/policy"
 )
 
@@ -53,113 +55,118 @@ func (s *Store) As(p *Principal) *Store {
 
 // decision is the outcome of authorizing one request.
 type decision struct {
-	allowed bool
-	reason  string // the deciding statement, for the event
-	message string // the AccessDeniedException message
-	policy  policy.Decision
+	denied    bool
+	auditOnly bool   // the principal only audits: a denial is logged, not enforced
+	reason    string // the deciding statement, for the event
+	message   string // the AccessDeniedException message
+	principal string // the caller's ARN, for the log
 }
 
-// authorize evaluates operation op with input in for s's principal. It
-// returns nil when there is no principal or the request is allowed (or
-// only audited), and the AccessDeniedException otherwise; reason says
-// which statement decided a denial.
-func (s *Store) authorize(c *core, op string, in any, secretID string) (reason string, err error) {
+// authorize evaluates operation op with input in for s's principal, on the
+// secret SecretId secretID names: r, read in the operation's own
+// transaction, or nil when there is none (the resource is then the ARN
+// the caller gave, or the one a secret of that name would have). s must
+// have a principal.
+func (s *Store) authorize(op awsmodel.Op, in any, secretID string, r *secretRecord) decision {
+	req, res := s.policyRequest(op, in, secretID, r)
 	p := s.principal
-	if p == nil {
-		return "", nil
+	d := decision{auditOnly: p.AuditOnly, principal: p.Arn}
+	pd := policy.Evaluate(&req, p.Policies, res)
+	if pd.Allowed {
+		return d
 	}
-	req := s.policyRequest(op)
-	var res *policy.Policy
-	switch {
-	case op == "ListSecrets" || op == "GetRandomPassword" || op == "BatchGetSecretValue",
-		op == "ValidateResourcePolicy" && secretID == "": // a policy checked on its own
-		req.Resource = "*"
-	case op == "CreateSecret":
-		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
-		requestContext(&req, in)
-		d := s.decide(&req, res)
-		if !d.allowed {
-			d.message = d.policy.MessageOn(secretID)
-		}
-		return d.reason, d.err(s)
-	default:
-		var r *secretRecord
-		err := c.read(func(t *tx) error {
-			var err error
-			r, err = s.resolveExisting(t, secretID)
-			if err != nil && !isNotFound(err) {
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			return "", err // the operation's own error (a malformed id, damage), before any decision
-		}
-		d := s.authorizeSecret(c, op, in, secretID, r)
-		return d.reason, d.err(s)
-	}
-	requestContext(&req, in)
-	d := s.decide(&req, res)
-	return d.reason, d.err(s)
-}
-
-// authorizeSecret evaluates op, with input in, on the secret SecretId
-// secretID names: r, or nil when there is none, in which case the resource
-// is the ARN the caller gave, or the ARN a secret of that name would have.
-func (s *Store) authorizeSecret(c *core, op string, in any, secretID string, r *secretRecord) decision {
-	req := s.policyRequest(op)
-	var res *policy.Policy
-	switch {
-	case r != nil:
-		req.Resource = c.arn(r)
-		res = s.describeResource(c, &req, r)
-	case arn.IsARN(secretID):
-		req.Resource = secretID
-	default:
-		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
-	}
-	req.Set(policy.KeySecretID, secretID)
-	requestContext(&req, in)
-	d := s.decide(&req, res)
-	if !d.allowed {
+	d.denied, d.reason, d.message = true, pd.String(), pd.Message()
+	if req.Resource != "*" {
 		// Named as the caller named it: the ARN of an existing secret, with
 		// its suffix, would tell a caller without access that it exists.
-		d.message = d.policy.MessageOn(secretID)
+		d.message = pd.MessageOn(secretID)
 	}
 	return d
 }
 
-// denied returns the AccessDeniedException for op on the secret id names,
-// within a larger request (one secret of BatchGetSecretValue), or nil.
-func (s *Store) denied(t *tx, op, id string) error {
-	if s.principal == nil {
-		return nil
-	}
-	r, err := s.resolveExisting(t, id)
-	if err != nil && !isNotFound(err) {
-		return nil // the read reports it
-	}
-	return s.authorizeSecret(t.c, op, nil, id, r).err(s)
-}
-
-// policyRequest starts the policy request of op for s's principal.
-func (s *Store) policyRequest(op string) policy.Request {
-	p := s.principal
-	req := policy.Request{Action: "secretsmanager:" + op, Principal: policy.Principal{Arn: p.Arn, Tags: p.Tags}}
+// policyRequest builds the request of operation op, with input in, on the
+// secret secretID names (r, or nil when there is none), for s's principal,
+// and returns it with the secret's resource policy: the one request
+// builder, which views bound to a principal evaluate and PolicyRequest
+// returns.
+func (s *Store) policyRequest(op awsmodel.Op, in any, secretID string, r *secretRecord) (policy.Request, *policy.Policy) {
+	c, p := s.c, s.principal
+	req := policy.Request{Action: op.Action(), Principal: policy.Principal{Arn: p.Arn, Tags: p.Tags}}
 	if i := strings.LastIndexByte(p.Arn, '/'); i >= 0 && strings.Contains(p.Arn, ":user/") {
 		req.Principal.Username = p.Arn[i+1:]
 	}
-	req.SetTime(now(s.c.clock))
+	req.SetTime(now(c.clock))
 	req.Set(policy.KeySecureTransport, strconv.FormatBool(p.SecureTransport))
 	if p.SourceIP != "" {
 		req.Set(policy.KeySourceIP, p.SourceIP)
 	}
-	return req
+	var res *policy.Policy
+	switch row := op.Row(); {
+	case row.Resource == awsmodel.NoResource, row.Resource == awsmodel.OptionalSecretResource && secretID == "":
+		req.Resource = "*"
+	case row.Resource == awsmodel.NewSecretResource:
+		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
+		req.Set(policy.KeyName, secretID)
+	default:
+		switch {
+		case r != nil:
+			req.Resource = c.arn(r)
+			res = s.describeResource(&req, r)
+		case arn.IsARN(secretID):
+			req.Resource = secretID
+		default:
+			req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
+		}
+		req.Set(policy.KeySecretID, secretID)
+	}
+	if in, ok := in.(conditionKeyer); ok {
+		in.conditionKeys(&req)
+	}
+	return req, res
+}
+
+// A conditionKeyer is an operation's input that adds condition keys to
+// its request: the keys its row of the operation table lists (besides
+// secretsmanager:SecretId and secretsmanager:Name, which the request
+// builder sets from the SecretId). Each input type that has some says so
+// in a method beside its type.
+type conditionKeyer interface {
+	conditionKeys(req *policy.Request)
+}
+
+// setKey sets condition key k to v, unless v is empty.
+func setKey(req *policy.Request, k, v string) {
+	if v != "" {
+		req.Set(k, v)
+	}
+}
+
+// setRequestTags sets the tags a request adds as aws:RequestTag/<key>,
+// and their keys as aws:TagKeys.
+func setRequestTags(req *policy.Request, ts []Tag) {
+	m := make(map[string]string, len(ts))
+	for _, t := range ts {
+		m[t.Key] = t.Value
+	}
+	req.SetRequestTags(m)
+}
+
+// setReplicaRegions sets the keys of a request that replicates a secret.
+func setReplicaRegions(req *policy.Request, regions []ReplicaRegionType, force bool) {
+	if len(regions) == 0 {
+		return
+	}
+	names := make([]string, len(regions))
+	for i, r := range regions {
+		names[i] = r.Region
+	}
+	req.Set(policy.KeyAddReplicaRegions, names...)
+	req.Set(policy.KeyForceOverwriteReplicaSecret, strconv.FormatBool(force))
 }
 
 // describeResource adds what the request knows of secret r, and returns
 // its resource policy.
-func (s *Store) describeResource(c *core, req *policy.Request, r *secretRecord) *policy.Policy {
+func (s *Store) describeResource(req *policy.Request, r *secretRecord) *policy.Policy {
 	tags := make(map[string]string, len(r.Tags))
 	for _, t := range r.Tags {
 		tags[t.Key] = t.Value
@@ -171,95 +178,101 @@ func (s *Store) describeResource(c *core, req *policy.Request, r *secretRecord) 
 	if r.Rotation.LambdaARN != "" {
 		req.Set(policy.KeyAllowRotationLambdaArn, r.Rotation.LambdaARN)
 	}
-	return c.policies.parse(r.ResourcePolicy)
+	return s.c.policies.parse(r.ResourcePolicy)
 }
 
-// decide evaluates req against s's principal's policies and res.
-func (s *Store) decide(req *policy.Request, res *policy.Policy) decision {
-	d := policy.Evaluate(req, s.principal.Policies, res)
-	if d.Allowed {
-		return decision{allowed: true}
-	}
-	return decision{reason: d.String(), message: d.Message(), policy: d}
-}
-
-// err returns the error of a denial (nil when allowed, or when s's
-// principal only audits, in which case the denial is logged).
-func (d decision) err(s *Store) error {
-	if d.allowed {
-		return nil
-	}
-	if s.principal.AuditOnly {
-		s.c.log.Warn("would deny", "principal", s.principal.Arn, "reason", d.reason, "message", d.message)
+// err returns the AccessDeniedException of a denial: nil when the request
+// is allowed, or only audited.
+func (d decision) err() error {
+	if !d.denied || d.auditOnly {
 		return nil
 	}
 	return newError(ErrAccessDenied, d.message)
 }
 
-// requestContext adds the condition keys of an operation's input.
-func requestContext(req *policy.Request, in any) {
-	set := func(k, v string) {
-		if v != "" {
-			req.Set(k, v)
-		}
-	}
-	tags := func(ts []Tag) {
-		m := make(map[string]string, len(ts))
-		for _, t := range ts {
-			m[t.Key] = t.Value
-		}
-		req.SetRequestTags(m)
-	}
-	switch in := in.(type) {
-	case *CreateSecretInput:
-		set(policy.KeyName, in.Name)
-		set(policy.KeyDescription, in.Description)
-		set(policy.KeyKmsKeyID, in.KmsKeyId)
-		if len(in.Tags) > 0 {
-			tags(in.Tags)
-		}
-		replicaRegions(req, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)
-	case *UpdateSecretInput:
-		if in.Description != nil {
-			set(policy.KeyDescription, *in.Description)
-		}
-		if in.KmsKeyId != nil {
-			set(policy.KeyKmsKeyID, *in.KmsKeyId)
-		}
-	case *GetSecretValueInput:
-		set(policy.KeyVersionStage, in.VersionStage)
-		set(policy.KeyVersionID, in.VersionId)
-	case *PutSecretValueInput:
-		if len(in.VersionStages) > 0 {
-			req.Set(policy.KeyVersionStage, in.VersionStages...)
-		}
-	case *UpdateSecretVersionStageInput:
-		set(policy.KeyVersionStage, in.VersionStage)
-	case *TagResourceInput:
-		tags(in.Tags)
-	case *UntagResourceInput:
-		req.Set(policy.KeyTagKeys, in.TagKeys...)
-	case *ReplicateSecretToRegionsInput:
-		replicaRegions(req, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)
-	case *RotateSecretInput:
-		set(policy.KeyRotationLambdaARN, in.RotationLambdaARN)
-		req.Set(policy.KeyModifyRotationRules, strconv.FormatBool(in.RotationRules != nil))
-		req.Set(policy.KeyRotateImmediately, strconv.FormatBool(in.RotateImmediately == nil || *in.RotateImmediately))
-	case *PutResourcePolicyInput:
-		req.Set(policy.KeyBlockPublicPolicy, strconv.FormatBool(in.BlockPublicPolicy))
+// audit logs a denial that was only audited (Principal.AuditOnly).
+func (d decision) audit(s *Store) {
+	if d.denied && d.auditOnly {
+		s.c.log.Warn("would deny", "principal", d.principal, "reason", d.reason, "message", d.message)
 	}
 }
 
-func replicaRegions(req *policy.Request, regions []ReplicaRegionType, force bool) {
-	if len(regions) == 0 {
-		return
+// authorizeIn returns the decision of op on the secret id names, within a
+// larger request (one secret of BatchGetSecretValue), when s has a
+// principal; the zero decision, which denies nothing, otherwise, and when
+// id cannot be resolved (the read then reports why).
+func (s *Store) authorizeIn(t *tx, op awsmodel.Op, id string) decision {
+	if s.principal == nil {
+		return decision{}
 	}
-	names := make([]string, len(regions))
-	for i, r := range regions {
-		names[i] = r.Region
+	r, err := s.resolveExisting(t, id)
+	if err != nil && !isNotFound(err) {
+		return decision{}
 	}
-	req.Set(policy.KeyAddReplicaRegions, names...)
-	req.Set(policy.KeyForceOverwriteReplicaSecret, strconv.FormatBool(force))
+	return s.authorize(op, nil, id, r)
+}
+
+// PolicyRequest is the request a view bound to a principal (Store.As)
+// evaluates for one operation, with policy.Evaluate, and what it knows of
+// the secret.
+type PolicyRequest struct {
+	// Request is the request: the principal, the action
+	// (secretsmanager:<Operation>), the resource (the secret's ARN, the
+	// ARN the caller gave or the one a secret of that name would have, or
+	// "*") and the condition keys.
+	Request policy.Request
+	// ResourcePolicy is the secret's resource policy, as it was put; ""
+	// when it has none or does not exist.
+	ResourcePolicy string
+	// SecretFound reports whether the secret exists: its ARN, tags,
+	// primary region and rotation function are then in Request.
+	SecretFound bool
+}
+
+// PolicyRequest returns the request that a view of s bound to a principal
+// (Store.As) evaluates before it runs the Secrets Manager operation named
+// operation (as AWS spells it, e.g. "GetSecretValue") on the secret
+// secretID names ("" for an operation on no secret; the Name for
+// CreateSecret), as its input's other members were unset: the request
+// `secretstore policy simulate` evaluates, built by the code the view
+// runs, so the two cannot disagree. It reads the secret, when there is
+// one, and changes nothing. On a Store with no principal it fails with
+// ErrInvalidRequest.
+func (s *Store) PolicyRequest(ctx context.Context, operation, secretID string) (*PolicyRequest, error) {
+	op, ok := awsmodel.LookupOperation(operation)
+	if !ok {
+		return nil, newErrorf(ErrInvalidParameter, "%q is not a Secrets Manager operation", operation)
+	}
+	if s.principal == nil {
+		return nil, newError(ErrInvalidRequest, "PolicyRequest needs a view bound to a principal (Store.As)")
+	}
+	c, err := s.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer c.end()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := &PolicyRequest{}
+	err = c.read(func(t *tx) error {
+		var r *secretRecord
+		if res := op.Row().Resource; res == awsmodel.SecretResource || res == awsmodel.OptionalSecretResource && secretID != "" {
+			var err error
+			if r, err = s.resolveExisting(t, secretID); err != nil && !isNotFound(err) {
+				return err
+			}
+		}
+		out.Request, _ = s.policyRequest(op, nil, secretID, r)
+		if r != nil {
+			out.SecretFound, out.ResourcePolicy = true, r.ResourcePolicy
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // policyCache keeps resource policies parsed, by their text.
@@ -292,10 +305,10 @@ func (pc *policyCache) parse(doc string) *policy.Policy {
 
 // visible reports whether s's principal may see r in a listing: whether it
 // may describe it.
-func (s *Store) visible(c *core, r *secretRecord) bool {
+func (s *Store) visible(r *secretRecord) bool {
 	if s.principal == nil {
 		return true
 	}
-	d := s.authorizeSecret(c, "DescribeSecret", nil, r.Name, r)
-	return d.allowed || s.principal.AuditOnly
+	d := s.authorize(awsmodel.OpDescribeSecret, nil, r.Name, r)
+	return !d.denied || d.auditOnly
 }

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // The shape of the scale store.
@@ -89,7 +90,7 @@ func scaleName(i int) string { return fmt.Sprintf("scale/%07d", i) }
 // scaleID is the internal id of secret i: spread over the id space as
 // random ids are, and derived from i so the benchmarks need keep no table
 // of a million ids.
-func scaleID(i int) (id [idLen]byte) {
+func scaleID(i int) (id [record.IDLen]byte) {
 	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("scale"), uint64(i)))
 	copy(id[:], h[:])
 	return id
@@ -142,7 +143,7 @@ func buildScaleStore(tb testing.TB, dir string, key []byte, n int) {
 				err := s.c.update(context.Background(), func(t *tx) error {
 					today := day(t.now)
 					for i := lo; i < min(lo+scaleBatch, n); i++ {
-						r := &secretRecord{Region: s.region, Name: scaleName(i), ID: scaleID(i), Suffix: newSuffix()}
+						r := &secretRecord{Secret: record.Secret{Region: s.region, Name: scaleName(i), ID: scaleID(i), Suffix: newSuffix()}}
 						for v := range scaleVersions {
 							if _, _, err := s.c.writeVersion(t, r, scaleVersionID(i, v), val, nil); err != nil {
 								return err
@@ -481,7 +482,7 @@ func BenchmarkScale(b *testing.B) {
 				return err
 			}}
 			raw := &workload{name: "badger", call: func(int) error {
-				if got, _ := rawPage(b, large, secretPrefix(large.region, l.raw), nil); got != 100 {
+				if got, _ := rawPage(b, large, record.SecretPrefix(large.region, l.raw), nil); got != 100 {
 					return fmt.Errorf("%d records", got)
 				}
 				return nil
@@ -512,7 +513,7 @@ func BenchmarkScale(b *testing.B) {
 				}
 				if rawMore {
 					start := time.Now()
-					got, last := rawPage(b, large, secretPrefix(large.region, ""), after)
+					got, last := rawPage(b, large, record.SecretPrefix(large.region, ""), after)
 					rawPages = append(rawPages, time.Since(start))
 					rawTotal += got
 					after, rawMore = last, got == 100
@@ -652,7 +653,7 @@ func getBadger(name string, s *Store, n int) *workload {
 // rawGet reads secret j's record and its current version's with Badger.
 func rawGet(db *badger.DB, region string, j int) error {
 	return db.View(func(txn *badger.Txn) error {
-		for _, k := range [][]byte{secretKey(region, scaleName(j)), versionKey(scaleID(j), scaleVersionID(j, scaleVersions-1))} {
+		for _, k := range [][]byte{record.SecretKey(region, scaleName(j)), record.VersionKey(scaleID(j), scaleVersionID(j, scaleVersions-1))} {
 			item, err := txn.Get(k)
 			if err != nil {
 				return err
@@ -815,10 +816,10 @@ func TestScaleChild(t *testing.T) {
 		}
 		rec := make([]byte, scaleValueLen+150) // about a version record
 		killedWhileWriting(func(i int) error {
-			var id [idLen]byte
+			var id [record.IDLen]byte
 			h := sha256.Sum256(fmt.Appendf(nil, "killed/%d/%d", c.Round, i))
 			copy(id[:], h[:])
-			return db.Update(func(txn *badger.Txn) error { return txn.Set(versionKey(id, scaleVersionID(i, 0)), rec) })
+			return db.Update(func(txn *badger.Txn) error { return txn.Set(record.VersionKey(id, scaleVersionID(i, 0)), rec) })
 		})
 	case "rss-store":
 		s, err := Open(ctx, scaleOptions(c.Dir, c.Key))

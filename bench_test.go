@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/record"
 	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
@@ -71,18 +72,18 @@ func bulkCreate(b testing.TB, s *Store, prefix string, n, size int) ([]string, [
 	names := make([]string, n)
 	recs := make([]*secretRecord, n)
 	for i := range n {
-		r := &secretRecord{Region: s.region, Name: fmt.Sprintf("%s%07d", prefix, i), Suffix: newSuffix(), CreatedDate: now, LastChangedDate: now}
+		r := &secretRecord{Secret: record.Secret{Region: s.region, Name: fmt.Sprintf("%s%07d", prefix, i), Suffix: newSuffix(), CreatedDate: now, LastChangedDate: now}}
 		rand.Read(r.ID[:])
 		vid := fmt.Sprintf("%032x", r.ID)
 		rec, err := c.keys.seal(1, r.ID, vid, "", false, value)
 		if err != nil {
 			b.Fatal(err)
 		}
-		r.Versions = []versionMeta{{ID: vid, Stages: []string{StageCurrent}, CreatedDate: now}}
+		r.Versions = []record.VersionMeta{{ID: vid, Stages: []string{StageCurrent}, CreatedDate: now}}
 		for _, kv := range [][2][]byte{
-			{versionKey(r.ID, vid), encodeVersion(rec)},
-			{createdKey(r.Region, now, r.Name), nil},
-			{secretKey(r.Region, r.Name), encodeSecret(r)},
+			{record.VersionKey(r.ID, vid), record.EncodeVersion(rec)},
+			{record.CreatedKey(r.Region, now, r.Name), nil},
+			{record.SecretKey(r.Region, r.Name), encodeSecret(r)},
 		} {
 			if err := wb.Set(kv[0], kv[1]); err != nil {
 				b.Fatal(err)
@@ -130,7 +131,7 @@ func BenchmarkGetSecretValue(b *testing.B) {
 					for i := range b.N {
 						r := st.recs[i%n]
 						err := s.c.db.View(func(txn *badger.Txn) error {
-							for _, k := range [][]byte{secretKey(r.Region, r.Name), versionKey(r.ID, r.Versions[0].ID)} {
+							for _, k := range [][]byte{record.SecretKey(r.Region, r.Name), record.VersionKey(r.ID, r.Versions[0].ID)} {
 								item, err := txn.Get(k)
 								if err != nil {
 									return err
@@ -149,9 +150,9 @@ func BenchmarkGetSecretValue(b *testing.B) {
 				b.Run("aead", func(b *testing.B) {
 					b.ReportAllocs()
 					r := st.recs[0]
-					var v *versionRecord
+					var v *record.Version
 					s.c.db.View(func(txn *badger.Txn) error {
-						item, _ := txn.Get(versionKey(r.ID, r.Versions[0].ID))
+						item, _ := txn.Get(record.VersionKey(r.ID, r.Versions[0].ID))
 						raw, _ := item.ValueCopy(nil)
 						v, _ = decodeVersion(raw)
 						return nil
@@ -199,11 +200,11 @@ func BenchmarkPutSecretValue(b *testing.B) {
 					b.ReportAllocs()
 					r := st.recs[0]
 					rec, _ := s.c.keys.seal(1, r.ID, "x", "", false, []byte(value))
-					verBytes := encodeVersion(rec)
+					verBytes := record.EncodeVersion(rec)
 					for i := range b.N {
 						r := st.recs[i%n]
 						err := s.c.db.Update(func(txn *badger.Txn) error {
-							for _, k := range [][]byte{keyringKey, secretKey(r.Region, r.Name)} {
+							for _, k := range [][]byte{record.KeyringKey(), record.SecretKey(r.Region, r.Name)} {
 								item, err := txn.Get(k)
 								if err != nil {
 									return err
@@ -212,10 +213,10 @@ func BenchmarkPutSecretValue(b *testing.B) {
 									return err
 								}
 							}
-							if err := txn.Set(versionKey(r.ID, fmt.Sprintf("raw-%032d", i)), verBytes); err != nil {
+							if err := txn.Set(record.VersionKey(r.ID, fmt.Sprintf("raw-%032d", i)), verBytes); err != nil {
 								return err
 							}
-							return txn.Set(secretKey(r.Region, r.Name), encodeSecret(r))
+							return txn.Set(record.SecretKey(r.Region, r.Name), encodeSecret(r))
 						})
 						if err == nil && mode == "disk-sync" {
 							// Badger's SyncWrites, which the store replaces by its
@@ -261,10 +262,10 @@ func trimVersions(b testing.TB, s *Store, names []string) {
 						kept = append(kept, v)
 						continue
 					}
-					if err := txn.Delete(versionKey(r.ID, v.ID)); err != nil {
+					if err := txn.Delete(record.VersionKey(r.ID, v.ID)); err != nil {
 						return err
 					}
-					if err := txn.Delete(metaKey(r.ID, v.ID)); err != nil {
+					if err := txn.Delete(record.MetaKey(r.ID, v.ID)); err != nil {
 						return err
 					}
 				}
@@ -340,7 +341,7 @@ func BenchmarkReap(b *testing.B) {
 // prefixes.
 func rawPurge(b *testing.B, s *Store, recs []*secretRecord) {
 	db := s.c.db
-	prefix := []byte{prefixDeletion}
+	prefix := []byte{record.PrefixDeletion}
 	start := prefix
 	for {
 		var keys, values [][]byte
@@ -358,8 +359,8 @@ func rawPurge(b *testing.B, s *Store, recs []*secretRecord) {
 		}
 		err = db.Update(func(txn *badger.Txn) error {
 			for i, k := range keys {
-				region, name, _ := splitRegionName(values[i])
-				item, err := txn.Get(secretKey(region, name))
+				region, name, _ := record.SplitRegionName(values[i])
+				item, err := txn.Get(record.SecretKey(region, name))
 				if err != nil {
 					return err
 				}
@@ -371,7 +372,7 @@ func rawPurge(b *testing.B, s *Store, recs []*secretRecord) {
 				if err != nil {
 					return err
 				}
-				for _, dk := range [][]byte{k, secretKey(region, name), createdKey(region, r.CreatedDate, name), pruneKey(r.ID)} {
+				for _, dk := range [][]byte{k, record.SecretKey(region, name), record.CreatedKey(region, r.CreatedDate, name), record.PruneKey(r.ID)} {
 					if err := txn.Delete(dk); err != nil {
 						return err
 					}
@@ -386,7 +387,7 @@ func rawPurge(b *testing.B, s *Store, recs []*secretRecord) {
 	}
 	var prefixes [][]byte
 	for _, r := range recs[:min(shredBatch, len(recs))] {
-		prefixes = append(prefixes, versionPrefix(r.ID))
+		prefixes = append(prefixes, record.VersionPrefix(r.ID))
 	}
 	if err := db.DropPrefix(prefixes...); err != nil {
 		b.Fatal(err)
@@ -401,10 +402,10 @@ func scheduleBulk(b testing.TB, s *Store, recs []*secretRecord, now time.Time) {
 	defer wb.Cancel()
 	for _, r := range recs {
 		r.DeletedDate, r.DeletionDate = now, now.Add(7*day24)
-		if err := wb.Set(deletionKey(r.DeletionDate, r.ID), regionName(r.Region, r.Name)); err != nil {
+		if err := wb.Set(record.DeletionKey(r.DeletionDate, r.ID), record.RegionName(r.Region, r.Name)); err != nil {
 			b.Fatal(err)
 		}
-		if err := wb.Set(secretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
+		if err := wb.Set(record.SecretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -475,22 +476,22 @@ func BenchmarkPutSecretValueReplicas(b *testing.B) {
 						b.Fatal(err)
 					}
 					rec, _ := s.c.keys.seal(1, recs[0].ID, "x", "", false, []byte(value))
-					verBytes := encodeVersion(rec)
+					verBytes := record.EncodeVersion(rec)
 					for i := range b.N {
 						name := st.names[i%n]
 						err := s.c.db.Update(func(txn *badger.Txn) error {
 							for _, r := range recs {
-								item, err := txn.Get(secretKey(r.Region, name))
+								item, err := txn.Get(record.SecretKey(r.Region, name))
 								if err != nil {
 									return err
 								}
 								if _, err := item.ValueCopy(nil); err != nil {
 									return err
 								}
-								if err := txn.Set(versionKey(r.ID, fmt.Sprintf("raw-%032d", i)), verBytes); err != nil {
+								if err := txn.Set(record.VersionKey(r.ID, fmt.Sprintf("raw-%032d", i)), verBytes); err != nil {
 									return err
 								}
-								if err := txn.Set(secretKey(r.Region, name), encodeSecret(r)); err != nil {
+								if err := txn.Set(record.SecretKey(r.Region, name), encodeSecret(r)); err != nil {
 									return err
 								}
 							}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // tableDataEnd returns where the data blocks of the table file b end: the
@@ -42,9 +44,9 @@ func TestDamagedTableBlock(t *testing.T) {
 		names = append(names, fmt.Sprintf("s%03d", i))
 		mustCreate(t, s, names[i], "value "+names[i])
 	}
-	var record []byte
+	var rec []byte
 	err := s.c.read(func(t *tx) (err error) {
-		record, err = t.get(secretKey(s.region, "s150"))
+		rec, err = t.get(record.SecretKey(s.region, "s150"))
 		return err
 	})
 	if err != nil {
@@ -59,7 +61,7 @@ func TestDamagedTableBlock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i := bytes.Index(b, record); i >= 0 && i == bytes.LastIndex(b, record) && i+len(record) < tableDataEnd(b) {
+		if i := bytes.Index(b, rec); i >= 0 && i == bytes.LastIndex(b, rec) && i+len(rec) < tableDataEnd(b) {
 			victim, at = path, i
 			b[at+1] ^= 0x5a // where the schema version is
 			if err := os.WriteFile(path, b, 0o600); err != nil {

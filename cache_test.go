@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 func TestCacheReadsSeeEveryCompletedWrite(t *testing.T) {
@@ -126,7 +128,7 @@ func TestCacheReadsOverlappingAChangeReadThrough(t *testing.T) {
 	if before == readThrough {
 		t.Fatal("a read with no write in progress cannot use the cache")
 	}
-	c.put(key, &secretRecord{Name: "a"}, before, 100)
+	c.put(key, &secretRecord{Secret: record.Secret{Name: "a"}}, before, 100)
 	if c.get(key, before) == nil {
 		t.Fatal("the entry was not kept")
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // dump returns every key and value in the database, for comparing states.
@@ -166,9 +167,9 @@ func TestPassphrase(t *testing.T) {
 	}
 }
 
-func readKeyringForTest(t testing.TB, s *Store) *keyringRecord {
+func readKeyringForTest(t testing.TB, s *Store) *record.Keyring {
 	t.Helper()
-	var kr *keyringRecord
+	var kr *record.Keyring
 	err := s.c.db.View(func(txn *badger.Txn) (err error) {
 		kr, err = readKeyring(rawTx(s, txn))
 		return err
@@ -180,14 +181,14 @@ func readKeyringForTest(t testing.TB, s *Store) *keyringRecord {
 }
 
 // rawVersion returns the stored version record of a secret's version.
-func rawVersion(t testing.TB, s *Store, name, versionID string) (key []byte, rec *versionRecord) {
+func rawVersion(t testing.TB, s *Store, name, versionID string) (key []byte, rec *record.Version) {
 	t.Helper()
 	err := s.c.db.View(func(txn *badger.Txn) error {
 		r, err := rawTx(s, txn).getSecret(s.region, name)
 		if err != nil || r == nil {
 			return fmt.Errorf("secret %s: %v", name, err)
 		}
-		key = versionKey(r.ID, versionID)
+		key = record.VersionKey(r.ID, versionID)
 		item, err := txn.Get(key)
 		if err != nil {
 			return err
@@ -224,32 +225,32 @@ func TestTamperedValuesFailToDecrypt(t *testing.T) {
 	tests := []struct {
 		name   string
 		key    []byte
-		mutate func(v versionRecord) versionRecord
+		mutate func(v record.Version) record.Version
 	}{
-		{"a flipped ciphertext bit", keyA, func(v versionRecord) versionRecord {
+		{"a flipped ciphertext bit", keyA, func(v record.Version) record.Version {
 			v.Ciphertext = bytes.Clone(v.Ciphertext)
 			v.Ciphertext[len(v.Ciphertext)-1] ^= 1
 			return v
 		}},
-		{"a flipped wrapped key bit", keyA, func(v versionRecord) versionRecord {
+		{"a flipped wrapped key bit", keyA, func(v record.Version) record.Version {
 			v.WrappedKey = bytes.Clone(v.WrappedKey)
 			v.WrappedKey[nonceLen+3] ^= 0x80
 			return v
 		}},
-		{"a truncated ciphertext", keyA, func(v versionRecord) versionRecord {
+		{"a truncated ciphertext", keyA, func(v record.Version) record.Version {
 			v.Ciphertext = v.Ciphertext[:10]
 			return v
 		}},
-		{"the string marked binary", keyA, func(v versionRecord) versionRecord {
+		{"the string marked binary", keyA, func(v record.Version) record.Version {
 			v.Binary = true
 			return v
 		}},
-		{"another KmsKeyId", keyA, func(v versionRecord) versionRecord {
+		{"another KmsKeyId", keyA, func(v record.Version) record.Version {
 			v.KmsKeyId = "alias/other"
 			return v
 		}},
-		{"another secret's record moved here", keyA, func(versionRecord) versionRecord { return *recB }},
-		{"another version id's record", keyB, func(versionRecord) versionRecord { return *recA }},
+		{"another secret's record moved here", keyA, func(record.Version) record.Version { return *recB }},
+		{"another version id's record", keyB, func(record.Version) record.Version { return *recA }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,8 +259,8 @@ func TestTamperedValuesFailToDecrypt(t *testing.T) {
 				orig = *recB
 			}
 			bad := tt.mutate(orig)
-			setRaw(t, s, tt.key, encodeVersion(&bad))
-			defer setRaw(t, s, tt.key, encodeVersion(&orig))
+			setRaw(t, s, tt.key, record.EncodeVersion(&bad))
+			defer setRaw(t, s, tt.key, record.EncodeVersion(&orig))
 
 			name := "a"
 			if bytes.Equal(tt.key, keyB) {
@@ -283,7 +284,7 @@ func TestDataKeysAreWrappedWithTheMasterKey(t *testing.T) {
 	s, _ := newTestStore(t, func(o *Options) { o.MasterKey = key })
 	out := mustCreate(t, s, "k", "v")
 	_, rec := rawVersion(t, s, "k", out.VersionId)
-	var id [idLen]byte
+	var id [record.IDLen]byte
 	err := s.c.db.View(func(txn *badger.Txn) error {
 		r, err := rawTx(s, txn).getSecret(s.region, "k")
 		id = r.ID
@@ -390,7 +391,7 @@ func TestRotateMasterKey(t *testing.T) {
 func checkAllTerms(t testing.TB, s *Store, term uint32) {
 	t.Helper()
 	err := s.c.db.View(func(txn *badger.Txn) error {
-		prefix := []byte{prefixVersion}
+		prefix := []byte{record.PrefixVersion}
 		return rawTx(s, txn).iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
 			rec, err := decodeVersion(v)
 			if err != nil {
@@ -420,7 +421,7 @@ func TestRotateMasterKeyResumesAfterACrash(t *testing.T) {
 	if _, _, err := s.c.beginRotation(ctx, bytes.Clone(newKey)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.c.rewrapBatch(ctx, 2, []byte{prefixVersion}, 7); err != nil {
+	if _, _, err := s.c.rewrapBatch(ctx, 2, versionPos{}, 7); err != nil {
 		t.Fatal(err)
 	}
 	mustPut(t, s, "s00", "written mid-rotation") // already under the new key

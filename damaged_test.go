@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // TestOneDamagedRecordAffectsOnlyItsSecret damages one secret's record (a
@@ -26,16 +28,16 @@ func TestOneDamagedRecordAffectsOnlyItsSecret(t *testing.T) {
 		mustCreate(t, s, name, "v")
 		names = append(names, name)
 	}
-	var record []byte
+	var rec []byte
 	err := s.c.read(func(t *tx) (err error) {
-		record, err = t.get(secretKey(s.region, "app/s07"))
+		rec, err = t.get(record.SecretKey(s.region, "app/s07"))
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	record[1] = schemaVersion + 7 // a flipped byte where the schema version is
-	setRaw(t, s, secretKey(s.region, "app/s07"), record)
+	rec[1] = record.SchemaVersion + 7 // a flipped byte where the schema version is
+	setRaw(t, s, record.SecretKey(s.region, "app/s07"), rec)
 	healthy := append(names[:7:7], names[8:]...)
 
 	for _, in := range []ListSecretsInput{

@@ -52,16 +52,15 @@ type DeleteSecretOutput struct {
 func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*DeleteSecretOutput, error) {
 	var out *DeleteSecretOutput
 	var window time.Duration
-	w := &writeOp{
-		op:        "DeleteSecret",
-		in:        in,
-		secretID:  in.SecretId,
-		scheduled: true,
+	x := &call{
+		op:       awsmodel.OpDeleteSecret,
+		in:       in,
+		secretID: in.SecretId,
 		check: func() (err error) {
 			window, err = recoveryWindow(in.RecoveryWindowInDays, in.ForceDeleteWithoutRecovery)
 			return err
 		},
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			switch {
 			case len(r.Replicas) > 0:
 				regions := make([]string, len(r.Replicas))
@@ -70,7 +69,7 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 				}
 				slices.Sort(regions)
 				return false, newError(ErrInvalidParameter, awsmodel.DeleteWithReplicas(t.c.arn(r), regions))
-			case r.deleted() && !in.ForceDeleteWithoutRecovery:
+			case r.Deleted() && !in.ForceDeleteWithoutRecovery:
 				return false, newError(ErrInvalidRequest, awsmodel.AlreadyMarkedDeleted)
 			}
 			out = &DeleteSecretOutput{ARN: t.c.arn(r), Name: r.Name, DeletionDate: t.now}
@@ -84,12 +83,12 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 	}
 	if in.ForceDeleteWithoutRecovery {
 		// As AWS: a forced delete of a secret that does not exist succeeds.
-		w.missing = func(t *tx) error {
+		x.missing = func(t *tx) error {
 			out = s.deletedNothing(in.SecretId, t.now)
 			return nil
 		}
 	}
-	err := s.write(ctx, w)
+	err := s.run(ctx, x)
 	return out, err
 }
 
@@ -134,14 +133,13 @@ type RestoreSecretOutput struct {
 // has ended the secret is gone (ErrResourceNotFound).
 func (s *Store) RestoreSecret(ctx context.Context, in *RestoreSecretInput) (*RestoreSecretOutput, error) {
 	var out *RestoreSecretOutput
-	err := s.write(ctx, &writeOp{
-		op:        "RestoreSecret",
-		in:        in,
-		secretID:  in.SecretId,
-		scheduled: true,
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpRestoreSecret,
+		in:       in,
+		secretID: in.SecretId,
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			out = &RestoreSecretOutput{ARN: t.c.arn(r), Name: r.Name}
-			if !r.deleted() {
+			if !r.Deleted() {
 				return false, nil
 			}
 			r.DeletedDate, r.DeletionDate = time.Time{}, time.Time{}

@@ -148,3 +148,11 @@ func ErrorCode(err error) string {
 	}
 	return ErrInternalServiceError.Error()
 }
+
+// corrupt reports a record that cannot be read, and why: an
+// InternalServiceError that also matches ErrCorrupt.
+func corrupt(what string, err error) *Error {
+	e := newErrorf(ErrInternalServiceError, "reading a %s record: %v. The record was written by a newer secretstore (upgrade), or it is damaged: run secretstore verify to list the damaged records, and restore them from a backup", what, err)
+	e.also = ErrCorrupt
+	return e
+}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // Filter is one filter of ListSecrets and BatchGetSecretValue. A secret is
@@ -69,7 +70,7 @@ const (
 // filterSubject is what filters look at: the fields of one secret.
 type filterSubject struct {
 	Name, Description, PrimaryRegion, OwningService string
-	Tags                                            []Tag
+	Tags                                            []record.Tag
 }
 
 // filterValueRE is the pattern every filter value must match.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 const (
@@ -156,12 +158,12 @@ func TestValidateFilters(t *testing.T) {
 
 // The secrets the matching tests list, by a short id.
 var testSubjects = map[string]filterSubject{
-	"t1": {Name: "testing1/one", Description: "one two", Tags: []Tag{{Key: "env", Value: "prod"}, {Key: "team", Value: "blue"}}},
-	"t2": {Name: "/testing2/x", Description: "a secret", Tags: []Tag{{Key: "environment", Value: "Dev"}}},
+	"t1": {Name: "testing1/one", Description: "one two", Tags: []record.Tag{{Key: "env", Value: "prod"}, {Key: "team", Value: "blue"}}},
+	"t2": {Name: "/testing2/x", Description: "a secret", Tags: []record.Tag{{Key: "environment", Value: "Dev"}}},
 	"t3": {Name: "mySecret", Description: "an secret"},
-	"t4": {Name: "COMPANYthings", Description: "asecret", Tags: []Tag{}},
-	"t5": {Name: "HTTPServer_v2Beta", Description: "Cache layer", Tags: []Tag{{Key: "Owner", Value: "data-platform@corp"}}},
-	"t6": {Name: "replica", PrimaryRegion: "us-east-1", OwningService: "appflow", Tags: []Tag{{Key: "aws:cloudformation:stack", Value: "x"}}},
+	"t4": {Name: "COMPANYthings", Description: "asecret", Tags: []record.Tag{}},
+	"t5": {Name: "HTTPServer_v2Beta", Description: "Cache layer", Tags: []record.Tag{{Key: "Owner", Value: "data-platform@corp"}}},
+	"t6": {Name: "replica", PrimaryRegion: "us-east-1", OwningService: "appflow", Tags: []record.Tag{{Key: "aws:cloudformation:stack", Value: "x"}}},
 	"t7": {Name: "prod/db+creds", Description: "Credentials\tfor the  DB\n"},
 }
 
@@ -336,13 +338,13 @@ func testMatchAllName(t *testing.T, attr, value string) bool {
 			casePieces(token, func(piece string) bool { v.words = append(v.words, strings.ToLower(piece)); return true })
 		}
 		f := compiledFilter{key: filterKeyAll, values: []compiledValue{v}}
-		return f.match(&filterSubject{Tags: []Tag{{Key: "k", Value: attr}}})
+		return f.match(&filterSubject{Tags: []record.Tag{{Key: "k", Value: attr}}})
 	}
 	c, err := compileFilters([]Filter{{Key: "all", Values: []string{value}}})
 	if err != nil {
 		t.Fatalf("compileFilters: %v", err)
 	}
-	return c.match(&filterSubject{Tags: []Tag{{Key: "k", Value: attr}}})
+	return c.match(&filterSubject{Tags: []record.Tag{{Key: "k", Value: attr}}})
 }
 
 func TestMatchDoesNotAllocate(t *testing.T) {
@@ -359,7 +361,7 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	s := filterSubject{
 		Name:        "HTTPServer/COMPANYthings",
 		Description: "Ünïcode description of a secret",
-		Tags:        []Tag{{Key: "env", Value: "prod-eu"}, {Key: "owner", Value: "me@corp"}},
+		Tags:        []record.Tag{{Key: "env", Value: "prod-eu"}, {Key: "owner", Value: "me@corp"}},
 	}
 	if allocs := testing.AllocsPerRun(100, func() { c.match(&s) }); allocs != 0 {
 		t.Errorf("match allocates %v times; want 0", allocs)
@@ -386,7 +388,7 @@ func BenchmarkCompiledFiltersMatch(b *testing.B) {
 		subjects[i] = filterSubject{
 			Name:        fmt.Sprintf("team%d/service/MyDatabaseSecret_%d", i%7, i),
 			Description: "Credentials for the data cache of service " + fmt.Sprint(i),
-			Tags:        []Tag{{Key: "env", Value: "staging"}, {Key: "CostCenter", Value: "ABC-123"}},
+			Tags:        []record.Tag{{Key: "env", Value: "staging"}, {Key: "CostCenter", Value: "ABC-123"}},
 		}
 	}
 	b.ReportAllocs()

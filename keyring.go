@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
 )
@@ -111,7 +112,7 @@ func (k *keys) writeTerm() uint32 {
 }
 
 // Additional data binds a ciphertext to its place.
-func valueAAD(buf []byte, id [idLen]byte, versionID string, binary bool) []byte {
+func valueAAD(buf []byte, id record.ID, versionID string, binary bool) []byte {
 	buf = append(buf, "secretstore/v1 value\x00"...)
 	buf = append(buf, id[:]...)
 	buf = append(buf, versionID...)
@@ -121,7 +122,7 @@ func valueAAD(buf []byte, id [idLen]byte, versionID string, binary bool) []byte 
 	return append(buf, 0, 's')
 }
 
-func dataKeyAAD(buf []byte, id [idLen]byte, versionID, kms string) []byte {
+func dataKeyAAD(buf []byte, id record.ID, versionID, kms string) []byte {
 	buf = append(buf, "secretstore/v1 data key\x00"...)
 	buf = append(buf, id[:]...)
 	buf = append(buf, versionID...)
@@ -131,7 +132,7 @@ func dataKeyAAD(buf []byte, id [idLen]byte, versionID, kms string) []byte {
 
 // seal encrypts a value for version versionID of the secret with internal
 // id, under KmsKeyId kms and master key term.
-func (k *keys) seal(term uint32, id [idLen]byte, versionID, kms string, binary bool, plaintext []byte) (*versionRecord, error) {
+func (k *keys) seal(term uint32, id record.ID, versionID, kms string, binary bool, plaintext []byte) (*record.Version, error) {
 	// The data key and both nonces, from one read of the system's randomness.
 	var rnd [dataKeyLen + 2*nonceLen]byte
 	defer clear(rnd[:])
@@ -151,11 +152,11 @@ func (k *keys) seal(term uint32, id [idLen]byte, versionID, kms string, binary b
 	if err != nil {
 		return nil, err
 	}
-	return &versionRecord{Term: term, KmsKeyId: kms, WrappedKey: wrapped, Binary: binary, Ciphertext: ct}, nil
+	return &record.Version{Term: term, KmsKeyId: kms, WrappedKey: wrapped, Binary: binary, Ciphertext: ct}, nil
 }
 
 // wrap seals data key dek with the key-encryption key of term and kms.
-func (k *keys) wrap(term uint32, id [idLen]byte, versionID, kms string, dek []byte) ([]byte, error) {
+func (k *keys) wrap(term uint32, id record.ID, versionID, kms string, dek []byte) ([]byte, error) {
 	var nonce [nonceLen]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return nil, newErrorf(ErrEncryptionFailure, "generating a nonce: %v", err)
@@ -163,7 +164,7 @@ func (k *keys) wrap(term uint32, id [idLen]byte, versionID, kms string, dek []by
 	return k.wrapWithNonce(term, id, versionID, kms, dek, nonce[:])
 }
 
-func (k *keys) wrapWithNonce(term uint32, id [idLen]byte, versionID, kms string, dek, nonce []byte) ([]byte, error) {
+func (k *keys) wrapWithNonce(term uint32, id record.ID, versionID, kms string, dek, nonce []byte) ([]byte, error) {
 	kek, err := k.kek(term, kms)
 	if err != nil {
 		return nil, err
@@ -184,7 +185,7 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // unwrap returns v's data key in dst.
-func (k *keys) unwrap(dst []byte, v *versionRecord, id [idLen]byte, versionID string) error {
+func (k *keys) unwrap(dst []byte, v *record.Version, id record.ID, versionID string) error {
 	kek, err := k.kek(v.Term, v.KmsKeyId)
 	if err != nil {
 		return err
@@ -208,7 +209,7 @@ func putScratch(sc *scratch) {
 // open decrypts v, the value of version versionID of the secret with
 // internal id, appending the plaintext to dst. The caller should clear it
 // when done.
-func (k *keys) open(dst []byte, v *versionRecord, id [idLen]byte, versionID string) ([]byte, error) {
+func (k *keys) open(dst []byte, v *record.Version, id record.ID, versionID string) ([]byte, error) {
 	sc := scratchPool.Get().(*scratch)
 	defer putScratch(sc)
 	if err := k.unwrap(sc.dek[:], v, id, versionID); err != nil {
@@ -227,7 +228,7 @@ func (k *keys) open(dst []byte, v *versionRecord, id [idLen]byte, versionID stri
 
 // rewrap re-wraps v's data key under master key term and KmsKeyId kms,
 // leaving the value's ciphertext alone.
-func (k *keys) rewrap(v *versionRecord, id [idLen]byte, versionID string, term uint32, kms string) error {
+func (k *keys) rewrap(v *record.Version, id record.ID, versionID string, term uint32, kms string) error {
 	sc := scratchPool.Get().(*scratch)
 	defer putScratch(sc)
 	if err := k.unwrap(sc.dek[:], v, id, versionID); err != nil {

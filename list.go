@@ -1,9 +1,9 @@
 package secretstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"iter"
 	"slices"
 	"strconv"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // ListSecrets sort keys (SortBy) and orders (SortOrder).
@@ -80,43 +81,47 @@ type SecretListEntry struct {
 // between pages moves in the order.)
 func (s *Store) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSecretsOutput, error) {
 	var out *ListSecretsOutput
-	err := s.run(ctx, "ListSecrets", in, "", func(c *core) (*secretRecord, error) {
-		limit, err := pageSize(in.MaxResults, awsmodel.MaxResults)
-		if err != nil {
-			return nil, err
-		}
-		q, err := s.newListQuery(in.Filters, in.SortBy, in.SortOrder, in.NextToken, in.IncludePlannedDeletion)
-		if err != nil {
-			return nil, err
-		}
-		var page []*secretRecord
-		out = &ListSecretsOutput{}
-		err = c.read(func(t *tx) error {
-			page, out.NextToken, err = s.listPage(t, q, limit)
+	var limit int
+	var q *listQuery
+	err := s.run(ctx, &call{
+		op: awsmodel.OpListSecrets,
+		in: in,
+		check: func() (err error) {
+			if limit, err = pageSize(in.MaxResults, awsmodel.MaxResults); err != nil {
+				return err
+			}
+			q, err = s.newListQuery(in.Filters, in.SortBy, in.SortOrder, in.NextToken, in.IncludePlannedDeletion)
 			return err
-		})
-		for _, r := range page {
-			out.SecretList = append(out.SecretList, SecretListEntry{
-				ARN:                    c.arn(r),
-				Name:                   r.Name,
-				Description:            r.Description,
-				KmsKeyId:               r.KmsKeyId,
-				CreatedDate:            r.CreatedDate,
-				LastChangedDate:        r.LastChangedDate,
-				LastAccessedDate:       r.LastAccessedDate,
-				DeletedDate:            r.DeletedDate,
-				Tags:                   r.tags(),
-				SecretVersionsToStages: r.labelled(),
-				OwningService:          r.OwningService,
-				PrimaryRegion:          r.primaryRegion(),
-				RotationEnabled:        r.rotationEnabled(),
-				RotationLambdaARN:      r.Rotation.LambdaARN,
-				RotationRules:          r.rotationRules(),
-				LastRotatedDate:        r.Rotation.LastDate,
-				NextRotationDate:       r.Rotation.NextDate,
-			})
-		}
-		return nil, err
+		},
+		do: func(t *tx, _ *secretRecord) (bool, error) {
+			page, next, err := s.listPage(t, q, limit)
+			if err != nil {
+				return false, err
+			}
+			out = &ListSecretsOutput{NextToken: next}
+			for _, r := range page {
+				out.SecretList = append(out.SecretList, SecretListEntry{
+					ARN:                    t.c.arn(r),
+					Name:                   r.Name,
+					Description:            r.Description,
+					KmsKeyId:               r.KmsKeyId,
+					CreatedDate:            r.CreatedDate,
+					LastChangedDate:        r.LastChangedDate,
+					LastAccessedDate:       r.LastAccessedDate,
+					DeletedDate:            r.DeletedDate,
+					Tags:                   r.tags(),
+					SecretVersionsToStages: r.labelled(),
+					OwningService:          r.OwningService,
+					PrimaryRegion:          r.primaryRegion(),
+					RotationEnabled:        r.rotationEnabled(),
+					RotationLambdaARN:      r.Rotation.LambdaARN,
+					RotationRules:          r.rotationRules(),
+					LastRotatedDate:        r.Rotation.LastDate,
+					NextRotationDate:       r.Rotation.NextDate,
+				})
+			}
+			return false, nil
+		},
 	})
 	return out, err
 }
@@ -190,7 +195,7 @@ type listCursor struct {
 func (s *Store) newListQuery(filters []Filter, sortBy, sortOrder, token string, includeDeleted bool) (*listQuery, error) {
 	q := &listQuery{sortBy: sortBy, includeDeleted: includeDeleted}
 	if s.principal != nil {
-		q.visible = func(r *secretRecord) bool { return s.visible(s.c, r) }
+		q.visible = s.visible
 	}
 	var err error
 	if q.filters, err = compileFilters(filters); err != nil {
@@ -281,7 +286,7 @@ func (q *listQuery) past(r *secretRecord) bool {
 
 // wants reports whether the query lists r at time now.
 func (q *listQuery) wants(r *secretRecord, now time.Time) bool {
-	if r.expired(now) || (r.deleted() && !q.includeDeleted) || q.visible != nil && !q.visible(r) {
+	if r.expired(now) || (r.Deleted() && !q.includeDeleted) || q.visible != nil && !q.visible(r) {
 		return false
 	}
 	return q.filters.match(&filterSubject{
@@ -365,7 +370,7 @@ func (s *Store) scan(t *tx, q *listQuery, fn func(*secretRecord) bool) error {
 		return s.scanCreated(t, q, visit)
 	}
 	slices.SortFunc(all, func(a, b *secretRecord) int {
-		c := compareInt(q.key(a), q.key(b))
+		c := cmp.Compare(q.key(a), q.key(b))
 		if c == 0 {
 			c = strings.Compare(a.Name, b.Name)
 		}
@@ -390,50 +395,176 @@ const maxSorted = 4096
 // namePrefix, in name order (reversed with desc), from the name after
 // (exclusive, in the order; "" for the start), until fn returns false.
 func (s *Store) scanNames(t *tx, namePrefix, after string, desc bool, fn func(*secretRecord) bool) error {
-	prefix := secretPrefix(s.region, namePrefix)
-	start := prefix
+	start := ""
 	if after != "" && (!desc && after > namePrefix || desc && strings.HasPrefix(after, namePrefix)) {
-		start = secretPrefix(s.region, after)
+		start = after
 	} else if after != "" && desc && after < namePrefix {
 		return nil // the whole range comes before the cursor
 	}
-	return t.iterate(prefix, start, desc, func(k, v []byte) (bool, error) {
-		r, err := t.decodeSecret(k, v)
-		if err != nil {
-			return t.skipDamaged(k, err)
-		}
-		return fn(r), nil
-	})
+	return t.scanSecrets(s.region, namePrefix, start, desc, fn)
 }
 
 // scanCreated calls visit with the secrets of s's region in the order of
 // the created-date index, from the query's cursor.
 func (s *Store) scanCreated(t *tx, q *listQuery, visit func(*secretRecord) bool) error {
-	prefix := createdPrefix(s.region)
-	start := prefix
-	if q.after.set {
-		start = binary.BigEndian.AppendUint64(slices.Clip(prefix), uint64(q.after.at))
-		start = append(start, q.after.name...)
-	}
-	return t.iterate(prefix, start, q.desc, func(k, _ []byte) (bool, error) {
-		name := k[len(prefix)+8:]
-		r, err := t.getSecret(s.region, string(name))
+	return t.scanCreated(s.region, q.after.set, q.after.at, q.after.name, q.desc, visit)
+}
+
+// ListSecretVersionIdsInput is the input of ListSecretVersionIds.
+type ListSecretVersionIdsInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// MaxResults is the page size, 1 to 100; 0 means 100.
+	MaxResults int32
+	// NextToken continues a listing from the NextToken of the previous page.
+	NextToken string
+	// IncludeDeprecated includes versions that have no staging label.
+	IncludeDeprecated bool
+}
+
+// ListSecretVersionIdsOutput is the output of ListSecretVersionIds.
+type ListSecretVersionIdsOutput struct {
+	ARN      string
+	Name     string
+	Versions []SecretVersionsListEntry
+	// NextToken is set when there are more versions to list.
+	NextToken string
+}
+
+// SecretVersionsListEntry describes one version.
+type SecretVersionsListEntry struct {
+	VersionId string
+	// VersionStages is nil for a deprecated version.
+	VersionStages    []string
+	CreatedDate      time.Time
+	LastAccessedDate time.Time // midnight UTC of the last day it was read; zero if never
+	// KmsKeyIds is the key the version is encrypted with;
+	// "DefaultEncryptionKey" for the default key.
+	KmsKeyIds []string
+}
+
+// ListSecretVersionIds lists the versions of a secret, oldest first, with
+// their staging labels. It works on a secret scheduled for deletion.
+func (s *Store) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionIdsInput) (*ListSecretVersionIdsOutput, error) {
+	var out *ListSecretVersionIdsOutput
+	var limit int
+	var after versionToken
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpListSecretVersionIds,
+		in:       in,
+		secretID: in.SecretId,
+		check: func() (err error) {
+			if limit, err = pageSize(in.MaxResults, awsmodel.MaxResults); err != nil {
+				return err
+			}
+			after, err = decodeVersionToken(in.NextToken)
+			return err
+		},
+		do: func(t *tx, r *secretRecord) (bool, error) {
+			if in.IncludeDeprecated && r.Deprecated > 0 {
+				r = t.private(r)
+				if err := t.loadVersions(r); err != nil {
+					return false, err
+				}
+			}
+			out = &ListSecretVersionIdsOutput{ARN: t.c.arn(r), Name: r.Name}
+			var last *record.VersionMeta // the last version listed
+			for i := after.resume(r.Versions); i < len(r.Versions); i++ {
+				v := &r.Versions[i]
+				if len(v.Stages) == 0 && !in.IncludeDeprecated {
+					continue
+				}
+				if len(out.Versions) == limit {
+					out.NextToken = versionToken{last.CreatedDate, last.ID}.encode()
+					break
+				}
+				out.Versions = append(out.Versions, SecretVersionsListEntry{
+					VersionId:        v.ID,
+					VersionStages:    slices.Clone(v.Stages),
+					CreatedDate:      v.CreatedDate,
+					LastAccessedDate: v.LastAccessedDate,
+					KmsKeyIds:        []string{kmsKeyIDs(v.KmsKeyId)},
+				})
+				last = v
+			}
+			return false, nil
+		},
+	})
+	return out, err
+}
+
+// AllSecretVersions returns an iterator over every version
+// ListSecretVersionIds lists for in, page after page: it follows NextToken
+// (starting from in.NextToken) and yields each entry. An error ends the
+// iteration; it is yielded with a zero entry.
+func (s *Store) AllSecretVersions(ctx context.Context, in *ListSecretVersionIdsInput) iter.Seq2[SecretVersionsListEntry, error] {
+	return pages(in.NextToken, func(token string) ([]SecretVersionsListEntry, string, error) {
+		page := *in
+		page.NextToken = token
+		out, err := s.ListSecretVersionIds(ctx, &page)
 		if err != nil {
-			return t.skipDamaged(secretKey(s.region, string(name)), err)
+			return nil, "", err
 		}
-		if r == nil || r.CreatedDate.UnixMilli() != int64(binary.BigEndian.Uint64(k[len(prefix):])) {
-			return true, nil // an index entry without its secret: skip it
-		}
-		return visit(r), nil
+		return out.Versions, out.NextToken, nil
 	})
 }
 
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+func kmsKeyIDs(kms string) string {
+	if kms == "" {
+		return "DefaultEncryptionKey"
 	}
-	return 0
+	return kms
+}
+
+// versionToken is the position ListSecretVersionIds continues after.
+type versionToken struct {
+	created time.Time
+	id      string
+}
+
+// resume returns the index in versions (in creation order) of the first
+// version after the token's position: the one after the version the token
+// names. Versions created in the same millisecond keep their creation order,
+// so paging neither skips nor repeats them. If that version is gone (the
+// reaper removed it), the listing resumes at the first version created after
+// it. A zero token resumes at the start.
+func (t versionToken) resume(versions []record.VersionMeta) int {
+	if t.id == "" {
+		return 0
+	}
+	for i := range versions {
+		if versions[i].ID == t.id {
+			return i + 1
+		}
+	}
+	for i := range versions {
+		if versions[i].CreatedDate.After(t.created) {
+			return i
+		}
+	}
+	return len(versions)
+}
+
+func (t versionToken) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(t.created.UnixMilli(), 10) + ":" + t.id))
+}
+
+func decodeVersionToken(s string) (versionToken, error) {
+	if s == "" {
+		return versionToken{}, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	parts := strings.SplitN(string(b), ":", 3)
+	if err != nil || len(parts) != 3 || parts[0] != "v1" || parts[2] == "" {
+		return versionToken{}, errBadToken()
+	}
+	ms, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return versionToken{}, errBadToken()
+	}
+	return versionToken{time.UnixMilli(ms).UTC(), parts[2]}, nil
+}
+
+func errBadToken() error {
+	return newError(ErrInvalidNextToken, awsmodel.BadNextToken)
 }

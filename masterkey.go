@@ -1,7 +1,6 @@
 package secretstore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/record"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -98,7 +98,7 @@ func ReadMasterKeyFile(path string) ([]byte, error) {
 // the keyring on a new database. It writes only when the database has no
 // keyring yet.
 func (c *core) loadKeys(ctx context.Context, src keySource) (*keys, error) {
-	var kr *keyringRecord
+	var kr *record.Keyring
 	err := c.read(func(t *tx) (err error) {
 		kr, err = t.getKeyring()
 		return err
@@ -140,7 +140,7 @@ func (c *core) loadKeys(ctx context.Context, src keySource) (*keys, error) {
 }
 
 func (c *core) createKeyring(ctx context.Context, src keySource) (*keys, error) {
-	kr := &keyringRecord{Term: 1}
+	kr := &record.Keyring{Term: 1}
 	mk := src.key
 	if src.passphrase != "" {
 		kr.Salt = make([]byte, saltLen)
@@ -287,7 +287,7 @@ func (c *core) finishRotation(ctx context.Context, oldTerm, newTerm uint32) erro
 }
 
 // readKeyring reads the keyring of a store that has one.
-func readKeyring(t *tx) (*keyringRecord, error) {
+func readKeyring(t *tx) (*record.Keyring, error) {
 	kr, err := t.getKeyring()
 	if err == nil && kr == nil {
 		err = errors.New("no keyring")
@@ -300,10 +300,10 @@ func readKeyring(t *tx) (*keyringRecord, error) {
 
 // rewrapAll re-wraps every data key not yet under term, in batches.
 func (c *core) rewrapAll(ctx context.Context, term uint32) error {
-	from := []byte{prefixVersion}
-	for from != nil {
+	from, more := versionPos{}, true
+	for more {
 		var err error
-		if from, err = c.rewrapBatch(ctx, term, from, rotateBatch); err != nil {
+		if from, more, err = c.rewrapBatch(ctx, term, from, rotateBatch); err != nil {
 			return err
 		}
 	}
@@ -311,29 +311,26 @@ func (c *core) rewrapAll(ctx context.Context, term uint32) error {
 }
 
 // rewrapBatch re-wraps, in one transaction, the data keys of up to n version
-// records from key from on that are not under term. It returns where the
-// next batch starts, or nil after the last record.
-func (c *core) rewrapBatch(ctx context.Context, term uint32, from []byte, n int) (next []byte, err error) {
+// records from position from on that are not under term. It returns where
+// the next batch starts, and whether there is one.
+func (c *core) rewrapBatch(ctx context.Context, term uint32, from versionPos, n int) (next versionPos, more bool, err error) {
 	err = c.update(ctx, func(t *tx) error {
-		next = nil
+		more = false
 		seen := 0
-		return t.iterate([]byte{prefixVersion}, from, false, func(key, b []byte) (bool, error) {
+		return t.scanVersions(from, func(at versionPos, v *record.Version) (bool, error) {
 			if seen == n {
-				next = bytes.Clone(key)
+				next, more = at, true
 				return false, nil
 			}
 			seen++
-			v, err := decodeVersion(b)
-			if err != nil || v.Term == term {
-				return err == nil, err
+			if v.Term == term {
+				return true, nil
 			}
-			var id [idLen]byte
-			copy(id[:], key[1:1+idLen])
-			if err := c.keys.rewrap(v, id, string(key[1+idLen:]), term, v.KmsKeyId); err != nil {
+			if err := c.keys.rewrap(v, at.id, at.versionID, term, v.KmsKeyId); err != nil {
 				return false, err
 			}
-			return true, t.putVersion(id, string(key[1+idLen:]), v)
+			return true, t.putVersion(at.id, at.versionID, v)
 		})
 	})
-	return next, err
+	return next, more, err
 }

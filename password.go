@@ -175,13 +175,17 @@ func passwordClasses(in *GetRandomPasswordInput) (classes []string, space bool) 
 // character classes the input asks for.
 func (s *Store) GetRandomPassword(ctx context.Context, in *GetRandomPasswordInput) (*GetRandomPasswordOutput, error) {
 	var out *GetRandomPasswordOutput
-	err := s.run(ctx, "GetRandomPassword", in, "", func(*core) (*secretRecord, error) {
-		p, err := randomPassword(in, rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		out = &GetRandomPasswordOutput{RandomPassword: p}
-		return nil, nil
+	err := s.run(ctx, &call{
+		op: awsmodel.OpGetRandomPassword,
+		in: in,
+		do: func(*tx, *secretRecord) (bool, error) {
+			p, err := randomPassword(in, rand.Reader)
+			if err != nil {
+				return false, err
+			}
+			out = &GetRandomPasswordOutput{RandomPassword: p}
+			return false, nil
+		},
 	})
 	return out, err
 }

@@ -1,11 +1,12 @@
 package secretstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"runtime"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // The reaper does later, at low priority, what Secrets Manager does in the
@@ -85,7 +86,7 @@ func (c *core) reap(ctx context.Context) (ReapStats, error) {
 	if err := c.purgeExpired(ctx, now, &st); err != nil {
 		return st, err
 	}
-	if err := c.pruneAll(ctx, now, &st); err != nil {
+	if err := c.pruneAll(ctx, &st); err != nil {
 		return st, err
 	}
 	if err := c.shred(ctx, &st); err != nil {
@@ -99,43 +100,12 @@ func (c *core) reap(ctx context.Context) (ReapStats, error) {
 	return st, ctx.Err()
 }
 
-// indexEntry is an entry of the deletion-date or prune index.
-type indexEntry struct {
-	key          []byte
-	region, name string
-	id           [idLen]byte
-}
-
-// readIndex returns up to reapBatch entries of the index with prefix, from
-// start, with keys below end (nil: no end).
-func (c *core) readIndex(prefix, start, end []byte, st *ReapStats) ([]indexEntry, error) {
-	var out []indexEntry
-	err := c.read(func(t *tx) error {
-		return t.iterate(prefix, start, false, func(k, v []byte) (bool, error) {
-			if end != nil && bytes.Compare(k, end) >= 0 {
-				return false, nil
-			}
-			st.RecordsRead++
-			e := indexEntry{key: bytes.Clone(k)}
-			copy(e.id[:], k[len(k)-idLen:])
-			var ok bool
-			if e.region, e.name, ok = splitRegionName(v); !ok {
-				c.log.Error("reaper: malformed index entry; removing it", "key", k)
-			}
-			out = append(out, e)
-			return len(out) < reapBatch, nil
-		})
-	})
-	return out, err
-}
-
 // purgeExpired purges every secret whose DeletionDate is at or before now.
 func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) error {
-	prefix := []byte{prefixDeletion}
-	end := deletionKey(now.Add(time.Millisecond), [idLen]byte{}) // DeletionDate <= now
-	start := prefix
+	var after []byte
 	for {
-		batch, err := c.readIndex(prefix, start, end, st)
+		batch, read, err := c.readIndex(deletionIndex, after, now, reapBatch)
+		st.RecordsRead += read
 		if err != nil || len(batch) == 0 {
 			return err
 		}
@@ -149,7 +119,7 @@ func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) e
 						return err // the database failed: stop the pass
 					}
 					st.Failed++
-					c.log.Error("reaper: can't purge secret", "region", e.region, "name", e.name, "err", err)
+					c.log.Error("reaper: can't purge secret", "region", e.Region, "name", e.Name, "err", err)
 					continue
 				}
 				if r != nil {
@@ -168,7 +138,7 @@ func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) e
 				c.onEvent(Event{Time: now, Operation: "EndSecretVersionDelete", Region: r.Region, SecretId: r.Name, ARN: c.arn(r), Name: r.Name, DeletedDate: r.DeletedDate})
 			}
 		}
-		start = append(batch[len(batch)-1].key, 0)
+		after = batch[len(batch)-1].Key
 		if err := yield(ctx); err != nil {
 			return err
 		}
@@ -178,24 +148,24 @@ func (c *core) purgeExpired(ctx context.Context, now time.Time, st *ReapStats) e
 // purgeOne purges the secret a deletion-index entry points at, if it is
 // still that secret and still expired: a secret restored, or a new secret
 // created under the name since, is left alone (and the stale entry removed).
-func (c *core) purgeOne(t *tx, e indexEntry, now time.Time, st *ReapStats) (*secretRecord, error) {
-	r, err := t.getSecret(e.region, e.name)
+func (c *core) purgeOne(t *tx, e record.IndexEntry, now time.Time, st *ReapStats) (*secretRecord, error) {
+	r, err := t.getSecret(e.Region, e.Name)
 	st.RecordsRead++
 	if err != nil {
 		return nil, err
 	}
-	if r == nil || r.ID != e.id || !r.expired(now) || !bytes.Equal(deletionKey(r.DeletionDate, r.ID), e.key) {
-		return nil, t.deleteEntry(e.key)
+	if r == nil || r.ID != e.ID || !r.expired(now) || r.DeletionDate.UnixMilli() != e.Millis() {
+		return nil, t.deleteEntry(e.Key)
 	}
 	return r, t.purge(r)
 }
 
 // pruneAll prunes the deprecated versions of the secrets in the prune index.
-func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error {
-	prefix := []byte{prefixPrune}
-	start := prefix
+func (c *core) pruneAll(ctx context.Context, st *ReapStats) error {
+	var after []byte
 	for {
-		batch, err := c.readIndex(prefix, start, nil, st)
+		batch, read, err := c.readIndex(pruneIndex, after, time.Time{}, reapBatch)
+		st.RecordsRead += read
 		if err != nil || len(batch) == 0 {
 			return err
 		}
@@ -203,19 +173,19 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 		err = c.update(ctx, func(t *tx) error {
 			pruned = 0
 			for _, e := range batch {
-				r, err := t.getSecret(e.region, e.name)
+				r, err := t.getSecret(e.Region, e.Name)
 				st.RecordsRead++
 				if err != nil {
 					if !isAWSError(err) {
 						return err
 					}
 					st.Failed++
-					c.log.Error("reaper: can't prune secret", "region", e.region, "name", e.name, "err", err)
+					c.log.Error("reaper: can't prune secret", "region", e.Region, "name", e.Name, "err", err)
 					continue
 				}
-				if r == nil || r.ID != e.id || r.versionCount() <= MaxVersions {
+				if r == nil || r.ID != e.ID || r.VersionCount() <= MaxVersions {
 					// An entry that points at no secret over the quota.
-					if err := t.deleteEntry(e.key); err != nil {
+					if err := t.deleteEntry(e.Key); err != nil {
 						return err
 					}
 					continue
@@ -226,7 +196,9 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 				}
 				pruned += n
 				if n > 0 {
-					if err := t.putSecret(r); err != nil {
+					// Not a change of the secret's (LastChangedDate stays), but
+					// its replicas lose the versions too.
+					if err := written(t, r); err != nil {
 						return err
 					}
 				}
@@ -237,54 +209,23 @@ func (c *core) pruneAll(ctx context.Context, now time.Time, st *ReapStats) error
 			return err
 		}
 		st.PrunedVersions += pruned
-		start = append(batch[len(batch)-1].key, 0)
+		after = batch[len(batch)-1].Key
 		if err := yield(ctx); err != nil {
 			return err
 		}
 	}
 }
 
-// shred drops up to shredBatch of the records queued by shredLater from the
+// shred drops up to shredBatch of the records queued for shredding from the
 // database; the rest wait for the next passes. Badger's DropPrefix flushes
 // the memtable and rewrites the tables that hold the records, checking every
 // key of those tables against every prefix, and blocks writes meanwhile (they
 // wait and retry): a bounded batch keeps one pass short however much expired
 // at once.
 func (c *core) shred(ctx context.Context, st *ReapStats) error {
-	var queued [][]byte
-	err := c.read(func(t *tx) error {
-		prefix := []byte{prefixShred}
-		return t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
-			st.RecordsRead++
-			queued = append(queued, bytes.Clone(k))
-			return len(queued) < shredBatch, nil
-		})
-	})
-	if err != nil || len(queued) == 0 {
-		return err
-	}
-	prefixes := make([][]byte, 0, len(queued))
-	for _, k := range queued {
-		prefixes = append(prefixes, k[1:])
-		if p := k[1:]; len(p) == 1+idLen && p[0] == prefixVersion {
-			// A whole secret's versions: their metadata records go too.
-			prefixes = append(prefixes, metaPrefix([idLen]byte(p[1:])))
-		}
-	}
-	if err := c.dropPrefixes(prefixes...); err != nil {
-		return err
-	}
-	err = c.update(ctx, func(t *tx) error {
-		for _, k := range queued {
-			if err := t.deleteEntry(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		st.Shredded += len(queued)
-	}
+	read, shredded, err := c.shredQueued(ctx, shredBatch)
+	st.RecordsRead += read
+	st.Shredded += shredded
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretstore-go/secretstore/internal/record"
 	"go.uber.org/goleak"
 )
 
@@ -48,7 +49,7 @@ func TestReaperPurgesAtTheDeletionDate(t *testing.T) {
 	}
 	// Nothing of the purged secret is left: no index entry, no version.
 	for k := range dump(t, s) {
-		if k[0] != prefixKeyring && !bytes.Contains([]byte(k), []byte("kept")) && k[0] != prefixVersion {
+		if k[0] != record.PrefixKeyring && !bytes.Contains([]byte(k), []byte("kept")) && k[0] != record.PrefixVersion {
 			t.Errorf("left behind: %q", k)
 		}
 	}
@@ -455,7 +456,7 @@ func TestLargePurgeIsShreddedOverSeveralPasses(t *testing.T) {
 		t.Fatalf("second pass = %+v, %v; want the other %d shredded", st, err, n-shredBatch)
 	}
 	for k := range dump(t, s) {
-		if k[0] == prefixVersion || k[0] == prefixShred {
+		if k[0] == record.PrefixVersion || k[0] == record.PrefixShred {
 			t.Fatalf("left behind after shredding: %q", k)
 		}
 	}
@@ -471,7 +472,7 @@ func TestReaperGoesOnAfterAFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	setRaw(t, s, secretKey(s.region, "broken"), []byte{kindSecret, schemaVersion + 1})
+	setRaw(t, s, record.SecretKey(s.region, "broken"), []byte{record.KindSecret, record.SchemaVersion + 1})
 	clk.Advance(8 * day24)
 	st, err := s.Reap(ctx)
 	if err != nil || st.Purged != 1 || st.Failed != 1 {

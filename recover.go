@@ -17,6 +17,7 @@ import (
 	"github.com/dgraph-io/badger/v4/table"
 	"github.com/dgraph-io/badger/v4/y"
 	"github.com/dgraph-io/ristretto/v2/z"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // RecoverReport says what Recover read and what it could not.
@@ -263,9 +264,9 @@ func writeSalvaged(o Options, newest map[string]salvaged, rep *RecoverReport) er
 	for _, k := range keys {
 		key, v := []byte(k), newest[k]
 		switch key[0] {
-		case prefixCreated, prefixDeletion, prefixPrune, prefixRotation:
+		case record.PrefixCreated, record.PrefixDeletion, record.PrefixPrune, record.PrefixRotation:
 			continue // rebuilt below
-		case prefixSecret:
+		case record.PrefixSecret:
 			rep.Secrets++
 			if r, derr := decodeSecret(v.value); derr == nil {
 				x := r.indexed()
@@ -275,7 +276,7 @@ func writeSalvaged(o Options, newest map[string]salvaged, rep *RecoverReport) er
 					}
 				}
 			}
-		case prefixVersion:
+		case record.PrefixVersion:
 			rep.Versions++
 		}
 		set(key, v.value)
@@ -367,12 +368,12 @@ func sameFolder(a, b string) (bool, error) {
 func lostName(k []byte) string {
 	var entry string
 	switch {
-	case len(k) > 1 && k[0] == prefixSecret:
+	case len(k) > 1 && k[0] == record.PrefixSecret:
 		entry = string(k[1:])
-	case len(k) > 1 && k[0] == prefixCreated:
+	case len(k) > 1 && k[0] == record.PrefixCreated:
 		entry = createdEntryOf(k)
 	}
-	region, name, ok := splitRegionName([]byte(entry))
+	region, name, ok := record.SplitRegionName([]byte(entry))
 	if !ok {
 		return ""
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
+	"github.com/secretstore-go/secretstore/policy"
 )
 
 // Replica regions. A replica is a secret record in another region's
@@ -19,8 +21,10 @@ import (
 // own internal id and KmsKeyId, and a copy of everything else (versions,
 // labels, description, tags, resource policy), its values sealed anew
 // under its own key. It is written in the same transaction as every write
-// to its primary: tx.putSecret calls syncReplicas, so a replica is never
-// behind. A replica is read-only (resolveWritable refuses it).
+// to its primary: the write path's last step (written, operation.go) calls
+// syncReplicas, so a replica is never
+// behind. A replica is read-only: the operations whose row of the operation
+// table says RefusedOnReplica refuse it.
 
 // Texts of the replication status.
 const (
@@ -70,6 +74,12 @@ type ReplicateSecretToRegionsInput struct {
 	ForceOverwriteReplicaSecret bool
 }
 
+// conditionKeys adds secretsmanager:AddReplicaRegions and
+// secretsmanager:ForceOverwriteReplicaSecret.
+func (in *ReplicateSecretToRegionsInput) conditionKeys(req *policy.Request) {
+	setReplicaRegions(req, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)
+}
+
 // ReplicateSecretToRegionsOutput is the output of ReplicateSecretToRegions.
 type ReplicateSecretToRegionsOutput struct {
 	ARN string
@@ -87,8 +97,8 @@ type ReplicateSecretToRegionsOutput struct {
 // set.
 func (s *Store) ReplicateSecretToRegions(ctx context.Context, in *ReplicateSecretToRegionsInput) (*ReplicateSecretToRegionsOutput, error) {
 	var out *ReplicateSecretToRegionsOutput
-	err := s.write(ctx, &writeOp{
-		op:       "ReplicateSecretToRegions",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpReplicateSecretToRegions,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
@@ -97,7 +107,7 @@ func (s *Store) ReplicateSecretToRegions(ctx context.Context, in *ReplicateSecre
 			}
 			return checkReplicaRegions(in.AddReplicaRegions)
 		},
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			if err := t.addReplicas(r, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret); err != nil {
 				return false, err
 			}
@@ -132,8 +142,8 @@ type RemoveRegionsFromReplicationOutput struct {
 // purged as a forced DeleteSecret purges them.
 func (s *Store) RemoveRegionsFromReplication(ctx context.Context, in *RemoveRegionsFromReplicationInput) (*RemoveRegionsFromReplicationOutput, error) {
 	var out *RemoveRegionsFromReplicationOutput
-	err := s.write(ctx, &writeOp{
-		op:       "RemoveRegionsFromReplication",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpRemoveRegionsFromReplication,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
@@ -144,7 +154,7 @@ func (s *Store) RemoveRegionsFromReplication(ctx context.Context, in *RemoveRegi
 			}
 			return validation(violations...)
 		},
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			kept := r.Replicas[:0:0]
 			for _, rp := range r.Replicas {
 				if !slices.Contains(in.RemoveReplicaRegions, rp.Region) {
@@ -192,33 +202,28 @@ type StopReplicationToReplicaOutput struct {
 // that is not a replica it fails with ErrInvalidRequest.
 func (s *Store) StopReplicationToReplica(ctx context.Context, in *StopReplicationToReplicaInput) (*StopReplicationToReplicaOutput, error) {
 	var out *StopReplicationToReplicaOutput
-	err := s.run(ctx, "StopReplicationToReplica", in, in.SecretId, func(c *core) (*secretRecord, error) {
-		var rec *secretRecord
-		err := c.update(ctx, func(t *tx) error {
-			r, err := s.resolveExisting(t, in.SecretId)
-			rec = r
-			if err != nil {
-				return err
-			}
-			if !r.replica() {
-				return newError(ErrInvalidRequest, awsmodel.NotAReplica(c.arn(r)))
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpStopReplicationToReplica,
+		in:       in,
+		secretID: in.SecretId,
+		do: func(t *tx, r *secretRecord) (bool, error) {
+			if !r.Replica() {
+				return false, newError(ErrInvalidRequest, awsmodel.NotAReplica(t.c.arn(r)))
 			}
 			primary, err := t.getSecret(r.PrimaryRegion, r.Name)
 			if err != nil {
-				return err
+				return false, err
 			}
-			if primary != nil && !primary.replica() {
-				primary.Replicas = slices.DeleteFunc(slices.Clone(primary.Replicas), func(rp replicaMeta) bool { return rp.Region == r.Region })
-				primary.LastChangedDate = t.now
-				if err := t.putSecret(primary); err != nil {
-					return err
+			if primary != nil && !primary.Replica() {
+				primary.Replicas = slices.DeleteFunc(slices.Clone(primary.Replicas), func(rp record.Replica) bool { return rp.Region == r.Region })
+				if err := changed(t, primary); err != nil {
+					return false, err
 				}
 			}
-			r.PrimaryRegion, r.LastChangedDate = "", t.now
-			out = &StopReplicationToReplicaOutput{ARN: c.arn(r)}
-			return t.putSecret(r)
-		})
-		return rec, err
+			r.PrimaryRegion = ""
+			out = &StopReplicationToReplicaOutput{ARN: t.c.arn(r)}
+			return true, nil
+		},
 	})
 	return out, err
 }
@@ -258,18 +263,18 @@ func regionViolation(member, region string) string {
 // addReplicas adds replicas of primary r in regions: a replica record in
 // each region that is free (or, with force, whose standalone secret of the
 // same name is purged), a Failed status in each other. The replicas get
-// their versions and metadata when r is put (syncReplicas).
+// their versions and metadata when r is written (syncReplicas).
 func (t *tx) addReplicas(r *secretRecord, regions []ReplicaRegionType, force bool) error {
 	for _, rr := range regions {
 		if rr.Region == r.Region {
 			return newError(ErrInvalidParameter, awsmodel.InvalidReplicaRegion)
 		}
-		if slices.ContainsFunc(r.Replicas, func(rp replicaMeta) bool { return rp.Region == rr.Region }) {
+		if slices.ContainsFunc(r.Replicas, func(rp record.Replica) bool { return rp.Region == rr.Region }) {
 			return newError(ErrInvalidParameter, awsmodel.AlreadyReplicated(rr.Region, r.Name))
 		}
 	}
 	for _, rr := range regions {
-		rp := replicaMeta{Region: rr.Region, KmsKeyId: rr.KmsKeyId, Status: statusInSync, StatusMessage: msgReplicaInSync}
+		rp := record.Replica{Region: rr.Region, KmsKeyId: rr.KmsKeyId, Status: statusInSync, StatusMessage: msgReplicaInSync}
 		old, err := t.getSecret(rr.Region, r.Name)
 		if err != nil {
 			return err
@@ -281,7 +286,7 @@ func (t *tx) addReplicas(r *secretRecord, regions []ReplicaRegionType, force boo
 			old = nil
 		}
 		switch {
-		case old != nil && (old.replica() || len(old.Replicas) > 0):
+		case old != nil && (old.Replica() || len(old.Replicas) > 0):
 			rp.Status, rp.StatusMessage = statusFailed, msgReplicaOfAnother
 		case old != nil && !force:
 			rp.Status, rp.StatusMessage = statusFailed, msgReplicaNameInUse
@@ -294,14 +299,14 @@ func (t *tx) addReplicas(r *secretRecord, regions []ReplicaRegionType, force boo
 		if rp.Status != statusInSync {
 			continue
 		}
-		rep := &secretRecord{
+		rep := &secretRecord{Secret: record.Secret{
 			Region:        rr.Region,
 			Name:          r.Name,
 			Suffix:        r.Suffix,
 			KmsKeyId:      rr.KmsKeyId,
 			CreatedDate:   t.now,
 			PrimaryRegion: r.Region,
-		}
+		}}
 		if _, err := rand.Read(rep.ID[:]); err != nil {
 			return err
 		}
@@ -324,10 +329,11 @@ func (t *tx) replicaOf(r *secretRecord, region string) (*secretRecord, error) {
 	return rep, nil
 }
 
-// syncReplicas makes every replica of primary r a copy of it, within t:
-// its metadata, labels and versions, each new version's value sealed under
-// the replica's own key and each version the primary no longer has queued
-// for shredding. What is the replica's own is kept: its id, region,
+// syncReplicas makes every replica of primary r a copy of it, within t (the
+// last step of every write to a primary: written, operation.go): its
+// metadata, labels and versions, each new version's value sealed under the
+// replica's own key and each version the primary no longer has queued for
+// shredding. What is the replica's own is kept: its id, region,
 // KmsKeyId, CreatedDate and the days its values were last read there. A
 // replica that is already a copy is not written.
 func (t *tx) syncReplicas(r *secretRecord) error {
@@ -393,15 +399,15 @@ func (t *tx) syncReplicas(r *secretRecord) error {
 // copyVersions gives replica rep the versions and labels of primary r.
 func (t *tx) copyVersions(r, rep *secretRecord) error {
 	var term uint32
-	versions := make([]versionMeta, len(r.Versions))
+	versions := make([]record.VersionMeta, len(r.Versions))
 	for i, v := range r.Versions {
-		versions[i] = versionMeta{ID: v.ID, Seq: v.Seq, Stages: slices.Clone(v.Stages), CreatedDate: v.CreatedDate, KmsKeyId: rep.KmsKeyId, Empty: v.Empty}
+		versions[i] = record.VersionMeta{ID: v.ID, Seq: v.Seq, Stages: slices.Clone(v.Stages), CreatedDate: v.CreatedDate, KmsKeyId: rep.KmsKeyId, Empty: v.Empty}
 		if v.Empty {
 			continue // no value to copy yet
 		}
 		j := rep.version(v.ID)
 		if j >= 0 {
-			versions[i].stored = rep.Versions[j].stored
+			versions[i].Stored = rep.Versions[j].Stored
 		}
 		if j >= 0 && !rep.Versions[j].Empty {
 			versions[i].LastAccessedDate, versions[i].KmsKeyId = rep.Versions[j].LastAccessedDate, rep.Versions[j].KmsKeyId

@@ -7,6 +7,7 @@ import (
 
 	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // SecretId resolution: the one place a SecretId becomes a secret.
@@ -121,7 +122,7 @@ func (s *Store) resolvePartial(t *tx, tail string) (*secretRecord, error) {
 		}
 	}
 	// Or inside the name: every secret whose name starts with tail.
-	prefix := secretPrefix(s.region, tail)
+	prefix := record.SecretPrefix(s.region, tail)
 	ambiguous := false
 	err := t.iterate(prefix, prefix, false, func(k, b []byte) (bool, error) {
 		r, err := t.decodeSecret(k, b)
@@ -157,7 +158,7 @@ func (s *Store) resolveExisting(t *tx, id string) (*secretRecord, error) {
 // deletion. The record is returned with the error when it exists.
 func (s *Store) resolveLive(t *tx, id string) (*secretRecord, error) {
 	r, err := s.resolveExisting(t, id)
-	if err == nil && r.deleted() {
+	if err == nil && r.Deleted() {
 		err = newError(ErrInvalidRequest, awsmodel.MarkedForDeletion)
 	}
 	return r, err
@@ -174,7 +175,7 @@ func (s *Store) resolveWritable(t *tx, id string, scheduled bool) (*secretRecord
 	} else {
 		r, err = s.resolveLive(t, id)
 	}
-	if err == nil && r.replica() {
+	if err == nil && r.Replica() {
 		err = newError(ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
 	}
 	return r, err
@@ -183,7 +184,7 @@ func (s *Store) resolveWritable(t *tx, id string, scheduled bool) (*secretRecord
 // expired reports whether r's recovery window has ended: from then on the
 // secret is gone, whether or not the reaper has purged it yet.
 func (r *secretRecord) expired(now time.Time) bool {
-	return r.deleted() && !r.DeletionDate.After(now)
+	return r.Deleted() && !r.DeletionDate.After(now)
 }
 
 func errSecretNotFound() *Error { return newError(ErrResourceNotFound, awsmodel.SecretNotFound) }

@@ -3,6 +3,7 @@ package secretstore
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"github.com/secretstore-go/secretstore/policy"
@@ -31,16 +32,14 @@ type GetResourcePolicyOutput struct {
 // replica, whose policy is its primary's.
 func (s *Store) GetResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*GetResourcePolicyOutput, error) {
 	var out *GetResourcePolicyOutput
-	err := s.run(ctx, "GetResourcePolicy", in, in.SecretId, func(c *core) (*secretRecord, error) {
-		var r *secretRecord
-		err := c.read(func(t *tx) (err error) {
-			r, err = s.resolveExisting(t, in.SecretId)
-			return err
-		})
-		if err == nil {
-			out = &GetResourcePolicyOutput{ARN: c.arn(r), Name: r.Name, ResourcePolicy: r.ResourcePolicy}
-		}
-		return r, err
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpGetResourcePolicy,
+		in:       in,
+		secretID: in.SecretId,
+		do: func(t *tx, r *secretRecord) (bool, error) {
+			out = &GetResourcePolicyOutput{ARN: t.c.arn(r), Name: r.Name, ResourcePolicy: r.ResourcePolicy}
+			return false, nil
+		},
 	})
 	return out, err
 }
@@ -58,6 +57,11 @@ type PutResourcePolicyInput struct {
 	BlockPublicPolicy bool
 }
 
+// conditionKeys adds secretsmanager:BlockPublicPolicy.
+func (in *PutResourcePolicyInput) conditionKeys(req *policy.Request) {
+	req.Set(policy.KeyBlockPublicPolicy, strconv.FormatBool(in.BlockPublicPolicy))
+}
+
 // PutResourcePolicyOutput is the output of PutResourcePolicy.
 type PutResourcePolicyOutput struct {
 	ARN  string
@@ -69,8 +73,8 @@ type PutResourcePolicyOutput struct {
 // ErrMalformedPolicyDocument, saying what is wrong and where.
 func (s *Store) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error) {
 	var out *PutResourcePolicyOutput
-	err := s.write(ctx, &writeOp{
-		op:       "PutResourcePolicy",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpPutResourcePolicy,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
@@ -83,7 +87,7 @@ func (s *Store) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInpu
 			}
 			return nil
 		},
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			out = &PutResourcePolicyOutput{ARN: t.c.arn(r), Name: r.Name}
 			changed := r.ResourcePolicy != in.ResourcePolicy
 			r.ResourcePolicy = in.ResourcePolicy
@@ -109,11 +113,11 @@ type DeleteResourcePolicyOutput struct {
 // there is none.
 func (s *Store) DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePolicyInput) (*DeleteResourcePolicyOutput, error) {
 	var out *DeleteResourcePolicyOutput
-	err := s.write(ctx, &writeOp{
-		op:       "DeleteResourcePolicy",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpDeleteResourcePolicy,
 		in:       in,
 		secretID: in.SecretId,
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			out = &DeleteResourcePolicyOutput{ARN: t.c.arn(r), Name: r.Name}
 			changed := r.ResourcePolicy != ""
 			r.ResourcePolicy = ""
@@ -152,29 +156,26 @@ type ValidationErrorsEntry struct {
 // a valid one passes unless it gives broad access or locks everyone out.
 func (s *Store) ValidateResourcePolicy(ctx context.Context, in *ValidateResourcePolicyInput) (*ValidateResourcePolicyOutput, error) {
 	var out *ValidateResourcePolicyOutput
-	err := s.run(ctx, "ValidateResourcePolicy", in, in.SecretId, func(c *core) (*secretRecord, error) {
-		var r *secretRecord
-		if in.SecretId != "" {
-			err := c.read(func(t *tx) (err error) {
-				r, err = s.resolveExisting(t, in.SecretId)
-				return err
-			})
-			if err != nil {
-				return r, err
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpValidateResourcePolicy,
+		in:       in,
+		secretID: in.SecretId,
+		// The policy is checked in do: a SecretId that names no secret
+		// fails first.
+		do: func(*tx, *secretRecord) (bool, error) {
+			if _, err := parseResourcePolicy(in.ResourcePolicy); err != nil {
+				return false, err
 			}
-		}
-		if _, err := parseResourcePolicy(in.ResourcePolicy); err != nil {
-			return r, err
-		}
-		findings, err := policy.Validate([]byte(in.ResourcePolicy))
-		if err != nil {
-			return r, newError(ErrMalformedPolicyDocument, err.Error())
-		}
-		out = &ValidateResourcePolicyOutput{PolicyValidationPassed: len(findings) == 0}
-		for _, f := range findings {
-			out.ValidationErrors = append(out.ValidationErrors, ValidationErrorsEntry{CheckName: f.CheckName, ErrorMessage: f.ErrorMessage})
-		}
-		return r, nil
+			findings, err := policy.Validate([]byte(in.ResourcePolicy))
+			if err != nil {
+				return false, newError(ErrMalformedPolicyDocument, err.Error())
+			}
+			out = &ValidateResourcePolicyOutput{PolicyValidationPassed: len(findings) == 0}
+			for _, f := range findings {
+				out.ValidationErrors = append(out.ValidationErrors, ValidationErrorsEntry{CheckName: f.CheckName, ErrorMessage: f.ErrorMessage})
+			}
+			return false, nil
+		},
 	})
 	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretstore-go/secretstore/internal/record"
 	"go.uber.org/goleak"
 )
 
@@ -70,15 +71,15 @@ func TestRotationThatCannotStart(t *testing.T) {
 		{"a damaged record", func(t *testing.T, s *Store) {
 			mustCreate(t, s, "bad", "bad's value")
 			mustRotate(t, s, &RotateSecretInput{SecretId: "bad", RotationLambdaARN: testLambda, RotateImmediately: new(false)})
-			var record []byte
+			var rec []byte
 			if err := s.c.read(func(t *tx) (err error) {
-				record, err = t.get(secretKey(s.region, "bad"))
+				rec, err = t.get(record.SecretKey(s.region, "bad"))
 				return err
 			}); err != nil {
 				t.Fatal(err)
 			}
-			record[1] = schemaVersion + 7
-			setRaw(t, s, secretKey(s.region, "bad"), record)
+			rec[1] = record.SchemaVersion + 7
+			setRaw(t, s, record.SecretKey(s.region, "bad"), rec)
 			damagedOnPurpose.Store(s, true)
 		}, false},
 	}
@@ -197,7 +198,7 @@ func TestResetDropsDeprecatedVersions(t *testing.T) {
 	}
 	count := func() (n int) {
 		t.Helper()
-		prefix := []byte{prefixMeta}
+		prefix := []byte{record.PrefixMeta}
 		if err := s.c.read(func(t *tx) error {
 			return t.iterate(prefix, prefix, false, func(_, _ []byte) (bool, error) { n++; return true, nil })
 		}); err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
+	"github.com/secretstore-go/secretstore/policy"
 )
 
 // defaultKmsKeyID names the key used when a secret has no KmsKeyId.
@@ -55,88 +57,98 @@ type CreateSecretOutput struct {
 	ReplicationStatus []ReplicationStatusType
 }
 
+// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId,
+// the tags (aws:RequestTag/<key>, aws:TagKeys) and the replica regions
+// (secretsmanager:AddReplicaRegions, ForceOverwriteReplicaSecret); the
+// request builder sets secretsmanager:Name.
+func (in *CreateSecretInput) conditionKeys(req *policy.Request) {
+	setKey(req, policy.KeyDescription, in.Description)
+	setKey(req, policy.KeyKmsKeyID, in.KmsKeyId)
+	if len(in.Tags) > 0 {
+		setRequestTags(req, in.Tags)
+	}
+	setReplicaRegions(req, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)
+}
+
 // CreateSecret creates a secret, with a first version labelled AWSCURRENT
 // when a value is given. A name in use fails with ErrResourceExists, or with
 // ErrInvalidRequest while the secret of that name is scheduled for deletion.
 func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*CreateSecretOutput, error) {
 	var out *CreateSecretOutput
-	err := s.run(ctx, "CreateSecret", in, in.Name, func(c *core) (*secretRecord, error) {
-		if err := checkName(in.Name); err != nil {
-			return nil, err
-		}
-		token, err := checkToken(in.ClientRequestToken)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkDescription(in.Description); err != nil {
-			return nil, err
-		}
-		if err := checkKmsKeyID(in.KmsKeyId); err != nil {
-			return nil, err
-		}
-		val, hasValue, err := checkValue(in.SecretString, in.SecretBinary)
-		if err != nil {
-			return nil, err
-		}
-		tags, err := mergeTags(nil, in.Tags)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkReplicaRegions(in.AddReplicaRegions); err != nil {
-			return nil, err
-		}
-		var rec *secretRecord
-		err = c.update(ctx, func(t *tx) error {
+	var token string
+	var val value
+	var hasValue bool
+	var tags []record.Tag
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpCreateSecret,
+		in:       in,
+		secretID: in.Name,
+		check: func() (err error) {
+			if err := checkName(in.Name); err != nil {
+				return err
+			}
+			if token, err = checkToken(in.ClientRequestToken); err != nil {
+				return err
+			}
+			if err := checkDescription(in.Description); err != nil {
+				return err
+			}
+			if err := checkKmsKeyID(in.KmsKeyId); err != nil {
+				return err
+			}
+			if val, hasValue, err = checkValue(in.SecretString, in.SecretBinary); err != nil {
+				return err
+			}
+			if tags, err = mergeTags(nil, in.Tags); err != nil {
+				return err
+			}
+			return checkReplicaRegions(in.AddReplicaRegions)
+		},
+		create: func(t *tx) (*secretRecord, bool, error) {
+			c := t.c
 			old, err := t.getSecret(s.region, in.Name)
 			if err != nil {
-				return err
+				return nil, false, err
 			}
 			if old != nil && old.expired(t.now) {
 				if err := t.purge(old); err != nil {
-					return err
+					return nil, false, err
 				}
 				old = nil
 			}
 			if old != nil {
-				rec = old
 				out, err = c.createExisting(t, old, token, val, hasValue)
-				return err
+				return old, false, err
 			}
-			r := &secretRecord{
-				Region:          s.region,
-				Name:            in.Name,
-				Suffix:          newSuffix(),
-				Description:     in.Description,
-				KmsKeyId:        in.KmsKeyId,
-				CreatedDate:     t.now,
-				LastChangedDate: t.now,
-				Tags:            tags,
-				Tagged:          len(tags) > 0,
-			}
+			r := &secretRecord{Secret: record.Secret{
+				Region:      s.region,
+				Name:        in.Name,
+				Suffix:      newSuffix(),
+				Description: in.Description,
+				KmsKeyId:    in.KmsKeyId,
+				CreatedDate: t.now,
+				Tags:        tags,
+				Tagged:      len(tags) > 0,
+			}}
 			if _, err := rand.Read(r.ID[:]); err != nil {
-				return err
+				return nil, false, err
 			}
-			rec = r
 			out = &CreateSecretOutput{ARN: c.arn(r), Name: r.Name}
 			if hasValue {
 				v, _, err := c.writeVersion(t, r, token, val, nil)
 				if err != nil {
-					return err
+					return r, false, err
 				}
 				out.VersionId = v.ID
 			}
 			if len(in.AddReplicaRegions) > 0 {
 				if err := t.addReplicas(r, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret); err != nil {
-					return err
+					return r, false, err
 				}
 			}
-			if err := t.putSecret(r); err != nil {
-				return err
-			}
 			out.ReplicationStatus, err = t.replicationStatus(r)
-			return err
-		})
-		return rec, err
+			return r, err == nil, err
+		},
 	})
 	return out, err
 }
@@ -145,7 +157,7 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 // rule makes it a success when the token names a version with the same
 // value.
 func (c *core) createExisting(t *tx, r *secretRecord, token string, val value, hasValue bool) (*CreateSecretOutput, error) {
-	if r.deleted() {
+	if r.Deleted() {
 		return nil, newError(ErrInvalidRequest, awsmodel.CreateScheduledForDeletion)
 	}
 	i, err := t.find(r, token)
@@ -208,40 +220,37 @@ type DescribeSecretOutput struct {
 // secret scheduled for deletion, and then shows DeletedDate.
 func (s *Store) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*DescribeSecretOutput, error) {
 	var out *DescribeSecretOutput
-	err := s.run(ctx, "DescribeSecret", in, in.SecretId, func(c *core) (*secretRecord, error) {
-		var r *secretRecord
-		var status []ReplicationStatusType
-		err := c.read(func(t *tx) (err error) {
-			if r, err = s.resolveExisting(t, in.SecretId); err != nil {
-				return err
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpDescribeSecret,
+		in:       in,
+		secretID: in.SecretId,
+		do: func(t *tx, r *secretRecord) (bool, error) {
+			status, err := t.replicationStatus(r)
+			if err != nil {
+				return false, err
 			}
-			status, err = t.replicationStatus(r)
-			return err
-		})
-		if err != nil {
-			return r, err
-		}
-		out = &DescribeSecretOutput{
-			ARN:                c.arn(r),
-			Name:               r.Name,
-			Description:        r.Description,
-			KmsKeyId:           r.KmsKeyId,
-			CreatedDate:        r.CreatedDate,
-			LastChangedDate:    r.LastChangedDate,
-			LastAccessedDate:   r.LastAccessedDate,
-			DeletedDate:        r.DeletedDate,
-			Tags:               r.tags(),
-			VersionIdsToStages: r.labelled(),
-			OwningService:      r.OwningService,
-			PrimaryRegion:      r.primaryRegion(),
-			ReplicationStatus:  status,
-			RotationEnabled:    r.rotationEnabled(),
-			RotationLambdaARN:  r.Rotation.LambdaARN,
-			RotationRules:      r.rotationRules(),
-			LastRotatedDate:    r.Rotation.LastDate,
-			NextRotationDate:   r.Rotation.NextDate,
-		}
-		return r, nil
+			out = &DescribeSecretOutput{
+				ARN:                t.c.arn(r),
+				Name:               r.Name,
+				Description:        r.Description,
+				KmsKeyId:           r.KmsKeyId,
+				CreatedDate:        r.CreatedDate,
+				LastChangedDate:    r.LastChangedDate,
+				LastAccessedDate:   r.LastAccessedDate,
+				DeletedDate:        r.DeletedDate,
+				Tags:               r.tags(),
+				VersionIdsToStages: r.labelled(),
+				OwningService:      r.OwningService,
+				PrimaryRegion:      r.primaryRegion(),
+				ReplicationStatus:  status,
+				RotationEnabled:    r.rotationEnabled(),
+				RotationLambdaARN:  r.Rotation.LambdaARN,
+				RotationRules:      r.rotationRules(),
+				LastRotatedDate:    r.Rotation.LastDate,
+				NextRotationDate:   r.Rotation.NextDate,
+			}
+			return false, nil
+		},
 	})
 	return out, err
 }
@@ -251,7 +260,11 @@ func (r *secretRecord) tags() []Tag {
 	if !r.Tagged {
 		return nil
 	}
-	return append(make([]Tag, 0, len(r.Tags)), r.Tags...)
+	out := make([]Tag, len(r.Tags))
+	for i, t := range r.Tags {
+		out[i] = Tag(t)
+	}
+	return out
 }
 
 // UpdateSecretInput is the input of UpdateSecret.
@@ -273,6 +286,17 @@ type UpdateSecretInput struct {
 	SecretBinary []byte
 }
 
+// conditionKeys adds secretsmanager:Description and secretsmanager:KmsKeyId,
+// when the input changes them.
+func (in *UpdateSecretInput) conditionKeys(req *policy.Request) {
+	if in.Description != nil {
+		setKey(req, policy.KeyDescription, *in.Description)
+	}
+	if in.KmsKeyId != nil {
+		setKey(req, policy.KeyKmsKeyID, *in.KmsKeyId)
+	}
+}
+
 // UpdateSecretOutput is the output of UpdateSecret.
 type UpdateSecretOutput struct {
 	ARN  string
@@ -290,8 +314,8 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 	var token string
 	var val value
 	var hasValue bool
-	err := s.write(ctx, &writeOp{
-		op:       "UpdateSecret",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpUpdateSecret,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() (err error) {
@@ -311,7 +335,7 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 			val, hasValue, err = checkValue(in.SecretString, in.SecretBinary)
 			return err
 		},
-		apply: func(t *tx, r *secretRecord) (changed bool, err error) {
+		do: func(t *tx, r *secretRecord) (changed bool, err error) {
 			c := t.c
 			out = &UpdateSecretOutput{ARN: c.arn(r), Name: r.Name}
 			if in.Description != nil && *in.Description != r.Description {
@@ -374,6 +398,9 @@ type TagResourceInput struct {
 	Tags []Tag
 }
 
+// conditionKeys adds the tags (aws:RequestTag/<key>, aws:TagKeys).
+func (in *TagResourceInput) conditionKeys(req *policy.Request) { setRequestTags(req, in.Tags) }
+
 // TagResourceOutput is the (empty) output of TagResource.
 type TagResourceOutput struct{}
 
@@ -381,8 +408,8 @@ type TagResourceOutput struct{}
 // case-sensitive; a secret carries at most 50 tags; keys starting with
 // "aws:" are reserved.
 func (s *Store) TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
-	err := s.write(ctx, &writeOp{
-		op:       "TagResource",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpTagResource,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
@@ -391,7 +418,7 @@ func (s *Store) TagResource(ctx context.Context, in *TagResourceInput) (*TagReso
 			}
 			return nil
 		},
-		apply: func(_ *tx, r *secretRecord) (bool, error) {
+		do: func(_ *tx, r *secretRecord) (bool, error) {
 			tags, err := mergeTags(r.Tags, in.Tags)
 			if err != nil {
 				return false, err
@@ -415,13 +442,18 @@ type UntagResourceInput struct {
 	TagKeys []string
 }
 
+// conditionKeys adds aws:TagKeys: the keys removed.
+func (in *UntagResourceInput) conditionKeys(req *policy.Request) {
+	req.Set(policy.KeyTagKeys, in.TagKeys...)
+}
+
 // UntagResourceOutput is the (empty) output of UntagResource.
 type UntagResourceOutput struct{}
 
 // UntagResource removes tags from a secret.
 func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
-	err := s.write(ctx, &writeOp{
-		op:       "UntagResource",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpUntagResource,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() error {
@@ -435,8 +467,8 @@ func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*Unt
 			}
 			return nil
 		},
-		apply: func(_ *tx, r *secretRecord) (bool, error) {
-			r.Tags = slices.DeleteFunc(slices.Clone(r.Tags), func(t Tag) bool { return slices.Contains(in.TagKeys, t.Key) })
+		do: func(_ *tx, r *secretRecord) (bool, error) {
+			r.Tags = slices.DeleteFunc(slices.Clone(r.Tags), func(t record.Tag) bool { return slices.Contains(in.TagKeys, t.Key) })
 			r.Tagged = true
 			return true, nil
 		},
@@ -449,8 +481,8 @@ func (s *Store) UntagResource(ctx context.Context, in *UntagResourceInput) (*Unt
 
 // mergeTags returns tags with add applied: new keys appended, existing keys
 // given the new value. It validates add and the result's size.
-func mergeTags(tags, add []Tag) ([]Tag, error) {
-	out := append([]Tag(nil), tags...)
+func mergeTags(tags []record.Tag, add []Tag) ([]record.Tag, error) {
+	out := append([]record.Tag(nil), tags...)
 	for i, t := range add {
 		if err := checkChars("tags.member.key", t.Key, 1, awsmodel.MaxTagKeyLen); err != nil {
 			return nil, err
@@ -473,7 +505,7 @@ func mergeTags(tags, add []Tag) ([]Tag, error) {
 		if j < len(out) {
 			out[j].Value = t.Value
 		} else {
-			out = append(out, t)
+			out = append(out, record.Tag(t))
 		}
 	}
 	if len(out) > awsmodel.MaxTags {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 func TestCreateSecret(t *testing.T) {
@@ -657,7 +658,7 @@ func storedKmsKeyID(t testing.TB, s *Store, name, versionID string) string {
 		if err != nil {
 			return err
 		}
-		item, err := txn.Get(versionKey(r.ID, versionID))
+		item, err := txn.Get(record.VersionKey(r.ID, versionID))
 		if err != nil {
 			return err
 		}

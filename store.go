@@ -24,6 +24,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/record"
 	"github.com/secretstore-go/secretstore/internal/testhook"
 )
 
@@ -178,7 +179,7 @@ func (s *Store) reset(ctx context.Context) error {
 		return err
 	}
 	var prefixes [][]byte
-	for _, p := range []byte{prefixSecret, prefixVersion, prefixMeta, prefixCreated, prefixDeletion, prefixPrune, prefixRotation, prefixShred} {
+	for _, p := range []byte{record.PrefixSecret, record.PrefixVersion, record.PrefixMeta, record.PrefixCreated, record.PrefixDeletion, record.PrefixPrune, record.PrefixRotation, record.PrefixShred} {
 		prefixes = append(prefixes, []byte{p})
 	}
 	return c.dropPrefixes(prefixes...)

@@ -10,13 +10,19 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
-// tx is one transaction of the store, and the only code that writes Badger
-// keys: secret records with their index entries, version records, the
+// The engine: tx is one transaction of the store, and the only code that
+// writes records (TestOnlyTxWrites holds it to that): secret records with
+// their index entries, version records, deprecated versions' records, the
 // keyring, and the reaper's queue. Putting a secret record through it keeps
-// every index in step with the record (see indexes), so an operation changes
-// a record and puts it, and never touches an index itself.
+// every index in step with the record (see indexes), so an operation
+// changes a record and puts it, and never touches an index or a key
+// itself. The key layout and the records' encoding are internal/record's;
+// nothing here knows AWS's rules, and nothing here calls the operations
+// above it.
 //
 // A read-only tx (core.read) may take secret records from the record cache;
 // a read-write one (core.update) always reads through Badger, whose conflict
@@ -36,8 +42,17 @@ type tx struct {
 	stored map[*secretRecord]indexed
 }
 
+// secretRecord is a secret's record (record.Secret) as the store holds it
+// in memory; the rules of the layers above add its methods.
+type secretRecord struct {
+	record.Secret
+}
+
+// Transactions.
+
 // read runs fn in a read-only transaction that may use the record cache.
-// Records fn gets from t.getSecret are shared: it must not change them.
+// Records fn gets from t.getSecret are shared: it must not change them
+// (see tx.private).
 func (c *core) read(fn func(t *tx) error) error {
 	return c.readTx(false, fn)
 }
@@ -64,6 +79,58 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 		defer c.termMu.RUnlock()
 		return c.commit(txn, fn)
 	}))
+}
+
+// errNeedsWrite is what a read returns from a read-only transaction when
+// it must write (LastAccessedDate, the first read of a day): readOrWrite
+// then runs it again in a read-write one.
+var errNeedsWrite = errors.New("secretstore: the read must write")
+
+// needsWrite returns errNeedsWrite when t is read-only, and nil when it may
+// write.
+func (t *tx) needsWrite() error {
+	if t.gen != noCache {
+		return errNeedsWrite
+	}
+	return nil
+}
+
+// readOrWrite runs fn in a read-only transaction, and again in a
+// read-write one if it returns errNeedsWrite. Reads, which rarely write,
+// so avoid the cost of a read-write transaction. When the write is refused
+// (the disk is too full, or a sync of the logs has failed), fn runs once
+// more as a read that writes nothing (tx.noStamp): a read never fails for
+// want of recording LastAccessedDate.
+func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) error) error {
+	err := c.read(fn)
+	if !errors.Is(err, errNeedsWrite) {
+		return err
+	}
+	err = c.update(ctx, fn)
+	if errors.Is(err, ErrDiskFull) || (err != nil && c.group.broken() != nil) {
+		// The stamp cannot be written (a full disk, a failed sync): the
+		// read goes on without it.
+		err = c.readTx(true, fn)
+	}
+	return err
+}
+
+// live runs fn, a transaction of the rotation runner, unless the store is
+// closed (ErrClosed), keeping Close waiting until it returns: the runner's
+// work happens outside the operations that Store.begin guards.
+func (c *core) live(fn func() error) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return fn()
+}
+
+// liveUpdate is update, for the rotation runner: unless the store is
+// closed (live).
+func (c *core) liveUpdate(ctx context.Context, fn func(t *tx) error) error {
+	return c.live(func() error { return c.update(ctx, fn) })
 }
 
 // writable returns why a write may not begin, or nil: the disk is too full
@@ -128,7 +195,7 @@ func dbError(err error) error {
 	}
 	var e *Error
 	switch {
-	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, errNeedsWrite):
 		return err
 	case errors.Is(err, badger.ErrDBClosed):
 		return ErrClosed
@@ -156,7 +223,7 @@ func (t *tx) get(key []byte) ([]byte, error) {
 // getSecret returns the record of secret name in region, or nil if there is
 // none: from the record cache when the transaction may use it.
 func (t *tx) getSecret(region, name string) (*secretRecord, error) {
-	key := secretKey(region, name)
+	key := record.SecretKey(region, name)
 	if r := t.c.cache.get(key, t.gen); r != nil {
 		return r, nil
 	}
@@ -171,6 +238,20 @@ func (t *tx) getSecret(region, name string) (*secretRecord, error) {
 	return r, err
 }
 
+// decodeSecret decodes the secret record b, read from the database: a
+// damaged record is an error that matches ErrCorrupt. b must never change
+// (the record's strings share it).
+func decodeSecret(b []byte) (*secretRecord, error) {
+	r := new(secretRecord)
+	if err := record.DecodeSecret(b, &r.Secret); err != nil {
+		return nil, corrupt("secret", err)
+	}
+	return r, nil
+}
+
+// encodeSecret encodes r for the database.
+func encodeSecret(r *secretRecord) []byte { return record.EncodeSecret(&r.Secret) }
+
 // decodeSecret decodes the secret record at key, read in t, which keeps b.
 // Every record read in a transaction is decoded here, so that a read-write
 // one knows the index entries each record it may put had. A damaged record
@@ -180,7 +261,7 @@ func (t *tx) decodeSecret(key, b []byte) (*secretRecord, error) {
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
-			region, name, _ := splitRegionName(key[1:])
+			region, name, _ := record.SplitRegionName(key[1:])
 			e.Message = fmt.Sprintf("secret %s in %s: %s", name, region, e.Message)
 		}
 		return nil, err
@@ -189,6 +270,18 @@ func (t *tx) decodeSecret(key, b []byte) (*secretRecord, error) {
 		t.remember(r)
 	}
 	return r, nil
+}
+
+// private returns r, or a copy of it when r may be shared with the record
+// cache (a read-only transaction): a copy the caller may bring versions
+// into.
+func (t *tx) private(r *secretRecord) *secretRecord {
+	if t.gen == noCache {
+		return r
+	}
+	c := *r
+	c.Versions = slices.Clone(r.Versions)
+	return &c
 }
 
 // skipDamaged is what a scan over many secrets (a listing, a partial ARN's
@@ -218,12 +311,12 @@ func (t *tx) remember(r *secretRecord) {
 // indexed is what a secret record's index entries are made from.
 type indexed struct {
 	region, name string
-	id           [idLen]byte
+	id           record.ID
 	created      time.Time
 	deletion     time.Time // zero unless scheduled for deletion
 	overQuota    bool      // more than MaxVersions versions
 	replica      bool      // a replica: its primary's writes prune and rotate it
-	rotationDue  time.Time // when a rotation is due (rotationState.due); zero for none
+	rotationDue  time.Time // when a rotation is due (record.Rotation.Due); zero for none
 }
 
 func (r *secretRecord) indexed() indexed {
@@ -233,11 +326,11 @@ func (r *secretRecord) indexed() indexed {
 		id:        r.ID,
 		created:   r.CreatedDate,
 		deletion:  r.DeletionDate,
-		overQuota: r.versionCount() > MaxVersions,
-		replica:   r.replica(),
+		overQuota: r.VersionCount() > awsmodel.MaxVersions,
+		replica:   r.Replica(),
 	}
-	if !x.replica && !r.deleted() {
-		x.rotationDue = r.Rotation.due()
+	if !x.replica && !r.Deleted() {
+		x.rotationDue = r.Rotation.Due()
 	}
 	return x
 }
@@ -254,44 +347,40 @@ type index struct {
 // them in step.
 var indexes = [...]index{
 	// ListSecrets' created-date order.
-	{func(x *indexed) ([]byte, []byte) { return createdKey(x.region, x.created, x.name), nil }},
+	{func(x *indexed) ([]byte, []byte) { return record.CreatedKey(x.region, x.created, x.name), nil }},
 	// The reaper's purges, by deletion date.
 	{func(x *indexed) ([]byte, []byte) {
 		if x.deletion.IsZero() {
 			return nil, nil
 		}
-		return deletionKey(x.deletion, x.id), regionName(x.region, x.name)
+		return record.DeletionKey(x.deletion, x.id), record.RegionName(x.region, x.name)
 	}},
 	// The reaper's prunes: secrets with more versions than the quota.
 	{func(x *indexed) ([]byte, []byte) {
 		if !x.overQuota || x.replica {
 			return nil, nil
 		}
-		return pruneKey(x.id), regionName(x.region, x.name)
+		return record.PruneKey(x.id), record.RegionName(x.region, x.name)
 	}},
 	// Rotations, by the time they are due.
 	{func(x *indexed) ([]byte, []byte) {
 		if x.rotationDue.IsZero() {
 			return nil, nil
 		}
-		return rotationKey(x.rotationDue, x.id), regionName(x.region, x.name)
+		return record.RotationKey(x.rotationDue, x.id), record.RegionName(x.region, x.name)
 	}},
 }
 
-// putSecret writes r, changes the index entries r had when it was read
-// (none for a new record) to the ones it has now, and makes r's replicas,
-// if it has any, copies of it (replication.go).
+// putSecret writes r, with the own records of its deprecated versions that
+// changed, and changes the index entries r had when it was read (none for
+// a new record) to the ones it has now. It writes r alone: the write path
+// (written, in operation.go) brings a primary's replicas in step.
 func (t *tx) putSecret(r *secretRecord) error {
 	if err := t.putVersionMetas(r); err != nil {
 		return err
 	}
-	if err := t.txn.Set(secretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
+	if err := t.txn.Set(record.SecretKey(r.Region, r.Name), encodeSecret(r)); err != nil {
 		return err
-	}
-	if len(r.Replicas) > 0 && !r.replica() {
-		if err := t.syncReplicas(r); err != nil {
-			return err
-		}
 	}
 	now := r.indexed()
 	was, ok := t.stored[r]
@@ -323,7 +412,7 @@ func (t *tx) putSecret(r *secretRecord) error {
 // once, so its name is free. Its version records are queued for the reaper
 // to shred (see tx.shredLater): until then nothing refers to them.
 func (t *tx) purge(r *secretRecord) error {
-	if err := t.txn.Delete(secretKey(r.Region, r.Name)); err != nil {
+	if err := t.txn.Delete(record.SecretKey(r.Region, r.Name)); err != nil {
 		return err
 	}
 	for _, x := range []indexed{t.stored[r], r.indexed()} {
@@ -338,36 +427,46 @@ func (t *tx) purge(r *secretRecord) error {
 			}
 		}
 	}
-	return t.shredLater(versionPrefix(r.ID)) // and its deprecated versions' records: see core.shred
+	return t.shredLater(record.VersionPrefix(r.ID)) // and its deprecated versions' records: see core.shredQueued
 }
 
-// deleteEntry removes an index entry that points at no secret, or the
-// queue entry of records shredded.
+// deleteEntry removes an index entry that points at no secret (its Key, as
+// readIndex returned it).
 func (t *tx) deleteEntry(key []byte) error { return t.txn.Delete(key) }
 
 // Version records.
 
 // putVersion writes the record of version versionID of the secret with
 // internal id.
-func (t *tx) putVersion(id [idLen]byte, versionID string, v *versionRecord) error {
-	return t.txn.Set(versionKey(id, versionID), encodeVersion(v))
+func (t *tx) putVersion(id record.ID, versionID string, v *record.Version) error {
+	return t.txn.Set(record.VersionKey(id, versionID), record.EncodeVersion(v))
 }
 
 // getVersion reads the record of version versionID of the secret with
 // internal id, or returns a nil record if there is none.
-func (t *tx) getVersion(id [idLen]byte, versionID string) (*versionRecord, error) {
-	b, err := t.get(versionKey(id, versionID))
+func (t *tx) getVersion(id record.ID, versionID string) (*record.Version, error) {
+	b, err := t.get(record.VersionKey(id, versionID))
 	if b == nil || err != nil {
 		return nil, err
 	}
 	return decodeVersion(b)
 }
 
+// decodeVersion decodes a version record; its byte slices alias b. A
+// damaged record is an error that matches ErrCorrupt.
+func decodeVersion(b []byte) (*record.Version, error) {
+	var v record.Version
+	if err := record.DecodeVersion(b, &v); err != nil {
+		return nil, corrupt("version", err)
+	}
+	return &v, nil
+}
+
 // viewVersion calls fn with the record of version versionID of the secret
 // with internal id, decoded in place: fn must not keep its byte slices. It
 // reports whether the record exists.
-func (t *tx) viewVersion(id [idLen]byte, versionID string, fn func(v *versionRecord) error) (found bool, err error) {
-	item, err := t.txn.Get(versionKey(id, versionID))
+func (t *tx) viewVersion(id record.ID, versionID string, fn func(v *record.Version) error) (found bool, err error) {
+	item, err := t.txn.Get(record.VersionKey(id, versionID))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return false, nil
 	}
@@ -375,11 +474,37 @@ func (t *tx) viewVersion(id [idLen]byte, versionID string, fn func(v *versionRec
 		return false, err
 	}
 	return true, item.Value(func(b []byte) error {
-		var v versionRecord
-		if err := v.decode(b); err != nil {
-			return err
+		var v record.Version
+		if err := record.DecodeVersion(b, &v); err != nil {
+			return corrupt("version", err)
 		}
 		return fn(&v)
+	})
+}
+
+// versionPos is the position of a version record in the database: the
+// secret's internal id and the version's id.
+type versionPos struct {
+	id        record.ID
+	versionID string
+}
+
+// scanVersions calls fn with every version record of every secret, in key
+// order, from the one at from (the zero position: the first), until fn
+// returns false. v aliases the database's buffer only while fn runs.
+func (t *tx) scanVersions(from versionPos, fn func(at versionPos, v *record.Version) (bool, error)) error {
+	prefix := []byte{record.PrefixVersion}
+	start := prefix
+	if from != (versionPos{}) {
+		start = record.VersionKey(from.id, from.versionID)
+	}
+	return t.iterate(prefix, start, false, func(k, b []byte) (bool, error) {
+		v, err := decodeVersion(b)
+		if err != nil {
+			return false, err
+		}
+		id, versionID, _ := record.VersionOf(k)
+		return fn(versionPos{id, versionID}, v)
 	})
 }
 
@@ -387,21 +512,118 @@ func (t *tx) viewVersion(id [idLen]byte, versionID string, fn func(v *versionRec
 // version) for the reaper to drop from the database. They must stay live
 // until then: Badger drops only prefixes under which a live key exists.
 func (t *tx) shredLater(prefix []byte) error {
-	return t.txn.Set(append([]byte{prefixShred}, prefix...), nil)
+	return t.txn.Set(record.ShredKey(prefix), nil)
+}
+
+// Deprecated versions' records. A secret's deprecated versions are kept out
+// of its record (versions.go), each in a record of its own.
+
+var errMetaID = errors.New("its version id is not the one in its key")
+
+// getVersionMeta reads the own record of deprecated version id of secret
+// r; found is false if there is none. A damaged record is an error that
+// names r and matches ErrCorrupt.
+func (t *tx) getVersionMeta(r *secretRecord, id string) (v record.VersionMeta, found bool, err error) {
+	b, err := t.get(record.MetaKey(r.ID, id))
+	if b == nil || err != nil {
+		return v, false, err
+	}
+	v, err = decodeVersionMeta(b, id)
+	if err != nil {
+		return v, false, t.namedCorrupt(r, err)
+	}
+	return v, true, nil
+}
+
+// scanVersionMetas calls fn with the own record of each deprecated version
+// of secret r, in key order, until fn returns false. A damaged record is an
+// error that names r and matches ErrCorrupt.
+func (t *tx) scanVersionMetas(r *secretRecord, fn func(v record.VersionMeta) bool) error {
+	prefix := record.MetaPrefix(r.ID)
+	return t.iterate(prefix, prefix, false, func(k, b []byte) (bool, error) {
+		_, id, _ := record.VersionOf(k)
+		v, err := decodeVersionMeta(b, id)
+		if err != nil {
+			return false, t.namedCorrupt(r, err)
+		}
+		return fn(v), nil
+	})
+}
+
+// decodeVersionMeta decodes the record of deprecated version id; v keeps
+// b.
+func decodeVersionMeta(b []byte, id string) (record.VersionMeta, error) {
+	v, err := record.DecodeVersionMeta(b)
+	if err == nil && v.ID != id {
+		err = errMetaID
+	}
+	if err != nil {
+		return v, corrupt("version metadata", err)
+	}
+	return v, nil
+}
+
+// putVersionMetas writes the own records of r's deprecated versions that
+// changed, and deletes those of versions that have labels again.
+func (t *tx) putVersionMetas(r *secretRecord) error {
+	for i := range r.Versions {
+		v := &r.Versions[i]
+		switch {
+		case len(v.Stages) == 0:
+			b := record.EncodeVersionMeta(v)
+			if bytes.Equal(b, v.Stored) {
+				continue
+			}
+			if err := t.txn.Set(record.MetaKey(r.ID, v.ID), b); err != nil {
+				return err
+			}
+			v.Stored = b
+		case v.Stored != nil:
+			if err := t.txn.Delete(record.MetaKey(r.ID, v.ID)); err != nil {
+				return err
+			}
+			v.Stored = nil
+		}
+	}
+	return nil
+}
+
+// dropVersionRecords deletes the own record of version v of secret id, if
+// it has one, and queues its value for shredding.
+func (t *tx) dropVersionRecords(id record.ID, v *record.VersionMeta) error {
+	if v.Stored != nil {
+		if err := t.txn.Delete(record.MetaKey(id, v.ID)); err != nil {
+			return err
+		}
+	}
+	return t.shredLater(record.VersionKey(id, v.ID))
+}
+
+// namedCorrupt names secret r in err, an error reading one of its records.
+func (t *tx) namedCorrupt(r *secretRecord, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Message = fmt.Sprintf("secret %s in %s: %s", r.Name, r.Region, e.Message)
+	}
+	return err
 }
 
 // The keyring.
 
-func (t *tx) getKeyring() (*keyringRecord, error) {
-	b, err := t.get(keyringKey)
+func (t *tx) getKeyring() (*record.Keyring, error) {
+	b, err := t.get(record.KeyringKey())
 	if b == nil || err != nil {
 		return nil, err
 	}
-	return decodeKeyring(b)
+	kr, err := record.DecodeKeyring(b)
+	if err != nil {
+		return nil, corrupt("keyring", err)
+	}
+	return kr, nil
 }
 
-func (t *tx) putKeyring(kr *keyringRecord) error {
-	return t.txn.Set(keyringKey, encodeKeyring(kr))
+func (t *tx) putKeyring(kr *record.Keyring) error {
+	return t.txn.Set(record.KeyringKey(), record.EncodeKeyring(kr))
 }
 
 // Scans.
@@ -428,6 +650,138 @@ func (t *tx) iterate(prefix, start []byte, reverse bool, fn func(k, v []byte) (b
 		}
 	}
 	return nil
+}
+
+// scanSecrets calls fn with the secrets of region whose names start with
+// namePrefix, in name order (reversed with reverse), from the name start
+// ("" for the first, or with reverse the last), until fn returns false. A
+// damaged record is left out (skipDamaged).
+func (t *tx) scanSecrets(region, namePrefix, start string, reverse bool, fn func(r *secretRecord) bool) error {
+	prefix := record.SecretPrefix(region, namePrefix)
+	from := prefix
+	if start != "" {
+		from = record.SecretPrefix(region, start)
+	}
+	return t.iterate(prefix, from, reverse, func(k, v []byte) (bool, error) {
+		r, err := t.decodeSecret(k, v)
+		if err != nil {
+			return t.skipDamaged(k, err)
+		}
+		return fn(r), nil
+	})
+}
+
+// scanCreated calls fn with the secrets of region in the order of the
+// created-date index (reversed with reverse), from the position of a secret
+// called fromName created at fromMillis when from is set, until fn returns
+// false. An index entry whose secret is gone is passed over; a damaged
+// record is left out (skipDamaged).
+func (t *tx) scanCreated(region string, from bool, fromMillis int64, fromName string, reverse bool, fn func(r *secretRecord) bool) error {
+	prefix := record.CreatedPrefix(region)
+	start := prefix
+	if from {
+		start = record.CreatedAt(region, fromMillis, fromName)
+	}
+	return t.iterate(prefix, start, reverse, func(k, _ []byte) (bool, error) {
+		at, name, ok := record.SplitCreated(region, k)
+		if !ok {
+			return true, nil
+		}
+		r, err := t.getSecret(region, name)
+		if err != nil {
+			return t.skipDamaged(record.SecretKey(region, name), err)
+		}
+		if r == nil || r.CreatedDate.UnixMilli() != at {
+			return true, nil // an index entry without its secret: skip it
+		}
+		return fn(r), nil
+	})
+}
+
+// indexName names an index the background work follows.
+type indexName byte
+
+const (
+	deletionIndex indexName = record.PrefixDeletion // secrets scheduled for deletion, by DeletionDate
+	pruneIndex    indexName = record.PrefixPrune    // secrets over the version quota
+	rotationIndex indexName = record.PrefixRotation // rotations, by the time they are due
+)
+
+// readIndex returns up to n entries of index ix after the entry with key
+// after (nil: from the first), and, for the deletion and rotation indexes,
+// due at or before until (zero: any). read counts the entries read. An
+// entry whose value is malformed names no secret (its Region and Name are
+// empty), and is logged.
+func (c *core) readIndex(ix indexName, after []byte, until time.Time, n int) (entries []record.IndexEntry, read int, err error) {
+	prefix := []byte{byte(ix)}
+	start := prefix
+	if after != nil {
+		start = append(bytes.Clone(after), 0)
+	}
+	var end []byte // the first key due after until
+	switch {
+	case until.IsZero():
+	case ix == deletionIndex:
+		end = record.DeletionKey(until.Add(time.Millisecond), record.ID{})
+	case ix == rotationIndex:
+		end = record.RotationKey(until.Add(time.Millisecond), record.ID{})
+	}
+	err = c.read(func(t *tx) error {
+		return t.iterate(prefix, start, false, func(k, v []byte) (bool, error) {
+			if end != nil && bytes.Compare(k, end) >= 0 {
+				return false, nil
+			}
+			read++
+			e, ok := record.ParseIndexEntry(k, v)
+			if !ok {
+				c.log.Error("malformed index entry; removing it", "key", k)
+			}
+			entries = append(entries, e)
+			return len(entries) < n, nil
+		})
+	})
+	return entries, read, err
+}
+
+// shredQueued drops up to n of the records queued by shredLater from the
+// database, and their queue entries; the rest wait for later. read counts
+// the queue entries read, shredded those dropped.
+func (c *core) shredQueued(ctx context.Context, n int) (read, shredded int, err error) {
+	var queued [][]byte
+	err = c.read(func(t *tx) error {
+		prefix := []byte{record.PrefixShred}
+		return t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
+			read++
+			queued = append(queued, bytes.Clone(k))
+			return len(queued) < n, nil
+		})
+	})
+	if err != nil || len(queued) == 0 {
+		return read, 0, err
+	}
+	prefixes := make([][]byte, 0, len(queued))
+	for _, k := range queued {
+		prefixes = append(prefixes, k[1:])
+		if p := k[1:]; len(p) == 1+record.IDLen && p[0] == record.PrefixVersion {
+			// A whole secret's versions: their metadata records go too.
+			prefixes = append(prefixes, record.MetaPrefix(record.ID(p[1:])))
+		}
+	}
+	if err := c.dropPrefixes(prefixes...); err != nil {
+		return read, 0, err
+	}
+	err = c.update(ctx, func(t *tx) error {
+		for _, k := range queued {
+			if err := t.txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return read, 0, err
+	}
+	return read, len(queued), nil
 }
 
 // dropPrefixes removes every key under prefixes from every level of the

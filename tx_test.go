@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // TestIndexesFollowEveryWrite takes a secret through every change of its
@@ -31,21 +33,21 @@ func TestIndexesFollowEveryWrite(t *testing.T) {
 				mustPut(t, s, "db", fmt.Sprint("v", i+1))
 			}
 			return nil
-		}, func() error { return s.wantEntries(prefixPrune, 1) }},
+		}, func() error { return s.wantEntries(record.PrefixPrune, 1) }},
 		{"prune back under the quota", func() error {
 			_, err := s.Reap(ctx)
 			return err
-		}, func() error { return s.wantEntries(prefixPrune, 0) }},
+		}, func() error { return s.wantEntries(record.PrefixPrune, 0) }},
 		{"schedule for deletion", func() error {
 			_, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db", RecoveryWindowInDays: days(7)})
 			return err
-		}, func() error { return s.wantEntries(prefixDeletion, 1) }},
-		{"restore by partial ARN", func() error { return s.Restore(ctx, partial("db")) }, func() error { return s.wantEntries(prefixDeletion, 0) }},
+		}, func() error { return s.wantEntries(record.PrefixDeletion, 1) }},
+		{"restore by partial ARN", func() error { return s.Restore(ctx, partial("db")) }, func() error { return s.wantEntries(record.PrefixDeletion, 0) }},
 		{"schedule again", func() error { _, err := s.Delete(ctx, "db", 10); return err }, nil},
 		{"force delete a scheduled secret", func() error {
 			_, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "db", ForceDeleteWithoutRecovery: true})
 			return err
-		}, func() error { return s.wantEntries(prefixCreated, 0) }},
+		}, func() error { return s.wantEntries(record.PrefixCreated, 0) }},
 		{"create the name again, let it expire, create it once more", func() error {
 			mustCreate(t, s, "db", "v")
 			if _, err := s.Delete(ctx, "db", 7); err != nil {
@@ -54,14 +56,14 @@ func TestIndexesFollowEveryWrite(t *testing.T) {
 			clk.Advance(8 * 24 * time.Hour)
 			mustCreate(t, s, "db", "again") // purges the expired one in the same transaction
 			return nil
-		}, func() error { return s.wantEntries(prefixDeletion, 0) }},
+		}, func() error { return s.wantEntries(record.PrefixDeletion, 0) }},
 		{"tag, untag, describe, relabel", func() error {
 			if _, err := s.TagResource(ctx, &TagResourceInput{SecretId: "db", Tags: []Tag{{Key: "k", Value: "v"}}}); err != nil {
 				return err
 			}
 			_, err := s.UntagResource(ctx, &UntagResourceInput{SecretId: "db", TagKeys: []string{"k"}})
 			return err
-		}, func() error { return s.wantEntries(prefixCreated, 1) }},
+		}, func() error { return s.wantEntries(record.PrefixCreated, 1) }},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {

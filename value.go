@@ -3,11 +3,16 @@ package secretstore
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/record"
+	"github.com/secretstore-go/secretstore/policy"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // PutSecretValueInput is the input of PutSecretValue.
@@ -31,6 +36,14 @@ type PutSecretValueInput struct {
 	RotationToken string
 }
 
+// conditionKeys adds secretsmanager:VersionStage: the labels the new
+// version gets.
+func (in *PutSecretValueInput) conditionKeys(req *policy.Request) {
+	if len(in.VersionStages) > 0 {
+		req.Set(policy.KeyVersionStage, in.VersionStages...)
+	}
+}
+
 // PutSecretValueOutput is the output of PutSecretValue.
 type PutSecretValueOutput struct {
 	ARN       string
@@ -45,8 +58,8 @@ func (s *Store) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*P
 	var out *PutSecretValueOutput
 	var token string
 	var val value
-	err := s.write(ctx, &writeOp{
-		op:       "PutSecretValue",
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpPutSecretValue,
 		in:       in,
 		secretID: in.SecretId,
 		check: func() (err error) {
@@ -62,13 +75,198 @@ func (s *Store) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*P
 			}
 			return checkStages(in.VersionStages)
 		},
-		apply: func(t *tx, r *secretRecord) (bool, error) {
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			v, created, err := t.c.writeVersion(t, r, token, val, in.VersionStages)
 			if err != nil {
 				return false, err
 			}
 			out = &PutSecretValueOutput{ARN: t.c.arn(r), Name: r.Name, VersionId: v.ID, VersionStages: slices.Clone(v.Stages)}
 			return created, nil
+		},
+	})
+	return out, err
+}
+
+// value is a secret value given to a write: a string or bytes.
+type value struct {
+	str    string
+	bin    []byte
+	binary bool
+}
+
+// bytes returns the value's bytes, without copying: the caller must only
+// read them (for a SecretString they are the string's own memory).
+func (v value) bytes() []byte {
+	if v.binary {
+		return v.bin
+	}
+	return unsafe.Slice(unsafe.StringData(v.str), len(v.str))
+}
+
+// writeVersion adds a version with value val and id token to secret r and
+// moves labels as a write does: to every label in stages, or, when stages is
+// empty, as PutSecretValue without VersionStages (AWSCURRENT to the new
+// version, AWSPREVIOUS to the old current one). The first version of a
+// secret always gets AWSCURRENT.
+//
+// A token that already names a version of r is AWS's idempotency rule: the
+// same value again is a success that changes nothing (created is false);
+// another value is ErrResourceExists.
+func (c *core) writeVersion(t *tx, r *secretRecord, token string, val value, stages []string) (v *record.VersionMeta, created bool, err error) {
+	to, err := t.find(r, token)
+	if err != nil {
+		return nil, false, err
+	}
+	if to >= 0 && !r.Versions[to].Empty {
+		if err := c.checkSameValue(t, r, token, val); err != nil {
+			return nil, false, err
+		}
+		return &r.Versions[to], false, nil
+	}
+	now := t.now
+	if to < 0 && r.VersionCount() >= MaxVersions {
+		if err := t.loadVersions(r); err != nil {
+			return nil, false, err
+		}
+		removable := 0
+		for i := range r.Versions {
+			if r.prunable(i, now) {
+				removable++
+			}
+		}
+		if len(r.Versions)-removable >= MaxVersions {
+			return nil, false, newError(ErrLimitExceeded, awsmodel.TooManyVersions(r.Name, len(r.Versions)-removable))
+		}
+	}
+
+	rec, err := c.keys.seal(c.keys.writeTerm(), r.ID, token, r.KmsKeyId, val.binary, val.bytes())
+	if err != nil {
+		return nil, false, err
+	}
+	if err := t.putVersion(r.ID, token, rec); err != nil {
+		return nil, false, err
+	}
+	first := !slices.ContainsFunc(r.Versions, func(v record.VersionMeta) bool { return !v.Empty })
+	if to < 0 {
+		r.Versions = append(r.Versions, r.newVersion(token, now, false))
+		to = len(r.Versions) - 1
+	} else {
+		// The version RotateSecret made for this token gets its value.
+		r.Versions[to].Empty, r.Versions[to].KmsKeyId = false, r.KmsKeyId
+	}
+	if len(stages) == 0 {
+		if cur := r.holder(StageCurrent); cur >= 0 && slices.Contains(r.Versions[cur].Stages, StagePending) {
+			r.detach(StagePending, cur) // as AWS does: the old current loses AWSPENDING
+		}
+		stages = []string{StageCurrent}
+	}
+	for _, s := range stages {
+		r.attach(s, to)
+	}
+	if first && r.holder(StageCurrent) < 0 {
+		r.attach(StageCurrent, to)
+	}
+	if err := r.checkStageCount(); err != nil {
+		return nil, false, err
+	}
+	if r.Rotation.Enabled && r.Rotation.Token == "" && r.holder(StageCurrent) == to {
+		// A new current value counts as a rotation for the schedule.
+		r.scheduleRotation(now, nil)
+	}
+	return &r.Versions[to], true, nil
+}
+
+// checkSameValue applies AWS's idempotency rule to a write whose
+// ClientRequestToken id names a version of r already: the same value again
+// is a success (nil), another value is ErrResourceExists.
+func (c *core) checkSameValue(t *tx, r *secretRecord, id string, val value) error {
+	old, binary, err := c.readValue(t, r, id)
+	if err != nil {
+		return err
+	}
+	defer clear(old)
+	if binary != val.binary || subtle.ConstantTimeCompare(old, val.bytes()) != 1 {
+		return newError(ErrResourceExists, awsmodel.TokenInUse(id, c.arn(r)))
+	}
+	return nil
+}
+
+// readValue decrypts the value of version id of secret r. The caller should
+// clear the result when done with it.
+func (c *core) readValue(t *tx, r *secretRecord, id string) (plaintext []byte, binary bool, err error) {
+	found, err := t.viewVersion(r.ID, id, func(v *record.Version) (err error) {
+		binary = v.Binary
+		n := len(v.Ciphertext) - nonceLen - chacha20poly1305.Overhead
+		plaintext, err = c.keys.open(make([]byte, 0, max(n, 0)), v, r.ID, id)
+		return err
+	})
+	if err == nil && !found {
+		err = newError(ErrResourceNotFound, awsmodel.NoValueForVersion(id))
+	}
+	return plaintext, binary, err
+}
+
+// UpdateSecretVersionStageInput is the input of UpdateSecretVersionStage.
+type UpdateSecretVersionStageInput struct {
+	// SecretId is the secret's name, ARN or partial ARN. Required.
+	SecretId string
+	// VersionStage is the staging label to attach, move or remove. Required.
+	VersionStage string
+	// RemoveFromVersionId is the version the label is taken from. Required
+	// when the label is on another version than MoveToVersionId.
+	RemoveFromVersionId string
+	// MoveToVersionId is the version the label is attached to.
+	MoveToVersionId string
+}
+
+// conditionKeys adds secretsmanager:VersionStage: the label moved.
+func (in *UpdateSecretVersionStageInput) conditionKeys(req *policy.Request) {
+	setKey(req, policy.KeyVersionStage, in.VersionStage)
+}
+
+// UpdateSecretVersionStageOutput is the output of UpdateSecretVersionStage.
+type UpdateSecretVersionStageOutput struct {
+	ARN  string
+	Name string
+}
+
+// UpdateSecretVersionStage attaches a staging label to a version, moves it
+// from one version to another, or removes it. A label is on at most one
+// version: moving it to MoveToVersionId requires naming its current holder
+// in RemoveFromVersionId. When AWSCURRENT moves, the version it leaves gains
+// AWSPREVIOUS. A version left with no label is deprecated.
+func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *UpdateSecretVersionStageInput) (*UpdateSecretVersionStageOutput, error) {
+	var out *UpdateSecretVersionStageOutput
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpUpdateSecretVersionStage,
+		in:       in,
+		secretID: in.SecretId,
+		check: func() error {
+			if err := checkStage("versionStage", in.VersionStage); err != nil {
+				return err
+			}
+			if err := checkVersionID("removeFromVersionId", in.RemoveFromVersionId); err != nil {
+				return err
+			}
+			if err := checkVersionID("moveToVersionId", in.MoveToVersionId); err != nil {
+				return err
+			}
+			if in.RemoveFromVersionId == "" && in.MoveToVersionId == "" {
+				return newError(ErrInvalidParameter, awsmodel.MoveStageNeither)
+			}
+			return nil
+		},
+		do: func(t *tx, r *secretRecord) (bool, error) {
+			for _, id := range []string{in.RemoveFromVersionId, in.MoveToVersionId} {
+				if _, err := t.find(r, id); err != nil {
+					return false, err
+				}
+			}
+			if err := r.moveStage(in.VersionStage, in.RemoveFromVersionId, in.MoveToVersionId); err != nil {
+				return false, err
+			}
+			out = &UpdateSecretVersionStageOutput{ARN: t.c.arn(r), Name: r.Name}
+			return true, nil
 		},
 	})
 	return out, err
@@ -83,6 +281,13 @@ type GetSecretValueInput struct {
 	// VersionStage selects the version carrying this label. With neither
 	// VersionId nor VersionStage, AWSCURRENT.
 	VersionStage string
+}
+
+// conditionKeys adds secretsmanager:VersionStage and
+// secretsmanager:VersionId, when the input names them.
+func (in *GetSecretValueInput) conditionKeys(req *policy.Request) {
+	setKey(req, policy.KeyVersionStage, in.VersionStage)
+	setKey(req, policy.KeyVersionID, in.VersionId)
 }
 
 // GetSecretValueOutput is the output of GetSecretValue.
@@ -105,74 +310,66 @@ type GetSecretValueOutput struct {
 // access as LastAccessedDate on the secret and the version.
 func (s *Store) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*GetSecretValueOutput, error) {
 	var out *GetSecretValueOutput
-	err := s.run(ctx, "GetSecretValue", in, in.SecretId, func(c *core) (*secretRecord, error) {
-		if err := checkVersionID("versionId", in.VersionId); err != nil {
-			return nil, err
-		}
-		if in.VersionStage != "" {
-			if err := checkStage("versionStage", in.VersionStage); err != nil {
-				return nil, err
+	err := s.run(ctx, &call{
+		op:       awsmodel.OpGetSecretValue,
+		in:       in,
+		secretID: in.SecretId,
+		check: func() error {
+			if err := checkVersionID("versionId", in.VersionId); err != nil {
+				return err
 			}
-		}
-		var rec *secretRecord
-		err := c.readOrWrite(ctx, func(t *tx) (bool, error) {
-			var err error
-			var stamp bool
-			out, rec, stamp, err = s.getValue(t, in.SecretId, in.VersionId, in.VersionStage)
-			return stamp, err
-		})
-		return rec, err
+			if in.VersionStage != "" {
+				return checkStage("versionStage", in.VersionStage)
+			}
+			return nil
+		},
+		do: func(t *tx, r *secretRecord) (_ bool, err error) {
+			out, err = t.c.valueOf(t, r, in.VersionId, in.VersionStage)
+			return false, err
+		},
 	})
 	return out, err
 }
 
-// getValue reads one secret value for GetSecretValue and
-// BatchGetSecretValue. When the read is the first of the day it must record
-// LastAccessedDate: in a read-only transaction it then returns stamp true
-// and nothing else, and the caller runs it again in a read-write one.
-func (s *Store) getValue(t *tx, id, versionID, stage string) (out *GetSecretValueOutput, r *secretRecord, stamp bool, err error) {
-	r, err = s.resolveLive(t, id)
-	if err != nil {
-		return nil, r, false, err
-	}
-	out, stamp, err = t.c.valueOf(t, r, versionID, stage)
-	return out, r, stamp, err
-}
-
-// valueOf is getValue once the secret is found.
-func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (out *GetSecretValueOutput, stamp bool, err error) {
+// valueOf reads one value of secret r, for GetSecretValue and
+// BatchGetSecretValue. When the read is the first of the day it must
+// record LastAccessedDate: in a read-only transaction it then returns
+// errNeedsWrite, and readOrWrite runs it again in a read-write one.
+func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (*GetSecretValueOutput, error) {
 	if versionID != "" && r.version(versionID) < 0 && r.Deprecated > 0 {
 		// A deprecated version, in its own record.
 		r = t.private(r)
 		if _, err := t.find(r, versionID); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	i, err := r.pick(versionID, stage)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	v := &r.Versions[i]
 	if v.Empty { // a rotation's version whose value is not put yet
 		if versionID != "" {
-			return nil, false, newError(ErrResourceNotFound, awsmodel.NoValueForVersion(versionID))
+			return nil, newError(ErrResourceNotFound, awsmodel.NoValueForVersion(versionID))
 		}
-		return nil, false, newError(ErrResourceNotFound, awsmodel.NoValueForStage(cmp.Or(stage, StageCurrent)))
+		return nil, newError(ErrResourceNotFound, awsmodel.NoValueForStage(cmp.Or(stage, StageCurrent)))
 	}
 	if today := day(t.now); !t.noStamp && (!r.LastAccessedDate.Equal(today) || !v.LastAccessedDate.Equal(today)) {
-		if t.gen != noCache {
-			return nil, true, nil
+		if err := t.needsWrite(); err != nil {
+			return nil, err
 		}
+		// A read's own stamp: not a change (no LastChangedDate), and no
+		// replica's concern (each records its own reads).
 		r.LastAccessedDate, v.LastAccessedDate = today, today
 		if err := t.putSecret(r); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	pt, binary, err := c.readValue(t, r, v.ID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	out = &GetSecretValueOutput{
+	out := &GetSecretValueOutput{
 		ARN:           c.arn(r),
 		Name:          r.Name,
 		VersionId:     v.ID,
@@ -185,7 +382,7 @@ func (c *core) valueOf(t *tx, r *secretRecord, versionID, stage string) (out *Ge
 		out.SecretString = string(pt)
 		clear(pt)
 	}
-	return out, false, nil
+	return out, nil
 }
 
 // pick returns the index of the version GetSecretValue reads.
@@ -208,36 +405,6 @@ func (r *secretRecord) pick(versionID, stage string) (int, error) {
 		return -1, newError(ErrInvalidRequest, awsmodel.StageNotOnVersion)
 	}
 	return i, nil
-}
-
-// readOrWrite runs fn in a read-only transaction, and again in a
-// read-write one if it reports that it needs to write. Reads, which rarely
-// write, so avoid the cost of a read-write transaction. When the write is
-// refused (the disk is too full, or a sync of the logs has failed), fn runs
-// once more as a read that writes nothing: a read never fails for want of
-// recording LastAccessedDate.
-func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, err error)) error {
-	var needWrite bool
-	err := c.read(func(t *tx) (err error) {
-		needWrite, err = fn(t)
-		return err
-	})
-	if err != nil || !needWrite {
-		return err
-	}
-	err = c.update(ctx, func(t *tx) error {
-		_, err := fn(t)
-		return err
-	})
-	if errors.Is(err, ErrDiskFull) || (err != nil && c.group.broken() != nil) {
-		// The stamp cannot be written (a full disk, a failed sync): the
-		// read goes on without it.
-		err = c.readTx(true, func(t *tx) error {
-			_, err := fn(t)
-			return err
-		})
-	}
-	return err
 }
 
 // BatchGetSecretValueInput is the input of BatchGetSecretValue: either
@@ -287,65 +454,90 @@ type APIErrorType struct {
 // does not fail the call.
 func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
 	var out *BatchGetSecretValueOutput
-	err := s.run(ctx, "BatchGetSecretValue", in, "", func(c *core) (*secretRecord, error) {
-		switch {
-		case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
-			return nil, newError(ErrInvalidParameter, awsmodel.BatchBoth)
-		case len(in.SecretIdList) == 0 && len(in.Filters) == 0:
-			return nil, newError(ErrInvalidParameter, awsmodel.BatchNeither)
-		case in.MaxResults != 0 && len(in.Filters) == 0:
-			return nil, newError(ErrInvalidParameter, awsmodel.BatchMaxResultsAlone)
-		case len(in.SecretIdList) > awsmodel.MaxBatch:
-			return nil, validation(awsmodel.Length("secretIdList", len(in.SecretIdList), 1, awsmodel.MaxBatch))
-		}
-		var err error
-		if len(in.Filters) > 0 {
-			out, err = s.batchFiltered(ctx, c, in)
-		} else {
-			out, err = s.batchList(ctx, c, in.SecretIdList)
-		}
-		return nil, err
+	var b batch
+	err := s.run(ctx, &call{
+		op: awsmodel.OpBatchGetSecretValue,
+		in: in,
+		check: func() error {
+			switch {
+			case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
+				return newError(ErrInvalidParameter, awsmodel.BatchBoth)
+			case len(in.SecretIdList) == 0 && len(in.Filters) == 0:
+				return newError(ErrInvalidParameter, awsmodel.BatchNeither)
+			case in.MaxResults != 0 && len(in.Filters) == 0:
+				return newError(ErrInvalidParameter, awsmodel.BatchMaxResultsAlone)
+			case len(in.SecretIdList) > awsmodel.MaxBatch:
+				return validation(awsmodel.Length("secretIdList", len(in.SecretIdList), 1, awsmodel.MaxBatch))
+			}
+			return nil
+		},
+		do: func(t *tx, _ *secretRecord) (_ bool, err error) {
+			b = batch{}
+			if len(in.Filters) > 0 {
+				out, err = s.batchFiltered(t, &b, in)
+			} else {
+				out, err = s.batchList(t, &b, in.SecretIdList)
+			}
+			return false, err
+		},
 	})
-	return out, err
-}
-
-func (s *Store) batchList(ctx context.Context, c *core, ids []string) (*BatchGetSecretValueOutput, error) {
-	var out *BatchGetSecretValueOutput
-	var found []*secretRecord
-	var errs []error
-	err := c.readOrWrite(ctx, func(t *tx) (bool, error) {
-		out, found, errs = &BatchGetSecretValueOutput{}, found[:0], errs[:0]
-		for _, id := range ids {
-			if err := s.denied(t, "GetSecretValue", id); err != nil {
-				found, errs = append(found, nil), append(errs, err)
-				out.Errors = append(out.Errors, apiError(id, err))
-				continue
-			}
-			v, r, stamp, err := s.getValue(t, id, "", "")
-			if stamp {
-				return true, nil
-			}
-			found, errs = append(found, r), append(errs, err)
-			if err != nil {
-				if !isAWSError(err) {
-					return false, err // the database failed: fail the call
-				}
-				out.Errors = append(out.Errors, apiError(id, err))
-				continue
-			}
-			out.SecretValues = append(out.SecretValues, SecretValueEntry(*v))
-		}
-		return false, nil
-	})
-	if err == nil && c.onEvent != nil {
-		for i, id := range ids {
-			s.emit(c, "BatchGetSecretValue", id, found[i], errs[i], "")
+	for _, d := range b.decisions {
+		d.audit(s)
+	}
+	if err == nil && s.c.onEvent != nil {
+		for i, id := range b.ids {
+			s.emit(s.c, awsmodel.OpBatchGetSecretValue.String(), id, b.found[i], b.errs[i], b.decisions[i].reason)
 		}
 	}
 	return out, err
 }
 
-func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
+// batch is what BatchGetSecretValue found for each secret it names, for
+// the events and the log.
+type batch struct {
+	ids       []string
+	found     []*secretRecord
+	errs      []error
+	decisions []decision
+}
+
+func (b *batch) add(id string, r *secretRecord, err error, d decision) {
+	b.ids, b.found, b.errs, b.decisions = append(b.ids, id), append(b.found, r), append(b.errs, err), append(b.decisions, d)
+}
+
+// batchList reads the secrets ids names, in t.
+func (s *Store) batchList(t *tx, b *batch, ids []string) (*BatchGetSecretValueOutput, error) {
+	out := &BatchGetSecretValueOutput{}
+	for _, id := range ids {
+		d := s.authorizeIn(t, awsmodel.OpGetSecretValue, id)
+		if err := d.err(); err != nil {
+			b.add(id, nil, err, d)
+			out.Errors = append(out.Errors, apiError(id, err))
+			continue
+		}
+		r, err := s.resolveLive(t, id)
+		var v *GetSecretValueOutput
+		if err == nil {
+			v, err = t.c.valueOf(t, r, "", "")
+		}
+		if errors.Is(err, errNeedsWrite) {
+			return nil, err
+		}
+		b.add(id, r, err, d)
+		if err != nil {
+			if !isAWSError(err) {
+				return nil, err // the database failed: fail the call
+			}
+			out.Errors = append(out.Errors, apiError(id, err))
+			continue
+		}
+		out.SecretValues = append(out.SecretValues, SecretValueEntry(*v))
+	}
+	return out, nil
+}
+
+// batchFiltered reads a page of the secrets in.Filters selects, in t.
+func (s *Store) batchFiltered(t *tx, b *batch, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
 	limit, err := pageSize(in.MaxResults, awsmodel.MaxBatch)
 	if err != nil {
 		return nil, err
@@ -354,37 +546,34 @@ func (s *Store) batchFiltered(ctx context.Context, c *core, in *BatchGetSecretVa
 	if err != nil {
 		return nil, err
 	}
-	var out *BatchGetSecretValueOutput
-	err = c.readOrWrite(ctx, func(t *tx) (bool, error) {
-		out = &BatchGetSecretValueOutput{}
-		page, next, err := s.listPage(t, q, limit)
-		if err != nil {
-			return false, err
-		}
-		out.NextToken = next
-		for _, r := range page {
-			if s.principal != nil {
-				if err := s.authorizeSecret(c, "GetSecretValue", nil, r.Name, r).err(s); err != nil {
-					out.Errors = append(out.Errors, apiError(r.Name, err))
-					continue
-				}
+	out := &BatchGetSecretValueOutput{}
+	page, next, err := s.listPage(t, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	out.NextToken = next
+	for _, r := range page {
+		if s.principal != nil {
+			d := s.authorize(awsmodel.OpGetSecretValue, nil, r.Name, r)
+			if d.denied {
+				b.decisions = append(b.decisions, d) // for the log; the filtered form emits no per-secret events
 			}
-			v, stamp, err := c.valueOf(t, r, "", "")
-			if stamp {
-				return true, nil
-			}
-			if err != nil {
-				if !isAWSError(err) {
-					return false, err
-				}
+			if err := d.err(); err != nil {
 				out.Errors = append(out.Errors, apiError(r.Name, err))
 				continue
 			}
-			out.SecretValues = append(out.SecretValues, SecretValueEntry(*v))
 		}
-		return false, nil
-	})
-	return out, err
+		v, err := t.c.valueOf(t, r, "", "")
+		if err != nil {
+			if !isAWSError(err) {
+				return nil, err
+			}
+			out.Errors = append(out.Errors, apiError(r.Name, err))
+			continue
+		}
+		out.SecretValues = append(out.SecretValues, SecretValueEntry(*v))
+	}
+	return out, nil
 }
 
 // isAWSError reports whether err is an AWS exception (an *Error), as

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // A Problem is one thing Verify found wrong in a store.
@@ -38,7 +40,7 @@ const (
 func ownRecords(r *secretRecord) int {
 	n := 0
 	for i := range r.Versions {
-		if r.Versions[i].stored != nil {
+		if r.Versions[i].Stored != nil {
 			n++
 		}
 	}
@@ -66,15 +68,15 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 			add(Problem{Detail: "the keyring: " + err.Error()})
 		}
 		want := map[string]string{} // index entry -> value, as the records call for
-		ids := map[[idLen]byte]bool{}
+		ids := map[[record.IDLen]byte]bool{}
 		records := map[string]*secretRecord{} // region 0x00 name -> record
 		damaged := map[string]bool{}          // region 0x00 name of the records that do not decode
-		prefix := []byte{prefixSecret}
+		prefix := []byte{record.PrefixSecret}
 		err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
-			region, name, _ := splitRegionName(k[1:])
+			region, name, _ := record.SplitRegionName(k[1:])
 			r, err := decodeSecret(v)
 			if err != nil {
 				add(Problem{Region: region, Name: name, Detail: problemDamagedRecord + err.Error()})
@@ -119,12 +121,12 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		for _, r := range records {
 			problems = append(problems, verifyReplication(r, records)...)
 		}
-		for _, p := range []byte{prefixCreated, prefixDeletion, prefixPrune, prefixRotation} {
+		for _, p := range []byte{record.PrefixCreated, record.PrefixDeletion, record.PrefixPrune, record.PrefixRotation} {
 			prefix := []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
 				wv, ok := want[string(k)]
 				switch {
-				case !ok && damaged[string(v)] || p == prefixCreated && damaged[createdEntryOf(k)]:
+				case !ok && damaged[string(v)] || p == record.PrefixCreated && damaged[createdEntryOf(k)]:
 				case !ok:
 					add(Problem{Detail: fmt.Sprintf("index entry %q belongs to no secret record", k)})
 				case wv != string(v):
@@ -142,20 +144,20 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		}
 		// Version records of no secret (and not queued for shredding).
 		queued := map[string]bool{}
-		prefix = []byte{prefixShred}
+		prefix = []byte{record.PrefixShred}
 		if err := t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
 			queued[string(k[1:])] = true
 			return true, nil
 		}); err != nil {
 			return err
 		}
-		for _, p := range []byte{prefixVersion, prefixMeta} {
+		for _, p := range []byte{record.PrefixVersion, record.PrefixMeta} {
 			prefix = []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
-				var id [idLen]byte
+				var id [record.IDLen]byte
 				copy(id[:], k[1:])
-				if !ids[id] && !queued[string(k)] && !queued[string(versionPrefix(id))] {
-					add(Problem{VersionId: string(k[1+idLen:]), Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+				if !ids[id] && !queued[string(k)] && !queued[string(record.VersionPrefix(id))] {
+					add(Problem{VersionId: string(k[1+record.IDLen:]), Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
 				}
 				return true, nil
 			})
@@ -172,8 +174,8 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 // replica r, against the records of the store (keyed region 0x00 name).
 func verifyReplication(r *secretRecord, records map[string]*secretRecord) []Problem {
 	var problems []Problem
-	if r.replica() {
-		p := records[string(regionName(r.PrimaryRegion, r.Name))]
+	if r.Replica() {
+		p := records[string(record.RegionName(r.PrimaryRegion, r.Name))]
 		if p == nil || p.Suffix != r.Suffix {
 			problems = append(problems, Problem{Region: r.Region, Name: r.Name, Detail: "a replica whose primary in " + r.PrimaryRegion + " is missing"})
 		}
@@ -183,7 +185,7 @@ func verifyReplication(r *secretRecord, records map[string]*secretRecord) []Prob
 		if rp.Status != statusInSync {
 			continue
 		}
-		rep := records[string(regionName(rp.Region, r.Name))]
+		rep := records[string(record.RegionName(rp.Region, r.Name))]
 		switch {
 		case rep == nil || rep.PrimaryRegion != r.Region:
 			problems = append(problems, Problem{Region: r.Region, Name: r.Name, Detail: "its replica in " + rp.Region + " is missing"})
@@ -196,11 +198,11 @@ func verifyReplication(r *secretRecord, records map[string]*secretRecord) []Prob
 
 // recordID returns the internal id of a secret record that may be damaged:
 // encodeSecret writes it first.
-func recordID(b []byte) (id [idLen]byte, ok bool) {
-	if len(b) < 4+idLen || b[0] != kindSecret || b[2] != fID || b[3] != idLen {
+func recordID(b []byte) (id [record.IDLen]byte, ok bool) {
+	if len(b) < 4+record.IDLen || b[0] != record.KindSecret || b[2] != record.FieldSecretID || b[3] != record.IDLen {
 		return id, false
 	}
-	copy(id[:], b[4:4+idLen])
+	copy(id[:], b[4:4+record.IDLen])
 	return id, true
 }
 

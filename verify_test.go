@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // TestVerify damages a store in each way Verify looks for and checks that
@@ -18,7 +19,7 @@ func TestVerify(t *testing.T) {
 		}
 		s.c.cache.bump()
 	}
-	record := func(t *testing.T, s *Store, region, name string) *secretRecord {
+	recordOf := func(t *testing.T, s *Store, region, name string) *secretRecord {
 		t.Helper()
 		var r *secretRecord
 		err := s.c.read(func(tx *tx) (err error) { r, err = tx.getSecret(region, name); return err })
@@ -34,15 +35,15 @@ func TestVerify(t *testing.T) {
 	}{
 		{"a whole store", func(*testing.T, *Store) {}, ""},
 		{"a damaged secret record", func(t *testing.T, s *Store) {
-			b := encodeSecret(record(t, s, s.region, "db"))
-			setRaw(t, s, secretKey(s.region, "db"), append(b, 0xee, 0))
+			b := encodeSecret(recordOf(t, s, s.region, "db"))
+			setRaw(t, s, record.SecretKey(s.region, "db"), append(b, 0xee, 0))
 		}, "db (us-east-1): the secret record is damaged"},
 		{"a version record that is gone", func(t *testing.T, s *Store) {
-			r := record(t, s, s.region, "db")
-			deleteRaw(t, s, versionKey(r.ID, r.Versions[0].ID))
+			r := recordOf(t, s, s.region, "db")
+			deleteRaw(t, s, record.VersionKey(r.ID, r.Versions[0].ID))
 		}, "the value cannot be read: ResourceNotFoundException"},
 		{"a changed ciphertext", func(t *testing.T, s *Store) {
-			r := record(t, s, s.region, "db")
+			r := recordOf(t, s, s.region, "db")
 			err := s.c.update(context.Background(), func(tx *tx) error {
 				v, err := tx.getVersion(r.ID, r.Versions[0].ID)
 				if err != nil {
@@ -57,20 +58,20 @@ func TestVerify(t *testing.T) {
 			}
 		}, "the value cannot be read: DecryptionFailure"},
 		{"an index entry of no secret", func(t *testing.T, s *Store) {
-			setRaw(t, s, createdKey(s.region, testEpoch, "ghost"), nil)
+			setRaw(t, s, record.CreatedKey(s.region, testEpoch, "ghost"), nil)
 		}, "belongs to no secret record"},
 		{"a missing index entry", func(t *testing.T, s *Store) {
-			r := record(t, s, s.region, "db")
-			deleteRaw(t, s, createdKey(r.Region, r.CreatedDate, r.Name))
+			r := recordOf(t, s, s.region, "db")
+			deleteRaw(t, s, record.CreatedKey(r.Region, r.CreatedDate, r.Name))
 		}, "is missing"},
 		{"a version record of no secret", func(t *testing.T, s *Store) {
-			setRaw(t, s, versionKey([idLen]byte{9}, "orphan-version-0123456789abcdef0123"), []byte{kindVersion, schemaVersion})
+			setRaw(t, s, record.VersionKey([record.IDLen]byte{9}, "orphan-version-0123456789abcdef0123"), []byte{record.KindVersion, record.SchemaVersion})
 		}, "a version record belongs to no secret"},
 		{"a replica that is gone", func(t *testing.T, s *Store) {
 			replicate(t, s, "db", "eu-west-1")
-			r := record(t, s, "eu-west-1", "db")
-			deleteRaw(t, s, secretKey("eu-west-1", "db"))
-			deleteRaw(t, s, createdKey("eu-west-1", r.CreatedDate, "db"))
+			r := recordOf(t, s, "eu-west-1", "db")
+			deleteRaw(t, s, record.SecretKey("eu-west-1", "db"))
+			deleteRaw(t, s, record.CreatedKey("eu-west-1", r.CreatedDate, "db"))
 		}, "its replica in eu-west-1 is missing"},
 	}
 	for _, tt := range tests {

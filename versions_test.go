@@ -2,6 +2,7 @@ package secretstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/record"
 )
 
 // rawRecord returns the bytes of secret name's record as stored.
@@ -16,7 +18,7 @@ func rawRecord(t testing.TB, s *Store, name string) []byte {
 	t.Helper()
 	var b []byte
 	err := s.c.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(secretKey(s.region, name))
+		item, err := txn.Get(record.SecretKey(s.region, name))
 		if err != nil {
 			return err
 		}
@@ -31,14 +33,14 @@ func rawRecord(t testing.TB, s *Store, name string) []byte {
 
 // metaKeys returns the version ids of secret name's deprecated versions
 // stored in records of their own.
-func metaKeys(t testing.TB, s *Store, id [idLen]byte) []string {
+func metaKeys(t testing.TB, s *Store, id [record.IDLen]byte) []string {
 	t.Helper()
 	var ids []string
 	err := s.c.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: metaPrefix(id)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: record.MetaPrefix(id)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			ids = append(ids, string(it.Item().Key()[1+idLen:]))
+			ids = append(ids, string(it.Item().Key()[1+record.IDLen:]))
 		}
 		return nil
 	})
@@ -48,7 +50,7 @@ func metaKeys(t testing.TB, s *Store, id [idLen]byte) []string {
 	return ids
 }
 
-func internalID(t testing.TB, s *Store, name string) [idLen]byte {
+func internalID(t testing.TB, s *Store, name string) [record.IDLen]byte {
 	t.Helper()
 	r, err := decodeSecret(rawRecord(t, s, name))
 	if err != nil {
@@ -176,23 +178,11 @@ func TestRecordWithInlineDeprecatedVersions(t *testing.T) {
 			return err
 		}
 		for _, v := range r.Versions {
-			if err := txn.Delete(metaKey(r.ID, v.ID)); err != nil {
+			if err := txn.Delete(record.MetaKey(r.ID, v.ID)); err != nil {
 				return err
 			}
 		}
-		e := newEncoder(kindSecret, 512)
-		e.bytes(fID, r.ID[:])
-		e.str(fRegion, r.Region)
-		e.str(fName, r.Name)
-		e.str(fSuffix, r.Suffix)
-		e.time(fCreatedDate, r.CreatedDate)
-		e.time(fLastChangedDate, r.LastChangedDate)
-		for i := range r.Versions {
-			v := r.Versions[i]
-			v.Seq = 0
-			e.nested(fVersion, func(e *encoder) { encodeVersionFields(e, &v) })
-		}
-		return txn.Set(secretKey(r.Region, r.Name), e.b)
+		return txn.Set(record.SecretKey(r.Region, r.Name), legacySecret(r))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -234,13 +224,13 @@ func TestVerifyFindsDeprecatedVersionDamage(t *testing.T) {
 	mustPut(t, s, "a", "v3")
 	mustPut(t, s, "a", "v4")
 	id := internalID(t, s, "a")
-	var orphan [idLen]byte
+	var orphan [record.IDLen]byte
 	orphan[0] = 0xee
 	err := s.c.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Set(metaKey(id, old.VersionId), []byte{kindMeta, schemaVersion, 0xff}); err != nil {
+		if err := txn.Set(record.MetaKey(id, old.VersionId), []byte{record.KindMeta, record.SchemaVersion, 0xff}); err != nil {
 			return err
 		}
-		return txn.Set(metaKey(orphan, testToken("orphan")), encodeVersionMeta(&versionMeta{ID: testToken("orphan")}))
+		return txn.Set(record.MetaKey(orphan, testToken("orphan")), record.EncodeVersionMeta(&record.VersionMeta{ID: testToken("orphan")}))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -264,4 +254,50 @@ func TestVerifyFindsDeprecatedVersionDamage(t *testing.T) {
 	if got := mustGet(t, s, "a"); got != "v4" {
 		t.Errorf("AWSCURRENT = %q", got)
 	}
+}
+
+// legacySecret encodes r as secret records were written before deprecated
+// versions had records of their own and versions a Seq: every version
+// inline. The field tags are the format's (internal/record/secret.go),
+// spelled out here so that the test holds the store to the old layout.
+func legacySecret(r *secretRecord) []byte {
+	const (
+		fID, fRegion, fName, fSuffix   = 1, 2, 3, 4
+		fCreatedDate, fLastChangedDate = 10, 11
+		fVersion                       = 17
+		fvID, fvStage, fvCreatedDate   = 1, 2, 3
+		fvLastAccessedDate, fvKmsKeyId = 4, 5
+	)
+	field := func(b []byte, tag byte, v []byte) []byte {
+		if len(v) == 0 {
+			return b
+		}
+		b = append(b, tag)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		return append(b, v...)
+	}
+	date := func(b []byte, tag byte, t time.Time) []byte {
+		if t.IsZero() {
+			return b
+		}
+		return binary.AppendVarint(append(b, tag), t.UnixMilli())
+	}
+	b := []byte{record.KindSecret, record.SchemaVersion}
+	b = field(b, fID, r.ID[:])
+	b = field(b, fRegion, []byte(r.Region))
+	b = field(b, fName, []byte(r.Name))
+	b = field(b, fSuffix, []byte(r.Suffix))
+	b = date(b, fCreatedDate, r.CreatedDate)
+	b = date(b, fLastChangedDate, r.LastChangedDate)
+	for _, v := range r.Versions {
+		g := field(nil, fvID, []byte(v.ID))
+		for _, st := range v.Stages {
+			g = field(g, fvStage, []byte(st))
+		}
+		g = date(g, fvCreatedDate, v.CreatedDate)
+		g = date(g, fvLastAccessedDate, v.LastAccessedDate)
+		g = field(g, fvKmsKeyId, []byte(v.KmsKeyId))
+		b = field(b, fVersion, g)
+	}
+	return b
 }

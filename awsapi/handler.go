@@ -117,15 +117,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	x := &exchange{requestID: uuid.NewString()}
 	w.Header().Set("X-Amzn-Requestid", x.requestID)
-	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+	if serve := h.endpoint(r); serve != nil {
 		x.operation = clip(r.URL.Path, maxEchoedTargetRunes)
-		status := h.serveControl(w, r)
+		status := serve(w, r)
 		h.logRequest(r.Context(), x, status, "", time.Since(start))
 		return
 	}
 	resp, err := h.serveAPIRecovering(w, r, x)
 	status, code := h.respond(w, resp, err, x)
 	h.logRequest(r.Context(), x, status, code, time.Since(start))
+}
+
+// endpoint returns what serves r when it is not a call of the Secrets
+// Manager API (POST / with X-Amz-Target: secretsmanager.<Operation>, whose
+// operations are the operation table's), or nil: the one place a Handler's
+// other endpoints are routed. Each serves its request, writes its own
+// response, and returns the status it wrote, for the log. A new endpoint
+// that is not Secrets Manager's (another service's API, a local one) is a
+// case here and a file of its own, as control.go is.
+func (h *Handler) endpoint(r *http.Request) func(http.ResponseWriter, *http.Request) int {
+	switch {
+	case strings.HasPrefix(r.URL.Path, controlPrefix):
+		return h.serveControl // test mode and backups: control.go
+	}
+	return nil
 }
 
 // serveAPIRecovering is serveAPI, with a panic turned into an

@@ -15,6 +15,7 @@ import (
 	"testing/iotest"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 )
 
 func TestResponseFormat(t *testing.T) {
@@ -255,15 +256,31 @@ func TestConcurrentRequests(t *testing.T) {
 }
 
 // TestEveryOperationIsServed checks that each of the 23 operations of
-// Secrets Manager is served.
+// Secrets Manager is a row of the operation table and is served, and that
+// no other name is.
 func TestEveryOperationIsServed(t *testing.T) {
-	for _, op := range []string{"CreateSecret", "PutSecretValue", "GetSecretValue", "BatchGetSecretValue", "DescribeSecret",
+	t.Parallel()
+	aws := []string{"CreateSecret", "PutSecretValue", "GetSecretValue", "BatchGetSecretValue", "DescribeSecret",
 		"UpdateSecret", "UpdateSecretVersionStage", "ListSecretVersionIds", "ListSecrets", "TagResource", "UntagResource",
 		"GetRandomPassword", "DeleteSecret", "RestoreSecret", "RotateSecret", "CancelRotateSecret", "GetResourcePolicy",
 		"PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy", "ReplicateSecretToRegions",
-		"RemoveRegionsFromReplication", "StopReplicationToReplica"} {
+		"RemoveRegionsFromReplication", "StopReplicationToReplica"}
+	for _, op := range aws {
 		if lookupOperation(op) == nil {
 			t.Errorf("%s is not served", op)
+		}
+	}
+	for _, o := range awsmodel.Operations() {
+		if wireOperations[o] == nil {
+			t.Errorf("%s is in the operation table but has no row in wireOperations", o)
+		}
+	}
+	if n := len(awsmodel.Operations()); n != len(aws) {
+		t.Errorf("the operation table has %d operations, want the %d of Secrets Manager", n, len(aws))
+	}
+	for _, name := range []string{"", "getSecretValue", "GetSecretValues", "Reap"} {
+		if lookupOperation(name) != nil {
+			t.Errorf("%q is served", name)
 		}
 	}
 }

@@ -49,60 +49,44 @@ func op[Req any, P interface {
 	}
 }
 
+// wireOperations are the operations on the wire, by their row of the
+// operation table (internal/awsmodel/operations.go): each decodes its
+// request and encodes its response, in the file named for its group.
+// Adding an operation is a row here, once it has its row in the table and
+// its method in the library; TestEveryOperationIsServed checks that none
+// is missing.
+var wireOperations = [awsmodel.NumOps]operation{
+	awsmodel.OpBatchGetSecretValue:          op(batchGetSecretValue, batchGetSecretValueOut),
+	awsmodel.OpCancelRotateSecret:           op(cancelRotateSecret, cancelRotateSecretOut),
+	awsmodel.OpCreateSecret:                 op(createSecret, createSecretOut),
+	awsmodel.OpDeleteResourcePolicy:         op(deleteResourcePolicy, deleteResourcePolicyOut),
+	awsmodel.OpDeleteSecret:                 op(deleteSecret, deleteSecretOut),
+	awsmodel.OpDescribeSecret:               op(describeSecret, describeSecretOut),
+	awsmodel.OpGetRandomPassword:            op(getRandomPassword, getRandomPasswordOut),
+	awsmodel.OpGetResourcePolicy:            op(getResourcePolicy, getResourcePolicyOut),
+	awsmodel.OpGetSecretValue:               op(getSecretValue, getSecretValueOut),
+	awsmodel.OpListSecretVersionIds:         op(listSecretVersionIds, listSecretVersionIdsOut),
+	awsmodel.OpListSecrets:                  op(listSecrets, listSecretsOut),
+	awsmodel.OpPutResourcePolicy:            op(putResourcePolicy, putResourcePolicyOut),
+	awsmodel.OpPutSecretValue:               op(putSecretValue, putSecretValueOut),
+	awsmodel.OpRemoveRegionsFromReplication: op(removeRegionsFromReplication, removeRegionsFromReplicationOut),
+	awsmodel.OpReplicateSecretToRegions:     op(replicateSecretToRegions, replicateSecretToRegionsOut),
+	awsmodel.OpRestoreSecret:                op(restoreSecret, restoreSecretOut),
+	awsmodel.OpRotateSecret:                 op(rotateSecret, rotateSecretOut),
+	awsmodel.OpStopReplicationToReplica:     op(stopReplicationToReplica, stopReplicationToReplicaOut),
+	awsmodel.OpTagResource:                  op(tagResource, tagResourceOut),
+	awsmodel.OpUntagResource:                op(untagResource, untagResourceOut),
+	awsmodel.OpUpdateSecret:                 op(updateSecret, updateSecretOut),
+	awsmodel.OpUpdateSecretVersionStage:     op(updateSecretVersionStage, updateSecretVersionStageOut),
+	awsmodel.OpValidateResourcePolicy:       op(validateResourcePolicy, validateResourcePolicyOut),
+}
+
 // lookupOperation returns the operation named name (the part of
 // X-Amz-Target after "secretsmanager."), or nil if Secrets Manager has no
-// such operation. All 23 are served.
-//
-// Adding an operation is one line here plus its request and response types
-// and its function, in the file named for what it does.
+// such operation: the operation table decides.
 func lookupOperation(name string) operation {
-	switch name {
-	case "CreateSecret":
-		return op(createSecret, createSecretOut)
-	case "DescribeSecret":
-		return op(describeSecret, describeSecretOut)
-	case "UpdateSecret":
-		return op(updateSecret, updateSecretOut)
-	case "TagResource":
-		return op(tagResource, tagResourceOut)
-	case "UntagResource":
-		return op(untagResource, untagResourceOut)
-	case "PutSecretValue":
-		return op(putSecretValue, putSecretValueOut)
-	case "GetSecretValue":
-		return op(getSecretValue, getSecretValueOut)
-	case "BatchGetSecretValue":
-		return op(batchGetSecretValue, batchGetSecretValueOut)
-	case "UpdateSecretVersionStage":
-		return op(updateSecretVersionStage, updateSecretVersionStageOut)
-	case "ListSecretVersionIds":
-		return op(listSecretVersionIds, listSecretVersionIdsOut)
-	case "ListSecrets":
-		return op(listSecrets, listSecretsOut)
-	case "DeleteSecret":
-		return op(deleteSecret, deleteSecretOut)
-	case "RestoreSecret":
-		return op(restoreSecret, restoreSecretOut)
-	case "GetRandomPassword":
-		return op(getRandomPassword, getRandomPasswordOut)
-	case "ReplicateSecretToRegions":
-		return op(replicateSecretToRegions, replicateSecretToRegionsOut)
-	case "RemoveRegionsFromReplication":
-		return op(removeRegionsFromReplication, removeRegionsFromReplicationOut)
-	case "StopReplicationToReplica":
-		return op(stopReplicationToReplica, stopReplicationToReplicaOut)
-	case "RotateSecret":
-		return op(rotateSecret, rotateSecretOut)
-	case "CancelRotateSecret":
-		return op(cancelRotateSecret, cancelRotateSecretOut)
-	case "GetResourcePolicy":
-		return op(getResourcePolicy, getResourcePolicyOut)
-	case "PutResourcePolicy":
-		return op(putResourcePolicy, putResourcePolicyOut)
-	case "DeleteResourcePolicy":
-		return op(deleteResourcePolicy, deleteResourcePolicyOut)
-	case "ValidateResourcePolicy":
-		return op(validateResourcePolicy, validateResourcePolicyOut)
+	if o, ok := awsmodel.LookupOperation(name); ok {
+		return wireOperations[o]
 	}
 	return nil
 }

@@ -2,10 +2,11 @@ package main
 
 // secretstore policy simulate: what serve --principals would decide for one
 // request of one principal, and which statement decides it, as IAM's policy
-// simulator answers. The request is built as the store builds it (package
-// secretstore, authz.go): the secret's ARN, tags, primary region and
+// simulator answers. The request is the store's own (Store.PolicyRequest,
+// the builder its views run): the secret's ARN, tags, primary region and
 // rotation function, and its resource policy, are read from --data when the
-// secret is there; the principal's ARN, tags and identity policies from the
+// secret is there (without --data, from an empty store in memory, where it
+// is not); the principal's ARN, tags and identity policies from the
 // principals file; the time is now, aws:SecureTransport is false (serve
 // speaks plain HTTP); any other condition key comes from --context.
 
@@ -20,25 +21,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"github.com/secretstore-go/secretstore/policy"
 )
-
-// secretsManagerActions are the operations of Secrets Manager, the actions
-// a policy names as secretsmanager:<Operation>.
-var secretsManagerActions = []string{
-	"BatchGetSecretValue", "CancelRotateSecret", "CreateSecret", "DeleteResourcePolicy", "DeleteSecret",
-	"DescribeSecret", "GetRandomPassword", "GetResourcePolicy", "GetSecretValue", "ListSecretVersionIds",
-	"ListSecrets", "PutResourcePolicy", "PutSecretValue", "RemoveRegionsFromReplication",
-	"ReplicateSecretToRegions", "RestoreSecret", "RotateSecret", "StopReplicationToReplica", "TagResource",
-	"UntagResource", "UpdateSecret", "UpdateSecretVersionStage", "ValidateResourcePolicy",
-}
-
-// noResourceActions act on no secret: their resource is "*".
-var noResourceActions = map[string]bool{"ListSecrets": true, "GetRandomPassword": true, "BatchGetSecretValue": true}
 
 // simulateFlags are the flags of policy simulate.
 type simulateFlags struct {
@@ -60,7 +48,7 @@ func setupPolicy(fs *flag.FlagSet) runFunc {
 	fs.StringVar(&f.principals, "principals", "", "the principals `FILE`, as serve --principals reads it (required)")
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "simulate the principal of this access key `ID` (required)")
 	fs.StringVar(&f.action, "action", "", "the `ACTION`, such as secretsmanager:GetSecretValue (required)")
-	fs.StringVar(&f.secret, "secret", "", "the secret's `NAME` or ARN (the Name for CreateSecret; none for ListSecrets, GetRandomPassword, BatchGetSecretValue)")
+	fs.StringVar(&f.secret, "secret", "", "the secret's `NAME` or ARN (the Name for CreateSecret; none for ListSecrets, GetRandomPassword, BatchGetSecretValue; optional for ValidateResourcePolicy)")
 	fs.StringVar(&f.data, "data", "", "read the secret, with its tags and resource policy, from data folder `DIR` (the server must be stopped); without it, or when the secret is not there, it is taken not to exist")
 	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the `REGION` of the request")
 	fs.StringVar(&f.account, "account", secretstore.DefaultAccountID, "the 12-digit `ACCOUNT` id in ARNs, as given to serve")
@@ -150,11 +138,11 @@ func simulate(ctx context.Context, c *cli, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case noResourceActions[op] && f.secret != "":
-		return usageErrorf("secretsmanager:%s acts on no secret (its resource is *): leave out --secret", op)
-	case !noResourceActions[op] && f.secret == "":
-		return usageErrorf("secretsmanager:%s acts on a secret: name it with --secret", op)
+	switch res := op.Row().Resource; {
+	case res == awsmodel.NoResource && f.secret != "":
+		return usageErrorf("%s acts on no secret (its resource is *): leave out --secret", op.Action())
+	case (res == awsmodel.SecretResource || res == awsmodel.NewSecretResource) && f.secret == "":
+		return usageErrorf("%s acts on a secret: name it with --secret", op.Action())
 	}
 	pf, err := loadPrincipals(f.principals, f.account)
 	if err != nil {
@@ -164,16 +152,10 @@ func simulate(ctx context.Context, c *cli, f *simulateFlags) error {
 	if e == nil {
 		return fmt.Errorf("no principal of %s has the access key %s", f.principals, f.accessKeyID)
 	}
-	p := e.creds.Principal
+	p := *e.creds.Principal
+	p.SourceIP, p.SecureTransport, p.AuditOnly = "", false, false // what --context does not set: serve speaks plain HTTP
 	sim := &simulation{identity: p.Policies, identityDoc: e.documents}
-	sim.req = policy.Request{Action: "secretsmanager:" + op, Principal: policy.Principal{Arn: p.Arn, Tags: p.Tags}}
-	if i := strings.LastIndexByte(p.Arn, '/'); i >= 0 && strings.Contains(p.Arn, ":user/") {
-		sim.req.Principal.Username = p.Arn[i+1:]
-	}
-	sim.req.SetTime(time.Now())
-	sim.req.Set(policy.KeySecureTransport, "false")
-
-	if err := f.describeResource(ctx, c, op, sim); err != nil {
+	if err := f.request(ctx, c, op, &p, sim); err != nil {
 		return err
 	}
 	if f.resourcePolicy != "" {
@@ -204,88 +186,78 @@ func simulate(ctx context.Context, c *cli, f *simulateFlags) error {
 }
 
 // secretsManagerOperation returns the operation of action, given as
-// secretsmanager:<Operation> or <Operation>, in any case.
-func secretsManagerOperation(action string) (string, error) {
+// secretsmanager:<Operation> or <Operation>, in any case: a row of the
+// operation table.
+func secretsManagerOperation(action string) (awsmodel.Op, error) {
 	name := action
 	if svc, op, ok := strings.Cut(action, ":"); ok {
 		if !strings.EqualFold(svc, "secretsmanager") {
-			return "", usageErrorf("--action %q is not a Secrets Manager action (secretsmanager:<Operation>)", action)
+			return 0, usageErrorf("--action %q is not a Secrets Manager action (secretsmanager:<Operation>)", action)
 		}
 		name = op
 	}
-	for _, op := range secretsManagerActions {
-		if strings.EqualFold(op, name) {
+	var names []string
+	for _, op := range awsmodel.Operations() {
+		if strings.EqualFold(op.String(), name) {
 			return op, nil
 		}
+		names = append(names, op.String())
 	}
-	return "", usageErrorf("--action %q is not a Secrets Manager action; they are secretsmanager: followed by one of %s", action, strings.Join(secretsManagerActions, ", "))
+	return 0, usageErrorf("--action %q is not a Secrets Manager action; they are secretsmanager: followed by one of %s", action, strings.Join(names, ", "))
 }
 
-// describeResource sets the request's resource and what it knows of the
-// secret: from the data folder when --data is given and holds it, else
-// the ARN the caller gave or the one a secret of that name would have.
-func (f *simulateFlags) describeResource(ctx context.Context, c *cli, op string, sim *simulation) error {
-	req := &sim.req
-	switch {
-	case noResourceActions[op]:
-		req.Resource = "*"
-		sim.foundNote = "the action acts on no secret"
-		if op == "BatchGetSecretValue" {
-			sim.foundNote += "; each secret it reads also needs secretsmanager:GetSecretValue on it"
-		}
-		return nil
-	case op == "CreateSecret":
-		req.Resource = policy.CreateSecretResource(arn.Partition(f.region), f.region, f.account, f.secret)
-		req.Set(policy.KeyName, f.secret)
-		sim.foundNote = "the ARN the new secret would have; the ?????? stand for its random suffix"
-		return nil
-	}
-	req.Set(policy.KeySecretID, f.secret)
-	if arn.IsARN(f.secret) {
-		req.Resource = f.secret
-	} else {
-		req.Resource = policy.CreateSecretResource(arn.Partition(f.region), f.region, f.account, f.secret)
-	}
-	if f.data == "" {
-		sim.foundNote = "no --data: the secret is taken not to exist (no tags, no resource policy)"
-		return nil
-	}
-	sim.foundNote = "not in " + f.data + ": taken not to exist (no tags, no resource policy)"
-	cf := clientFlags{data: f.data, region: f.region, account: f.account, keys: f.keys}
-	return cf.withStore(ctx, c, false, func(s *secretstore.Store) error {
-		d, err := s.DescribeSecret(ctx, &secretstore.DescribeSecretInput{SecretId: f.secret})
-		if errors.Is(err, secretstore.ErrResourceNotFound) {
-			return nil
-		}
+// request builds the request of operation op for principal p, as the store
+// builds it (Store.PolicyRequest), with what the store knows of the secret:
+// the one in the data folder when --data is given, else none (an empty
+// store in memory). It notes where the resource's facts come from.
+func (f *simulateFlags) request(ctx context.Context, c *cli, op awsmodel.Op, p *secretstore.Principal, sim *simulation) error {
+	build := func(s *secretstore.Store) error {
+		pr, err := s.As(p).PolicyRequest(ctx, op.String(), f.secret)
 		if err != nil {
 			return err
 		}
-		rp, err := s.GetResourcePolicy(ctx, &secretstore.GetResourcePolicyInput{SecretId: f.secret})
-		if err != nil {
-			return err
-		}
-		sim.found = true
-		sim.foundNote = "found in " + f.data + ", with its tags and resource policy"
-		req.Resource = d.ARN
-		tags := make(map[string]string, len(d.Tags))
-		for _, t := range d.Tags {
-			tags[t.Key] = t.Value
-		}
-		req.SetResourceTags(tags)
-		if d.PrimaryRegion != "" {
-			req.Set(policy.KeySecretPrimaryRegion, d.PrimaryRegion)
-		}
-		if d.RotationLambdaARN != "" {
-			req.Set(policy.KeyAllowRotationLambdaArn, d.RotationLambdaARN)
-		}
-		if rp.ResourcePolicy != "" {
-			sim.resourceDoc = []byte(rp.ResourcePolicy)
+		sim.req, sim.found = pr.Request, pr.SecretFound
+		if pr.ResourcePolicy != "" {
+			sim.resourceDoc = []byte(pr.ResourcePolicy)
 			if sim.resource, err = policy.ParseResource(sim.resourceDoc); err != nil {
 				return fmt.Errorf("the resource policy of %s does not parse: %w", f.secret, err)
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if f.data != "" {
+		cf := clientFlags{data: f.data, region: f.region, account: f.account, keys: f.keys}
+		err = cf.withStore(ctx, c, false, build)
+	} else {
+		var s *secretstore.Store
+		if s, err = secretstore.Open(ctx, secretstore.Options{InMemory: true, Region: f.region, AccountID: f.account, DisableReaper: true}); err != nil {
+			return err
+		}
+		err = build(s)
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch res := op.Row().Resource; {
+	case sim.req.Resource == "*":
+		sim.foundNote = "the action acts on no secret"
+		if op == awsmodel.OpBatchGetSecretValue {
+			sim.foundNote += "; each secret it reads also needs secretsmanager:GetSecretValue on it"
+		}
+	case res == awsmodel.NewSecretResource:
+		sim.foundNote = "the ARN the new secret would have; the ?????? stand for its random suffix"
+	case sim.found:
+		sim.foundNote = "found in " + f.data + ", with its tags and resource policy"
+	case f.data == "":
+		sim.foundNote = "no --data: the secret is taken not to exist (no tags, no resource policy)"
+	default:
+		sim.foundNote = "not in " + f.data + ": taken not to exist (no tags, no resource policy)"
+	}
+	return nil
 }
 
 // result returns the Simulation of decision d.
