@@ -39,6 +39,10 @@ const (
 	wrappedLen = nonceLen + dataKeyLen + chacha20poly1305.Overhead
 )
 
+// defaultKmsKeyID names the key-encryption key of a version whose KmsKeyId
+// is empty: AWS's default key.
+const defaultKmsKeyID = "aws/secretsmanager"
+
 // verifier returns the value stored to recognise master key mk.
 func verifier(mk []byte) []byte {
 	h := hmac.New(sha256.New, mk)

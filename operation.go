@@ -124,11 +124,8 @@ func (s *Store) runIn(t *tx, x *call, rec **secretRecord, d *decision) error {
 		return rerr
 	}
 	if r != nil {
-		switch {
-		case r.Deleted() && !row.Scheduled:
-			return newError(ErrInvalidRequest, awsmodel.MarkedForDeletion)
-		case r.Replica() && row.RefusedOnReplica:
-			return newError(ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
+		if err := usable(r, x.op); err != nil {
+			return err
 		}
 	}
 	change, err := x.do(t, r)
@@ -138,8 +135,10 @@ func (s *Store) runIn(t *tx, x *call, rec **secretRecord, d *decision) error {
 	return changed(t, r)
 }
 
-// The write path's last step: every write to a secret record that is
-// not the engine's own bookkeeping goes through changed or written.
+// The write path's last step: an operation's change to a secret (and a
+// rotation's, and a prune's) is written through changed or written. Only a
+// read's own LastAccessedDate stamp, and the replicas that written brings
+// in step, are put with tx.putSecret directly.
 
 // changed writes back secret r, which an operation (or a rotation)
 // changed: it sets LastChangedDate, the one place that is set, and writes

@@ -22,9 +22,9 @@ import (
 // labels, description, tags, resource policy), its values sealed anew
 // under its own key. It is written in the same transaction as every write
 // to its primary: the write path's last step (written, operation.go) calls
-// syncReplicas, so a replica is never
-// behind. A replica is read-only: the operations whose row of the operation
-// table says RefusedOnReplica refuse it.
+// syncReplicas, so a replica is never behind. A replica is read-only: the
+// operations whose row of the operation table says RefusedOnReplica refuse
+// it.
 
 // Texts of the replication status.
 const (

@@ -154,31 +154,29 @@ func (s *Store) resolveExisting(t *tx, id string) (*secretRecord, error) {
 	return r, nil
 }
 
-// resolveLive resolves a SecretId to a secret that is not scheduled for
-// deletion. The record is returned with the error when it exists.
-func (s *Store) resolveLive(t *tx, id string) (*secretRecord, error) {
+// resolveFor resolves a SecretId to a secret that operation op may act
+// on (usable). The record is returned with the error when it exists.
+func (s *Store) resolveFor(t *tx, op awsmodel.Op, id string) (*secretRecord, error) {
 	r, err := s.resolveExisting(t, id)
-	if err == nil && r.Deleted() {
-		err = newError(ErrInvalidRequest, awsmodel.MarkedForDeletion)
+	if err == nil {
+		err = usable(r, op)
 	}
 	return r, err
 }
 
-// resolveWritable resolves a SecretId to a secret that may be changed: not
-// a replica, and not scheduled for deletion unless scheduled is set. The
-// record is returned with the error when it exists.
-func (s *Store) resolveWritable(t *tx, id string, scheduled bool) (*secretRecord, error) {
-	var r *secretRecord
-	var err error
-	if scheduled {
-		r, err = s.resolveExisting(t, id)
-	} else {
-		r, err = s.resolveLive(t, id)
+// usable returns why operation op may not act on secret r, as its row of
+// the operation table says, or nil: r is scheduled for deletion
+// (ErrInvalidRequest) and op does not act on such a secret, or r is a
+// replica (ErrInvalidParameter) and op refuses replicas.
+func usable(r *secretRecord, op awsmodel.Op) error {
+	row := op.Row()
+	switch {
+	case r.Deleted() && !row.Scheduled:
+		return newError(ErrInvalidRequest, awsmodel.MarkedForDeletion)
+	case r.Replica() && row.RefusedOnReplica:
+		return newError(ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
 	}
-	if err == nil && r.Replica() {
-		err = newError(ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
-	}
-	return r, err
+	return nil
 }
 
 // expired reports whether r's recovery window has ended: from then on the

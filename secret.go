@@ -12,9 +12,6 @@ import (
 	"github.com/secretstore-go/secretstore/policy"
 )
 
-// defaultKmsKeyID names the key used when a secret has no KmsKeyId.
-const defaultKmsKeyID = "aws/secretsmanager"
-
 // CreateSecretInput is the input of CreateSecret.
 type CreateSecretInput struct {
 	// Name is the secret's name: 1 to 512 ASCII letters, digits and /_+=.@-.

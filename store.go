@@ -1,16 +1,3 @@
-// Package secretstore gives a Go program AWS Secrets Manager's behaviour with
-// no AWS: secrets with versions and staging labels (AWSCURRENT, AWSPREVIOUS,
-// AWSPENDING), scheduled deletion with a recovery window, restore, and a
-// background reaper, encrypted with XChaCha20-Poly1305 and stored in an
-// embedded Badger database.
-//
-// Each operation of the AWS API is a method of Store with the same name,
-// taking an input struct whose fields carry the AWS member names, so code
-// written against the AWS API reads the same here. Errors unwrap to one
-// sentinel per AWS exception (ErrResourceNotFound, ErrInvalidRequest, ...).
-//
-// The awsapi package serves a Store in the Secrets Manager wire protocol, so
-// the AWS SDKs and the AWS CLI work against it with --endpoint-url.
 package secretstore
 
 import (

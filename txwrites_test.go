@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -119,9 +118,9 @@ func badgerCalls(t *testing.T) map[string][]string {
 // package's dependencies, by import path, as the go command reports them.
 func exportData(t *testing.T) map[string]string {
 	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd := "go"
+	if root := os.Getenv("GOROOT"); root != "" {
+		goCmd = filepath.Join(root, "bin", "go")
 	}
 	cmd := exec.Command(goCmd, "list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", ".")
 	var stderr bytes.Buffer

@@ -2,6 +2,7 @@ package secretstore
 
 import (
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
@@ -41,6 +42,22 @@ func checkChars(member, v string, min, max int) error {
 // checkRange checks that a number is within [min, max].
 func checkRange(member string, v, min, max int64) error {
 	return validation(awsmodel.Range(member, v, min, max))
+}
+
+// value is a secret value given to a write: a string or bytes.
+type value struct {
+	str    string
+	bin    []byte
+	binary bool
+}
+
+// bytes returns the value's bytes, without copying: the caller must only
+// read them (for a SecretString they are the string's own memory).
+func (v value) bytes() []byte {
+	if v.binary {
+		return v.bin
+	}
+	return unsafe.Slice(unsafe.StringData(v.str), len(v.str))
 }
 
 // checkValue validates SecretString and SecretBinary; ok reports whether a

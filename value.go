@@ -7,7 +7,6 @@ import (
 	"errors"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"github.com/secretstore-go/secretstore/internal/record"
@@ -85,22 +84,6 @@ func (s *Store) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*P
 		},
 	})
 	return out, err
-}
-
-// value is a secret value given to a write: a string or bytes.
-type value struct {
-	str    string
-	bin    []byte
-	binary bool
-}
-
-// bytes returns the value's bytes, without copying: the caller must only
-// read them (for a SecretString they are the string's own memory).
-func (v value) bytes() []byte {
-	if v.binary {
-		return v.bin
-	}
-	return unsafe.Slice(unsafe.StringData(v.str), len(v.str))
 }
 
 // writeVersion adds a version with value val and id token to secret r and
@@ -515,7 +498,7 @@ func (s *Store) batchList(t *tx, b *batch, ids []string) (*BatchGetSecretValueOu
 			out.Errors = append(out.Errors, apiError(id, err))
 			continue
 		}
-		r, err := s.resolveLive(t, id)
+		r, err := s.resolveFor(t, awsmodel.OpGetSecretValue, id)
 		var v *GetSecretValueOutput
 		if err == nil {
 			v, err = t.c.valueOf(t, r, "", "")

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"net/netip"
@@ -448,7 +449,7 @@ func (cl *clause) matchAny(s string, req *Request, c *caller) bool {
 			return false
 		}
 		for i := range cl.vals {
-			if compare(cl.fam-opNumEq, cmpFloat(n, cl.vals[i].num)) {
+			if compare(cl.fam-opNumEq, cmp.Compare(n, cl.vals[i].num)) {
 				return true
 			}
 		}
@@ -531,8 +532,8 @@ func (cl *clause) matchString(cv *cvalue, s string, req *Request, c *caller) boo
 
 // compare applies a comparison (0 equals, 1 less than, 2 less than or
 // equal, 3 greater than, 4 greater than or equal) to a three-way result.
-func compare(cmp opFamily, r int) bool {
-	switch cmp {
+func compare(fam opFamily, r int) bool {
+	switch fam {
 	case 0:
 		return r == 0
 	case 1:
@@ -545,14 +546,4 @@ func compare(cmp opFamily, r int) bool {
 		return r >= 0
 	}
 	return false
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

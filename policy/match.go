@@ -243,7 +243,7 @@ func globPart(p, s string) bool {
 	if p == "*" {
 		return true
 	}
-	if strings.IndexAny(p, `*?\`) < 0 {
+	if !strings.ContainsAny(p, `*?\`) {
 		return p == s
 	}
 	return globMatch(p, s, false)

@@ -170,10 +170,10 @@ func (pf *principalsFile) parse(data []byte, account string) error {
 	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(list, &raw); err != nil {
-		return errors.New("Principals must be a list of principals")
+		return errors.New(`the "Principals" member must be a list of principals`)
 	}
 	if len(raw) == 0 {
-		return errors.New("Principals lists no principal")
+		return errors.New(`the "Principals" member lists no principal`)
 	}
 	byKey := map[string]*principalEntry{}
 	for i, r := range raw {

@@ -157,7 +157,7 @@ func parseRotatorSpec(v string) (rotatorSpec, error) {
 	s := rotatorSpec{arn: name}
 	if cmdline, isExec := strings.CutPrefix(target, "exec:"); isExec {
 		if s.program = strings.Fields(cmdline); len(s.program) == 0 {
-			return rotatorSpec{}, fmt.Errorf("%q names no program after exec:", v)
+			return rotatorSpec{}, fmt.Errorf("%q names no program after \"exec:\"", v)
 		}
 		return s, nil
 	}
