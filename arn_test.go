@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateSecretNames(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	valid := []struct {
 		name, secret string
@@ -63,6 +64,7 @@ func TestCreateSecretNames(t *testing.T) {
 }
 
 func TestSecretIDWithInvalidCharacters(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "ok", "v")
 	for _, id := range []string{"o k", "ok*", "ok?", "ok]", "ok!"} {
@@ -74,6 +76,7 @@ func TestSecretIDWithInvalidCharacters(t *testing.T) {
 }
 
 func TestARNFormat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                string
 		opts                func(*Options)
@@ -122,6 +125,7 @@ func TestARNFormat(t *testing.T) {
 }
 
 func TestARNSuffixesDiffer(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	seen := map[string]bool{}
 	for i := range 20 {
@@ -136,6 +140,7 @@ func TestARNSuffixesDiffer(t *testing.T) {
 }
 
 func TestResolveSecretID(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	tricky := mustCreate(t, s, "Name-a1b2c3", "tricky") // a name that ends like an ARN suffix
 	appDB := mustCreate(t, s, "app/db", "appdb")
@@ -193,6 +198,7 @@ func TestResolveSecretID(t *testing.T) {
 }
 
 func TestResolveIgnoresSecretsPastTheirRecoveryWindow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "shared-one", "one")
@@ -243,6 +249,7 @@ func flipSuffix(suffix string) string {
 }
 
 func TestRegionViews(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	eu := s.Region("eu-west-1")
@@ -305,6 +312,7 @@ func TestRegionViews(t *testing.T) {
 }
 
 func TestOpenOptionErrors(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	tests := []struct {
 		name string

@@ -30,6 +30,7 @@ const (
 // policy that lets a second principal in, an explicit Deny that beats an
 // Allow, and that a denial changes nothing and reveals nothing.
 func TestPrincipalViews(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var mu sync.Mutex
 	var events []Event
@@ -154,6 +155,7 @@ func TestPrincipalViews(t *testing.T) {
 }
 
 func TestAuditOnlyPrincipal(t *testing.T) {
+	t.Parallel()
 	var events []Event
 	s, _ := newTestStore(t, func(o *Options) { o.OnEvent = func(ev Event) { events = append(events, ev) } })
 	mustCreate(t, s, "db", "v")
@@ -168,6 +170,7 @@ func TestAuditOnlyPrincipal(t *testing.T) {
 }
 
 func TestResourcePolicyOperations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "db", "v")

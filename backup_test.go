@@ -20,6 +20,7 @@ import (
 // that loading fails cleanly with the wrong master key or a file that is
 // not a backup.
 func TestBackupUnderConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	key := newTestKey(t)
 	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: key, DisableReaper: true})
@@ -146,6 +147,7 @@ func backupRecordEnds(t *testing.T, b []byte) (ends []int, trailer int) {
 // an empty one it was given empty, and the database closed (the same
 // folder loads the whole backup afterwards).
 func TestLoadBackupRefusesDamage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	key := newTestKey(t)
 	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: key, DisableReaper: true})

@@ -787,6 +787,7 @@ func runScaleChild(tb testing.TB, c scaleChild, kill bool) string {
 // TestScaleChild is the child process of BenchmarkScale; it runs only with
 // SECRETSTORE_SCALE_CHILD set.
 func TestScaleChild(t *testing.T) {
+	t.Parallel()
 	spec := os.Getenv(scaleChildEnv)
 	if spec == "" {
 		t.Skip("the child process of BenchmarkScale")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/record"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // tableDataEnd returns where the data blocks of the table file b end: the
@@ -34,6 +35,7 @@ func tableDataEnd(b []byte) int {
 // does not match as if it ended the table, so reads say ResourceNotFound
 // for the block's secrets and a compaction deletes them for good.)
 func TestDamagedTableBlock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	key := newTestKey(t)
 	dir := t.TempDir()
@@ -102,13 +104,8 @@ func TestDamagedTableBlock(t *testing.T) {
 	for i := range 400 {
 		mustCreate(t, s, fmt.Sprintf("t%03d", i), strings.Repeat("w", 20000))
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if _, err := os.Stat(victim); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s was not compacted", filepath.Base(victim))
-		}
+	if !testutil.WaitDir(filepath.Dir(victim), 30*time.Second, func() bool { _, err := os.Stat(victim); return errors.Is(err, os.ErrNotExist) }) {
+		t.Fatalf("%s was not compacted", filepath.Base(victim))
 	}
 	check("after a compaction")
 }

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCacheReadsSeeEveryCompletedWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "hot", "v0")
@@ -45,6 +46,7 @@ func TestCacheReadsSeeEveryCompletedWrite(t *testing.T) {
 }
 
 func TestCachedRecordsAreNotSharedWithCallers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "shared", "v")
@@ -75,6 +77,7 @@ func firstKey(m map[string][]string) string {
 }
 
 func TestCacheAfterResetAndDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "a", "v")
@@ -92,6 +95,7 @@ func TestCacheAfterResetAndDelete(t *testing.T) {
 }
 
 func TestCacheStaysWithinItsBudget(t *testing.T) {
+	t.Parallel()
 	c := recordCache{budget: 4 << 20}
 	g := c.begin()
 	r := &secretRecord{}
@@ -122,6 +126,7 @@ func TestCacheStaysWithinItsBudget(t *testing.T) {
 // or may not hold a commit in progress neither uses nor adds entries, and
 // no entry from before a change is used after it.
 func TestCacheReadsOverlappingAChangeReadThrough(t *testing.T) {
+	t.Parallel()
 	c := recordCache{budget: 1 << 20}
 	key := []byte("sus-east-1\x00a")
 	before := c.confirm(c.begin())
@@ -155,6 +160,7 @@ func TestCacheReadsOverlappingAChangeReadThrough(t *testing.T) {
 // secret record and a record of its own), a read of either version by id
 // always finds it.
 func TestCacheDuringLabelMoves(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	v1 := mustCreate(t, s, "flip", "one").VersionId

@@ -15,6 +15,7 @@ import (
 // while 16 others read it. Every read must succeed with a value that was
 // put, and afterwards the labels and the version count must add up.
 func TestConcurrentPutsAndReads(t *testing.T) {
+	t.Parallel()
 	const (
 		writers      = 16
 		putsEach     = 5
@@ -124,6 +125,7 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 // TestConcurrentCreateOfOneName has 8 goroutines create the same secret:
 // exactly one succeeds.
 func TestConcurrentCreateOfOneName(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	const n = 8
@@ -170,6 +172,7 @@ func TestConcurrentCreateOfOneName(t *testing.T) {
 // TestConcurrentPutHelperCreates has goroutines call Put on a name that does
 // not exist yet: one creates it, the others add versions.
 func TestConcurrentPutHelperCreates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	const n = 8
@@ -191,6 +194,7 @@ func TestConcurrentPutHelperCreates(t *testing.T) {
 // TestConcurrentLabelMoves moves a custom label between versions from many
 // goroutines while others put: a label is never on two versions.
 func TestConcurrentLabelMoves(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	ids := []string{mustCreate(t, s, "db", "v0").VersionId}

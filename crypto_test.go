@@ -38,6 +38,7 @@ func dump(t testing.TB, s *Store) map[string]string {
 }
 
 func TestOpenKeySources(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := newTestKey(t)
 	raw := filepath.Join(dir, "raw.key")
@@ -96,6 +97,7 @@ func TestOpenKeySources(t *testing.T) {
 }
 
 func TestKeyFileAndRawKeyOpenTheSameStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := newTestKey(t)
 	s := mustOpenDisk(t, filepath.Join(dir, "db"), Options{MasterKey: key})
@@ -114,6 +116,7 @@ func TestKeyFileAndRawKeyOpenTheSameStore(t *testing.T) {
 }
 
 func TestWrongMasterKeyIsRefusedAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := newTestKey(t)
 	s := mustOpenDisk(t, dir, Options{MasterKey: key})
@@ -145,6 +148,7 @@ func TestWrongMasterKeyIsRefusedAndWritesNothing(t *testing.T) {
 }
 
 func TestPassphrase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := mustOpenDisk(t, dir, Options{Passphrase: "correct horse battery staple"})
 	mustCreate(t, s, "p", "secret-by-passphrase")
@@ -215,6 +219,7 @@ func setRaw(t testing.TB, s *Store, key, value []byte) {
 }
 
 func TestTamperedValuesFailToDecrypt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	a := mustCreate(t, s, "a", "s3cr3t-a")
@@ -280,6 +285,7 @@ func TestTamperedValuesFailToDecrypt(t *testing.T) {
 }
 
 func TestDataKeysAreWrappedWithTheMasterKey(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	s, _ := newTestStore(t, func(o *Options) { o.MasterKey = key })
 	out := mustCreate(t, s, "k", "v")
@@ -305,6 +311,7 @@ func TestDataKeysAreWrappedWithTheMasterKey(t *testing.T) {
 }
 
 func TestKmsKeyIdsGetDistinctKeys(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	probe := func(kms string) string {
 		a, err := s.c.keys.kek(1, kms)
@@ -328,6 +335,7 @@ func TestKmsKeyIdsGetDistinctKeys(t *testing.T) {
 }
 
 func TestSecretsWithOwnKmsKeyIdRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "k", SecretString: "v1", KmsKeyId: "alias/mine"})
@@ -344,6 +352,7 @@ func TestSecretsWithOwnKmsKeyIdRoundTrip(t *testing.T) {
 }
 
 func TestRotateMasterKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	oldKey, newKey := newTestKey(t), newTestKey(t)
@@ -409,6 +418,7 @@ func checkAllTerms(t testing.TB, s *Store, term uint32) {
 }
 
 func TestRotateMasterKeyResumesAfterACrash(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	oldKey, newKey, otherKey := newTestKey(t), newTestKey(t), newTestKey(t)
@@ -462,6 +472,7 @@ func TestRotateMasterKeyResumesAfterACrash(t *testing.T) {
 }
 
 func TestRotateMasterKeyWhileWriting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	for i := range 300 {

@@ -19,6 +19,7 @@ import (
 // InternalServiceError that matches ErrCorrupt), and that it is logged
 // once.
 func TestOneDamagedRecordAffectsOnlyItsSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var logged bytes.Buffer
 	s, _ := newTestStore(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })

@@ -13,6 +13,7 @@ import (
 const day24 = 24 * time.Hour
 
 func TestDeleteSecretRecoveryWindow(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		window  *int64
@@ -73,6 +74,7 @@ func TestDeleteSecretRecoveryWindow(t *testing.T) {
 }
 
 func TestForceDeleteOfAMissingSecretSucceeds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	out, err := s.DeleteSecret(ctx, &DeleteSecretInput{SecretId: "never-existed", ForceDeleteWithoutRecovery: true})
@@ -97,6 +99,7 @@ func TestForceDeleteOfAMissingSecretSucceeds(t *testing.T) {
 }
 
 func TestSecretScheduledForDeletion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	created := mustCreate(t, s, "app/key", "value-1")
@@ -213,6 +216,7 @@ func TestSecretScheduledForDeletion(t *testing.T) {
 }
 
 func TestRestoreSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("on a live secret it succeeds and changes nothing", func(t *testing.T) {
 		s, clk := newTestStore(t)
@@ -257,6 +261,7 @@ func TestRestoreSecret(t *testing.T) {
 }
 
 func TestForceDeleteFreesTheNameAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	old := mustCreate(t, s, "reused", "old")
@@ -285,6 +290,7 @@ func TestForceDeleteFreesTheNameAtOnce(t *testing.T) {
 }
 
 func TestDeleteReplicaRules(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	primary := mustCreate(t, s, "primary", "v")
@@ -313,6 +319,7 @@ func TestDeleteReplicaRules(t *testing.T) {
 }
 
 func TestDeleteAndRestoreHelpers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "h", "v")

@@ -41,6 +41,7 @@ func mountTmpfs(t *testing.T, size string) string {
 // again once space is freed, and that every acknowledged write is there
 // after a reopen.
 func TestFullDisk(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	mnt := mountTmpfs(t, "64m")
 	ballast := filepath.Join(mnt, "ballast")
@@ -123,6 +124,7 @@ func TestFullDisk(t *testing.T) {
 // (without recording LastAccessedDate), and that writes work again at once
 // when space comes back.
 func TestWritesRefusedOnAFullDisk(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clk := NewFakeClock(testEpoch)
 	dir := t.TempDir()

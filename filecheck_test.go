@@ -49,6 +49,7 @@ func filesSum(t *testing.T, dir string) string {
 // ErrCorrupt, says where the damage is, and changes no file; a log cut by
 // the kill alone (its tail) opens with everything acknowledged.
 func TestDamagedLogAfterAKill(t *testing.T) {
+	t.Parallel()
 	if dir := os.Getenv("SECRETSTORE_LOG_CHILD"); dir != "" {
 		key, _ := os.ReadFile(filepath.Join(dir, "key"))
 		s := mustOpenDisk(t, filepath.Join(dir, "data"), Options{MasterKey: key, DisableReaper: true, MemoryBudget: 64 << 20})
@@ -136,6 +137,7 @@ func TestDamagedLogAfterAKill(t *testing.T) {
 // checks that Open returns ErrCorrupt naming it, never panics, and changes
 // no file.
 func TestDamagedTables(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	base := t.TempDir()
 	o := Options{Dir: base, MasterKey: key, DisableReaper: true, MemoryBudget: 8 << 20}
@@ -199,6 +201,7 @@ func TestDamagedTables(t *testing.T) {
 // zeros. Badger deletes it as it opens; Open must not refuse the folder
 // for it.
 func TestUnlistedTablesAreNotDamage(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	for _, content := range [][]byte{nil, make([]byte, 64<<10), append(bytes.Repeat([]byte{7}, 1000), make([]byte, 3000)...)} {
 		dir := t.TempDir()
@@ -220,6 +223,7 @@ func TestUnlistedTablesAreNotDamage(t *testing.T) {
 // log leaves it empty, which Badger cannot open (dgraph-io/badger#2207);
 // Open removes it, and the data is all there.
 func TestEmptyLogAfterAKill(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	dir := t.TempDir()
 	s := mustOpenDisk(t, dir, Options{MasterKey: key})

@@ -16,6 +16,7 @@ const (
 )
 
 func TestValidateFilters(t *testing.T) {
+	t.Parallel()
 	tooManyFilters := make([]Filter, 11)
 	for i := range tooManyFilters {
 		tooManyFilters[i] = Filter{Key: "name", Values: []string{"a"}}
@@ -168,6 +169,7 @@ var testSubjects = map[string]filterSubject{
 }
 
 func TestMatchFilters(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		filters []Filter
@@ -294,6 +296,7 @@ func TestMatchFilters(t *testing.T) {
 // TestAllWords checks the word splitting of the "all" filter on single
 // attributes.
 func TestAllWords(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		attr  string
 		match []string // values that find attr
@@ -369,6 +372,7 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 }
 
 func TestNilCompiledFiltersMatchEverything(t *testing.T) {
+	t.Parallel()
 	var c *compiledFilters
 	if !c.match(&filterSubject{Name: "x"}) {
 		t.Error("nil compiledFilters does not match")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 // TestOneWriterOneSync: a writer alone syncs once per write, and a failed
 // operation neither syncs nor leaves the group waiting for it.
 func TestOneWriterOneSync(t *testing.T) {
+	t.Parallel()
 	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: newTestKey(t)})
 	defer mustClose(t, s)
 	g := s.c.group
@@ -48,6 +50,7 @@ func TestOneWriterOneSync(t *testing.T) {
 // durable by fewer syncs than writes, and every write is there after a
 // reopen.
 func TestConcurrentWritersShareSyncs(t *testing.T) {
+	t.Parallel()
 	dir, key := t.TempDir(), newTestKey(t)
 	s := mustOpenDisk(t, dir, Options{MasterKey: key})
 	const writers, each = 8, 25
@@ -83,6 +86,7 @@ func TestConcurrentWritersShareSyncs(t *testing.T) {
 // TestNoGroupSyncWithoutSyncWrites: SyncWrites off, or a store in memory,
 // never syncs.
 func TestNoGroupSyncWithoutSyncWrites(t *testing.T) {
+	t.Parallel()
 	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: newTestKey(t), SyncWrites: new(false)})
 	defer mustClose(t, s)
 	if s.c.group != nil {
@@ -98,6 +102,7 @@ func TestNoGroupSyncWithoutSyncWrites(t *testing.T) {
 // as a sync per write: a commit is acknowledged only after a sync that began
 // after it. A writer that commits while a sync runs waits for the next one.
 func TestGroupSyncOrdering(t *testing.T) {
+	t.Parallel()
 	g := newGroupSync(t.TempDir())
 	var (
 		mu      sync.Mutex
@@ -125,8 +130,16 @@ func TestGroupSyncOrdering(t *testing.T) {
 	committed := time.Now()
 	bDone := make(chan error)
 	go func() { bDone <- g.end(nil) }()
-	time.Sleep(10 * time.Millisecond) // let B reach its wait
-	release <- struct{}{}             // the first sync ends
+	for { // B has noted its commit (pending is back to 0), and waits
+		g.mu.Lock()
+		pending := g.pending
+		g.mu.Unlock()
+		if pending == 0 {
+			break
+		}
+		runtime.Gosched()
+	}
+	release <- struct{}{} // the first sync ends
 	if err := <-aDone; err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +165,7 @@ func TestGroupSyncOrdering(t *testing.T) {
 // dropped pages a later one would not write again. The store refuses
 // writes until it is opened again.
 func TestGroupSyncFailure(t *testing.T) {
+	t.Parallel()
 	g := newGroupSync(t.TempDir())
 	// A transaction that failed does not wait for a sync.
 	boom := errors.New("input/output error")
@@ -181,6 +195,7 @@ func TestGroupSyncFailure(t *testing.T) {
 // TestWritesRefusedAfterASyncFailed: through the store, once a sync has
 // failed every write is refused, changing nothing, and reads go on.
 func TestWritesRefusedAfterASyncFailed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := mustOpenDisk(t, t.TempDir(), Options{MasterKey: newTestKey(t)})
 	defer mustClose(t, s)
@@ -201,6 +216,7 @@ func TestWritesRefusedAfterASyncFailed(t *testing.T) {
 
 // TestGroupSyncFiles runs the real file sync on a store's folder.
 func TestGroupSyncFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := mustOpenDisk(t, dir, Options{MasterKey: newTestKey(t)})
 	defer mustClose(t, s)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAllSecrets(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	var want []string
@@ -66,6 +67,7 @@ func TestAllSecrets(t *testing.T) {
 }
 
 func TestAllSecretVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	first := mustCreate(t, s, "db", "v0").VersionId
@@ -103,6 +105,7 @@ func reversed(s []string) []string {
 // filter (scanned by name ranges) give, page by page, exactly the secrets
 // the same listing without the filter gives, filtered, in every order.
 func TestNameFilterInEveryOrder(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	for i, name := range []string{"b/2", "a/1", "ab", "b/1", "a/2", "c", "a", "b/10", "ba", "a/3/x"} {

@@ -38,6 +38,7 @@ func listFixture(t *testing.T) (*Store, *FakeClock, []string) {
 }
 
 func TestListSecretsFilters(t *testing.T) {
+	t.Parallel()
 	s, _, _ := listFixture(t)
 	f := func(key FilterNameStringType, values ...string) Filter { return Filter{Key: key, Values: values} }
 	all := []string{"app/db", "app/api", "/testing/one", "Zeta", "batch-job"}
@@ -105,6 +106,7 @@ func TestListSecretsFilters(t *testing.T) {
 }
 
 func TestListSecretsSorting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk, created := listFixture(t)
 	// Change and read the secrets in another order than they were created.
@@ -175,6 +177,7 @@ func TestListSecretsSorting(t *testing.T) {
 }
 
 func TestListSecretsEntries(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	a, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "a", SecretString: "1", Description: "desc", KmsKeyId: "alias/k", Tags: []Tag{{"k", "v"}}, ClientRequestToken: testToken("1")})
@@ -219,6 +222,7 @@ func TestListSecretsEntries(t *testing.T) {
 }
 
 func TestListSecretsErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _, _ := listFixture(t)
 	page := func(in ListSecretsInput) string {
@@ -282,6 +286,7 @@ func TestListSecretsErrors(t *testing.T) {
 // while secrets are created and force-deleted between pages: every secret
 // that exists throughout must be listed exactly once.
 func TestListSecretsPagingWhileChanging(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	orders := []struct{ sortBy, order string }{
 		{"", ""}, {"", SortOrderDesc}, {SortByName, ""}, {SortByName, SortOrderDesc},
@@ -369,6 +374,7 @@ func TestListSecretsPagingWhileChanging(t *testing.T) {
 }
 
 func TestListSecretsDeterministicWithinATie(t *testing.T) {
+	t.Parallel()
 	// Secrets created in the same millisecond are listed by name.
 	s, _ := newTestStore(t)
 	for _, name := range []string{"c", "a", "b"} {

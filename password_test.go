@@ -36,6 +36,7 @@ func passwordASCIIExcept(keep string) string {
 }
 
 func TestPasswordPunctuationClass(t *testing.T) {
+	t.Parallel()
 	if len(passwordPunctuation) != 32 {
 		t.Fatalf("len(passwordPunctuation) = %d, want 32", len(passwordPunctuation))
 	}
@@ -48,6 +49,7 @@ func TestPasswordPunctuationClass(t *testing.T) {
 }
 
 func TestRandomPassword(t *testing.T) {
+	t.Parallel()
 	lower, upper, digits, punct := passwordLowercase, passwordUppercase, passwordDigits, passwordPunctuation
 	tests := []struct {
 		name     string
@@ -211,6 +213,7 @@ func TestRandomPassword(t *testing.T) {
 }
 
 func TestRandomPasswordErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      *GetRandomPasswordInput
@@ -298,6 +301,7 @@ func TestRandomPasswordErrors(t *testing.T) {
 // with about the same frequency. The reader is seeded, so the test is
 // deterministic; the bounds are loose enough to hold for any sane seed.
 func TestRandomPasswordFrequency(t *testing.T) {
+	t.Parallel()
 	in := &GetRandomPasswordInput{PasswordLength: 4096, IncludeSpace: true, RequireEachIncludedType: passwordBoolPtr(false)}
 	r := passwordSeededReader(1)
 	counts := map[rune]int{}
@@ -336,6 +340,7 @@ func TestRandomPasswordFrequency(t *testing.T) {
 // TestRandomPasswordRequiredPositions checks that required characters are
 // not always placed at the same position.
 func TestRandomPasswordRequiredPositions(t *testing.T) {
+	t.Parallel()
 	// Two classes: "a" and "1". At least one 1 is required; the other
 	// seven characters are a or 1.
 	in := &GetRandomPasswordInput{
@@ -373,6 +378,7 @@ type passwordZeroReader struct{}
 func (passwordZeroReader) Read([]byte) (int, error) { return 0, nil }
 
 func TestRandomPasswordReaderErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		r    io.Reader
@@ -400,6 +406,7 @@ func TestRandomPasswordReaderErrors(t *testing.T) {
 }
 
 func TestRandomPasswordShortReads(t *testing.T) {
+	t.Parallel()
 	pw, err := randomPassword(&GetRandomPasswordInput{PasswordLength: 100}, iotest.OneByteReader(rand.Reader))
 	if err != nil {
 		t.Fatal(err)
@@ -410,6 +417,7 @@ func TestRandomPasswordShortReads(t *testing.T) {
 }
 
 func TestRandomPasswordDeterministic(t *testing.T) {
+	t.Parallel()
 	in := &GetRandomPasswordInput{PasswordLength: 20, IncludeSpace: true}
 	a, err := randomPassword(in, passwordSeededReader(3))
 	if err != nil {
@@ -425,6 +433,7 @@ func TestRandomPasswordDeterministic(t *testing.T) {
 }
 
 func TestPasswordRandIntn(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		n        int
@@ -473,6 +482,7 @@ func BenchmarkRandomPassword(b *testing.B) {
 // lowercase letter, one number, and one punctuation", not a space, so 4
 // characters with IncludeSpace are enough.
 func TestRandomPasswordSpaceIsNotRequired(t *testing.T) {
+	t.Parallel()
 	for range 200 {
 		pw, err := randomPassword(&GetRandomPasswordInput{PasswordLength: 4, IncludeSpace: true}, rand.Reader)
 		if err != nil || len(pw) != 4 || strings.Contains(pw, " ") {

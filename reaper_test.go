@@ -16,6 +16,7 @@ import (
 )
 
 func TestReaperPurgesAtTheDeletionDate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "doomed", "v")
@@ -56,6 +57,7 @@ func TestReaperPurgesAtTheDeletionDate(t *testing.T) {
 }
 
 func TestReaperOnDiskAcrossReopen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	key := newTestKey(t)
@@ -80,6 +82,7 @@ func TestReaperOnDiskAcrossReopen(t *testing.T) {
 }
 
 func TestPurgeShredsDataKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	key := newTestKey(t)
@@ -124,6 +127,7 @@ func TestPurgeShredsDataKeys(t *testing.T) {
 }
 
 func TestReaperPrunesDeprecatedVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "busy", "v0")
@@ -173,6 +177,7 @@ func TestReaperPrunesDeprecatedVersions(t *testing.T) {
 }
 
 func TestReaperNeverPrunesYoungVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "young", "v0")
@@ -199,6 +204,7 @@ func TestReaperNeverPrunesYoungVersions(t *testing.T) {
 }
 
 func TestReaperCostGrowsWithWhatExpired(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("creates 10,000 secrets")
 	}
@@ -230,6 +236,7 @@ func TestReaperCostGrowsWithWhatExpired(t *testing.T) {
 }
 
 func TestCreateOverAnExpiredSecretIsSafeFromTheReaper(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	old := mustCreate(t, s, "name", "old")
@@ -249,6 +256,7 @@ func TestCreateOverAnExpiredSecretIsSafeFromTheReaper(t *testing.T) {
 }
 
 func TestReaperRacesWithRestoreAndCreate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	const n = 40
@@ -353,19 +361,35 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		{Dir: t.TempDir()},
 		{InMemory: true, DisableReaper: true},
 	} {
-		o.MasterKey = newTestKey(t)
-		o.ReapInterval = time.Millisecond
+		clk := NewFakeClock(testEpoch)
+		purged := make(chan struct{}, 1)
+		o.MasterKey, o.Clock, o.ReapInterval = newTestKey(t), clk, time.Millisecond
+		o.OnEvent = func(ev Event) {
+			if ev.Operation == "EndSecretVersionDelete" {
+				purged <- struct{}{}
+			}
+		}
 		s, err := Open(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustCreate(t, s, "x", "y")
-		time.Sleep(5 * time.Millisecond) // let the reaper run a few passes
+		if !o.DisableReaper {
+			// The reaper has run a pass, which purged x, before Close.
+			mustDelete(t, s, &DeleteSecretInput{SecretId: "x", RecoveryWindowInDays: new(int64(7))})
+			clk.Advance(8 * day24)
+			select {
+			case <-purged:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the reaper ran no pass")
+			}
+		}
 		mustClose(t, s)
 	}
 }
 
 func TestReapHonoursContext(t *testing.T) {
+	t.Parallel()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "c", "v")
 	if _, err := s.Delete(context.Background(), "c", 7); err != nil {
@@ -386,6 +410,7 @@ func TestReapHonoursContext(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var events []Event
 	s, clk := newTestStore(t, func(o *Options) { o.OnEvent = func(ev Event) { events = append(events, ev) } })
@@ -437,6 +462,7 @@ func TestEvents(t *testing.T) {
 }
 
 func TestLargePurgeIsShreddedOverSeveralPasses(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	n := shredBatch + 44
@@ -463,6 +489,7 @@ func TestLargePurgeIsShreddedOverSeveralPasses(t *testing.T) {
 }
 
 func TestReaperGoesOnAfterAFailure(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var logged bytes.Buffer
 	s, clk := newTestStore(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })

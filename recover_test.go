@@ -16,6 +16,7 @@ import (
 // damaged folder, lies inside it (directly, or through a symbolic link) or
 // holds it is refused, and nothing is written.
 func TestRecoverRefusesTheDamagedFolder(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	parent := t.TempDir()
 	data := filepath.Join(parent, "data")
@@ -60,6 +61,7 @@ func TestRecoverRefusesTheDamagedFolder(t *testing.T) {
 // table iterator stops there, and Recover must report the table as
 // damaged (not pass it as whole) and still read the blocks after it.
 func TestRecoverReportsADamagedBlock(t *testing.T) {
+	t.Parallel()
 	key := newTestKey(t)
 	data := t.TempDir()
 	o := Options{MasterKey: key, DisableReaper: true, MemoryBudget: 8 << 20}

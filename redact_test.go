@@ -7,6 +7,7 @@ import (
 )
 
 func TestValuesDoNotPrint(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-value-4d1e"
 	bin := []byte(secret)
 	values := map[string]any{

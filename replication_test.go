@@ -68,6 +68,7 @@ func wantReplicaOf(t testing.TB, s *Store, region, name string) {
 }
 
 func TestCreateSecretWithReplicas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	out, err := s.CreateSecret(ctx, &CreateSecretInput{
@@ -103,6 +104,7 @@ func TestCreateSecretWithReplicas(t *testing.T) {
 }
 
 func TestWritesReachEveryReplica(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	first := mustCreate(t, s, "db", "v1")
@@ -177,6 +179,7 @@ func TestWritesReachEveryReplica(t *testing.T) {
 }
 
 func TestReplicaIsReadOnlyForEveryWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	v1 := mustCreate(t, s, "db", "v").VersionId
@@ -241,6 +244,7 @@ func TestReplicaIsReadOnlyForEveryWrite(t *testing.T) {
 }
 
 func TestReplicaRegionThatHoldsTheName(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "db", "primary value")
@@ -298,6 +302,7 @@ func TestReplicaRegionThatHoldsTheName(t *testing.T) {
 }
 
 func TestReplicaKmsKeys(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	created, err := s.CreateSecret(context.Background(), &CreateSecretInput{
 		Name: "db", SecretString: "v", KmsKeyId: "alias/primary",
@@ -348,6 +353,7 @@ func sealedBytes(t testing.TB, s *Store, name, versionID string) string {
 }
 
 func TestRemoveRegionsFromReplication(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpenDisk(t, dir, Options{MasterKey: newTestKey(t), Clock: NewFakeClock(testEpoch), DisableReaper: true})
@@ -389,6 +395,7 @@ func TestRemoveRegionsFromReplication(t *testing.T) {
 }
 
 func TestStopReplicationToReplica(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	created := mustCreate(t, s, "db", "v1")
@@ -430,6 +437,7 @@ func TestStopReplicationToReplica(t *testing.T) {
 }
 
 func TestReplicationInputErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "db", "v")
@@ -474,6 +482,7 @@ func TestReplicationInputErrors(t *testing.T) {
 }
 
 func TestReplicaLastAccessedDateIsPerRegion(t *testing.T) {
+	t.Parallel()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "db", "v")
 	replicate(t, s, "db", "eu-west-1")
@@ -495,6 +504,7 @@ func TestReplicaLastAccessedDateIsPerRegion(t *testing.T) {
 }
 
 func TestListSecretsAndReplicas(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "replicated", "v")
 	mustCreate(t, s, "alone", "v")
@@ -531,6 +541,7 @@ func TestListSecretsAndReplicas(t *testing.T) {
 // write acknowledged before the kill in all four regions, and nothing of
 // the interrupted one in any.
 func TestReplicatedWriteIsAtomicAcrossAKill(t *testing.T) {
+	t.Parallel()
 	if dir := os.Getenv("SECRETSTORE_CRASH_CHILD"); dir != "" {
 		crashChild(t, dir)
 		return

@@ -19,6 +19,7 @@ import (
 // rotation index stays consistent (no entry of one secret taken for
 // another's and removed as stale).
 func TestRotationsDueAtOnce(t *testing.T) {
+	t.Parallel()
 	const n = 60
 	s, clk := newRotationStore(t, PasswordRotator(GetRandomPasswordInput{}))
 	for i := range n {
@@ -57,6 +58,7 @@ func TestRotationsDueAtOnce(t *testing.T) {
 // backoff of a failed step (1, 2, 4 and 8 minutes), then given up, or
 // stays due when its record cannot be read.
 func TestRotationThatCannotStart(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		bad     func(t *testing.T, s *Store)
@@ -154,7 +156,11 @@ func TestCloseDoesNotWaitForARotationPass(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the rotation did not reach setSecret")
 	}
-	time.Sleep(300 * time.Millisecond) // a reaper pass now waits for the runner's
+	select { // a reaper pass waits for the runner's
+	case <-s.c.rotator.passWaits:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reaper pass waited for the runner's")
+	}
 	start := time.Now()
 	mustClose(t, s)
 	if d := time.Since(start); d > 5*time.Second {
@@ -166,6 +172,7 @@ func TestCloseDoesNotWaitForARotationPass(t *testing.T) {
 // part of the pass, which runs outside the operation Close waits for,
 // fails with ErrClosed rather than reaching the closed database.
 func TestReapWhileClosing(t *testing.T) {
+	t.Parallel()
 	s, _ := newRotationStore(t, PasswordRotator(GetRandomPasswordInput{}))
 	mustCreate(t, s, "db", "v")
 	s.c.rotationMu.Lock() // Reap waits here, after its reaper part
@@ -174,7 +181,11 @@ func TestReapWhileClosing(t *testing.T) {
 		_, err := s.Reap(context.Background())
 		done <- err
 	}()
-	time.Sleep(200 * time.Millisecond)
+	select { // Reap waits for the rotation pass the test holds
+	case <-s.c.rotator.passWaits:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Reap did not reach the rotations")
+	}
 	mustClose(t, s)
 	s.c.rotationMu.Unlock()
 	select {
@@ -190,6 +201,7 @@ func TestReapWhileClosing(t *testing.T) {
 // TestResetDropsDeprecatedVersions resets a store whose secret has
 // deprecated versions, kept in their own records: none is left behind.
 func TestResetDropsDeprecatedVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "db", "v1")

@@ -87,6 +87,7 @@ func reap(t testing.TB, s *Store) ReapStats {
 }
 
 func TestRotateSecret(t *testing.T) {
+	t.Parallel()
 	rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{PasswordLength: 24})}
 	s, clk := newRotationStore(t, rec)
 	first := mustCreate(t, s, "db", "old password")
@@ -124,8 +125,10 @@ func TestRotateSecret(t *testing.T) {
 }
 
 func TestRotationThatFails(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"error", "panic", "timeout"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			var failing atomic.Bool
 			failing.Store(true)
 			rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{})}
@@ -137,15 +140,16 @@ func TestRotationThatFails(t *testing.T) {
 				case "panic":
 					panic("the test database refused the new password")
 				case "timeout":
-					select { // longer than the step may take
-					case <-time.After(3 * time.Second):
-					case <-ctx.Done():
-					}
+					<-ctx.Done() // longer than the step may take
 					return nil
 				}
 				return errors.New("the test database refused the new password")
 			}
-			s, clk := newRotationStore(t, rec)
+			s, clk := newRotationStore(t, rec, func(o *Options) {
+				if how == "timeout" {
+					o.RotationStepTimeout = 500 * time.Millisecond // the other steps take milliseconds
+				}
+			})
 			first := mustCreate(t, s, "db", "v1")
 			out := mustRotate(t, s, &RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda})
 			reap(t, s)
@@ -175,6 +179,7 @@ func TestRotationThatFails(t *testing.T) {
 }
 
 func TestRotateImmediatelyFalse(t *testing.T) {
+	t.Parallel()
 	rec := &recorder{t: t, inner: RotatorFunc(func(ctx context.Context, s *Store, ev RotationEvent) error {
 		got, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: ev.SecretId, VersionStage: StagePending})
 		if err != nil || got.SecretString != "v1" || got.VersionId != ev.ClientRequestToken {
@@ -204,6 +209,7 @@ func TestRotateImmediatelyFalse(t *testing.T) {
 }
 
 func TestRotateSecretErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newRotationStore(t, PasswordRotator(GetRandomPasswordInput{}))
 	mustCreate(t, s, "db", "v")
@@ -241,6 +247,7 @@ func TestRotateSecretErrors(t *testing.T) {
 }
 
 func TestCancelRotateSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{}), fail: func(_ context.Context, ev RotationEvent) error {
 		if ev.Step == StepSetSecret {
@@ -292,6 +299,7 @@ func TestCancelRotateSecret(t *testing.T) {
 // secret rotated every 7 days, a cron schedule with a window, and a
 // manual PutSecretValue, which counts as a rotation.
 func TestRotationSchedules(t *testing.T) {
+	t.Parallel()
 	rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{})}
 	s, clk := newRotationStore(t, rec)
 	clk.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // a Monday
@@ -351,6 +359,7 @@ func TestRotationSchedules(t *testing.T) {
 // rotation completes, with the labels where its steps leave them and no
 // version lost.
 func TestRotationSurvivesAKill(t *testing.T) {
+	t.Parallel()
 	if dir := os.Getenv("SECRETSTORE_ROTATION_CHILD"); dir != "" {
 		key, _ := os.ReadFile(filepath.Join(dir, "key"))
 		blocking := RotatorFunc(func(ctx context.Context, s *Store, ev RotationEvent) error {
@@ -442,6 +451,7 @@ func TestRotationRunnerStopsOnClose(t *testing.T) {
 // rotation up at once; with DisableReaper, the caller's next Reap does.
 // Either way the rotation completes and no version is lost.
 func TestRotationTakenUpAtOpen(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name          string
 		disableReaper bool

@@ -27,6 +27,9 @@ type rotationRunner struct {
 	cancel context.CancelFunc
 	kicks  chan struct{}
 	done   chan struct{}
+	// passWaits receives (when it has room) each time a pass must wait for
+	// another to end: a test's event.
+	passWaits chan struct{}
 }
 
 // startRotationRunner starts the goroutine that runs rotations, when c has
@@ -37,7 +40,7 @@ func startRotationRunner(c *core) *rotationRunner {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rr := &rotationRunner{c: c, ctx: ctx, cancel: cancel, kicks: make(chan struct{}, 1), done: make(chan struct{})}
+	rr := &rotationRunner{c: c, ctx: ctx, cancel: cancel, kicks: make(chan struct{}, 1), done: make(chan struct{}), passWaits: make(chan struct{}, 1)}
 	if !c.opts.DisableReaper {
 		// A rotation that a crash or Close cut short is due already: take
 		// it up now rather than at the reaper's first pass. With
@@ -110,7 +113,13 @@ const DefaultRotationStepTimeout = 5 * time.Minute
 // its transactions checks that the store is open (live): a pass that Close
 // overtakes returns ErrClosed.
 func (c *core) runRotations(ctx context.Context) (rotated, failed int, err error) {
-	c.rotationMu.Lock()
+	if !c.rotationMu.TryLock() {
+		select { // another pass runs: this one waits for it
+		case c.rotator.passWaits <- struct{}{}:
+		default:
+		}
+		c.rotationMu.Lock()
+	}
 	defer c.rotationMu.Unlock()
 	var after []byte // the key of the last entry seen
 	for {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseSchedule(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		after    int64
 		expr     string
@@ -56,6 +57,7 @@ func TestParseSchedule(t *testing.T) {
 }
 
 func TestScheduleWindows(t *testing.T) {
+	t.Parallel()
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCreateSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a string value becomes the AWSCURRENT first version", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -164,6 +165,7 @@ func TestCreateSecret(t *testing.T) {
 }
 
 func TestLengthsInCharacters(t *testing.T) {
+	t.Parallel()
 	// The model's lengths of Description and tags count characters, not
 	// bytes: "é" is one character in two bytes.
 	ctx := context.Background()
@@ -190,6 +192,7 @@ func TestLengthsInCharacters(t *testing.T) {
 }
 
 func TestCreateSecretIdempotency(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name string
@@ -215,6 +218,7 @@ func TestCreateSecretIdempotency(t *testing.T) {
 }
 
 func TestDescribeSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a fresh secret shows only the members it has", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -319,6 +323,7 @@ func TestDescribeSecret(t *testing.T) {
 }
 
 func TestUpdateSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	setup := func(t *testing.T) (*Store, *FakeClock, string) {
 		s, clk := newTestStore(t)
@@ -451,6 +456,7 @@ func TestUpdateSecret(t *testing.T) {
 }
 
 func TestUpdateSecretKmsKeyId(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	v := func(c string) string { return testToken(c) }
@@ -512,6 +518,7 @@ func TestUpdateSecretKmsKeyId(t *testing.T) {
 }
 
 func TestTagResource(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("tags are added, overwritten by key, and keys are case-sensitive", func(t *testing.T) {
 		s, clk := newTestStore(t)
@@ -600,6 +607,7 @@ func TestTagResource(t *testing.T) {
 }
 
 func TestUntagResource(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "db", SecretString: "v", Tags: []Tag{{"a", "1"}, {"b", "2"}, {"c", "3"}}})
@@ -683,6 +691,7 @@ func storedKmsKeyID(t testing.TB, s *Store, name, versionID string) string {
 // has no replication operation yet) and checks §7: reads work, writes fail
 // with InvalidParameterException.
 func TestReplicaIsReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	// db in s's region is the replica of a primary in us-west-2.

@@ -110,7 +110,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	c.keys, err = c.loadKeys(ctx, src)
 	clear(src.key)
 	if err != nil {
-		db.Close()
+		closeDB(db)
 		return nil, err
 	}
 	if !o.DisableReaper {
@@ -144,7 +144,7 @@ func (s *Store) Close() error {
 		clear(mk)
 	}
 	c.keys.mu.Unlock()
-	return c.db.Close()
+	return closeDB(c.db)
 }
 
 func init() {

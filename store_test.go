@@ -71,6 +71,7 @@ func readAll(t *testing.T, s *Store) storeContents {
 }
 
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := newTestKey(t)
 	clk := NewFakeClock(testEpoch)
@@ -126,6 +127,7 @@ func TestPersistence(t *testing.T) {
 }
 
 func TestNoPlaintextAtRest(t *testing.T) {
+	t.Parallel()
 	str := "plaintext-canary-string-0123456789abcdef" // 40 bytes
 	bin := []byte("BINARY\x00CANARY\xff0123456789ABCDEFGHIJKLMNOP")
 	if len(str) != 40 || len(bin) != 40 {
@@ -160,6 +162,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 }
 
 func TestCancelledContext(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "db", "one")
 	v2 := mustPut(t, s, "db", "two").VersionId
@@ -180,6 +183,7 @@ func TestCancelledContext(t *testing.T) {
 }
 
 func TestOperationsAfterClose(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	v1 := mustCreate(t, s, "db", "one").VersionId
@@ -203,6 +207,7 @@ func TestOperationsAfterClose(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "a", "1")
@@ -229,6 +234,7 @@ func TestReset(t *testing.T) {
 // carry a distinctive secret value and checks that neither the error nor
 // the event reported to OnEvent contains it.
 func TestErrorsNeverHoldTheSecretValue(t *testing.T) {
+	t.Parallel()
 	const secret = "S3CRET-never-in-an-error-7f3a9c"
 	ctx := context.Background()
 	var events []Event
@@ -333,6 +339,7 @@ func TestErrorsNeverHoldTheSecretValue(t *testing.T) {
 }
 
 func TestErrorCode(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	_, err := s.GetSecretValue(context.Background(), &GetSecretValueInput{SecretId: "nope"})
 	tests := []struct {
@@ -366,6 +373,7 @@ func TestErrorCode(t *testing.T) {
 }
 
 func TestFakeClock(t *testing.T) {
+	t.Parallel()
 	c := NewFakeClock(testEpoch)
 	if got := c.Advance(time.Hour); !got.Equal(testEpoch.Add(time.Hour)) || !c.Now().Equal(got) {
 		t.Errorf("Advance = %v, Now = %v", got, c.Now())

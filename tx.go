@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -782,6 +783,17 @@ func (c *core) shredQueued(ctx context.Context, n int) (read, shredded int, err 
 		return read, 0, err
 	}
 	return read, len(queued), nil
+}
+
+// closeDB closes db. Badger releases the folder's lock by closing the file
+// that holds it; a child process being started meanwhile (os/exec) holds a
+// copy of that file until it runs its program, and with it the lock, so an
+// Open of the folder at that moment would fail as if another process had
+// it. Closing under syscall.ForkLock waits for such a start to end.
+func closeDB(db *badger.DB) error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	return db.Close()
 }
 
 // dropPrefixes removes every key under prefixes from every level of the

@@ -14,6 +14,7 @@ import (
 // store's consistency after each step: the operations only put records,
 // and tx keeps the indexes in step.
 func TestIndexesFollowEveryWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	arnOf := func(name string) string { return mustDescribe(t, s, name).ARN }

@@ -13,6 +13,7 @@ import (
 )
 
 func TestPutSecretValue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	setup := func(t *testing.T) (*Store, *FakeClock, string) {
 		s, clk := newTestStore(t)
@@ -158,6 +159,7 @@ func TestPutSecretValue(t *testing.T) {
 }
 
 func TestGetSecretValue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	created := mustCreate(t, s, "db", "one")
@@ -228,6 +230,7 @@ func TestGetSecretValue(t *testing.T) {
 }
 
 func TestGetSecretValueDoesNotChangeLastChangedDate(t *testing.T) {
+	t.Parallel()
 	s, clk := newTestStore(t)
 	mustCreate(t, s, "db", "v")
 	clk.Advance(25 * time.Hour)
@@ -238,6 +241,7 @@ func TestGetSecretValueDoesNotChangeLastChangedDate(t *testing.T) {
 }
 
 func TestPutAndGetHelpers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("Put creates a missing secret and then adds versions", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -297,6 +301,7 @@ func TestPutAndGetHelpers(t *testing.T) {
 }
 
 func TestBatchGetSecretValue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	a := mustCreate(t, s, "app/a", "va")
@@ -429,6 +434,7 @@ func TestBatchGetSecretValue(t *testing.T) {
 }
 
 func TestGetRandomPasswordThroughTheStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	t.Run("the zero input gives 32 characters of every class", func(t *testing.T) {
@@ -478,6 +484,7 @@ func labels(prefix string, n int) []string {
 }
 
 func TestUndecryptableValueIsReportedPerSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	bad := mustCreate(t, s, "bad", "v")

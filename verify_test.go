@@ -12,6 +12,7 @@ import (
 // TestVerify damages a store in each way Verify looks for and checks that
 // it reports exactly that problem.
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	deleteRaw := func(t *testing.T, s *Store, key []byte) {
 		t.Helper()
 		if err := s.c.db.Update(func(txn *badger.Txn) error { return txn.Delete(key) }); err != nil {

@@ -17,6 +17,7 @@ import (
 // UpdateSecretVersionStage calls, checking every version's labels (and that
 // no label is on two versions) after every step.
 func TestLabelMoves(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	v := func(n string) string { return testToken(n) }
@@ -147,6 +148,7 @@ func TestLabelMoves(t *testing.T) {
 }
 
 func TestUpdateSecretVersionStage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a secret scheduled for deletion cannot be changed", func(t *testing.T) {
 		s, _ := newTestStore(t)
@@ -179,6 +181,7 @@ func TestUpdateSecretVersionStage(t *testing.T) {
 }
 
 func TestStagingLabelQuota(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	v1 := mustCreate(t, s, "db", "one").VersionId
@@ -225,6 +228,7 @@ func TestStagingLabelQuota(t *testing.T) {
 // may hold at most MaxVersions versions that the reaper cannot remove
 // (labelled, or younger than 24 hours).
 func TestVersionQuota(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	_, err := s.CreateSecret(ctx, &CreateSecretInput{Name: "db", SecretString: "v0", ClientRequestToken: fmt.Sprintf("%032d", 0)})
@@ -269,6 +273,7 @@ func TestVersionQuota(t *testing.T) {
 }
 
 func TestListSecretVersionIds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	created := mustCreate(t, s, "db", "v0")

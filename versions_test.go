@@ -63,6 +63,7 @@ func internalID(t testing.TB, s *Store, name string) [record.IDLen]byte {
 // does not grow with the secret's deprecated versions, which are in records
 // of their own.
 func TestWriteSizeIndependentOfVersions(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "many", "v")
 	sizes := map[int]int{}
@@ -87,6 +88,7 @@ func TestWriteSizeIndependentOfVersions(t *testing.T) {
 // TestDeprecatedVersions runs every operation that reaches a deprecated
 // version by its id.
 func TestDeprecatedVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newTestStore(t)
 	// Versions created in the same millisecond keep their creation order.
@@ -161,6 +163,7 @@ func TestDeprecatedVersions(t *testing.T) {
 // versions had records of their own works, and its records move them out
 // when next written.
 func TestRecordWithInlineDeprecatedVersions(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	ids := []string{mustCreate(t, s, "legacy", "v1").VersionId}
 	for i := 2; i <= 4; i++ {
@@ -216,6 +219,7 @@ func TestRecordWithInlineDeprecatedVersions(t *testing.T) {
 // TestVerifyFindsDeprecatedVersionDamage: a count that does not match the
 // records, a damaged record, and a record of no secret are reported.
 func TestVerifyFindsDeprecatedVersionDamage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	damagedOnPurpose.Store(s, true)

@@ -41,6 +41,7 @@ func storeSnapshot(t *testing.T, h http.Handler) string {
 // the AWS error it should, in AWS's format, and that none changes the
 // store.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, _ := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{MaxBodyBytes: 4096})
@@ -303,6 +304,7 @@ func regionSnapshot(t *testing.T, h http.Handler, region string) string {
 // regions are compared after every request. Then the same requests with a
 // good value succeed, showing it was that member that was refused.
 func TestRefusedValuesChangeNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, _ := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{})

@@ -1,29 +1,24 @@
 package awsapi
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // TestAWSCLI drives the handler with the AWS CLI (botocore), when it is
 // installed: a second client implementation that parses our timestamps,
-// base64 and error bodies. Skipped with -short or without `aws` on PATH.
+// base64 and error bodies. Skipped with -short or without the AWS CLI.
 func TestAWSCLI(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
-		t.Skip("slow: starts the AWS CLI for each call")
+		t.Skip("slow: starts the AWS CLI")
 	}
-	cli, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI is not installed")
-	}
-	store, _ := newTestStore(t, secretstore.Options{})
-	srv := newTestServer(t, store, Options{})
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -35,20 +30,22 @@ func TestAWSCLI(t *testing.T) {
 		"AWS_DEFAULT_REGION=eu-central-1", "AWS_REGION=eu-central-1",
 		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
+	cli := testutil.NewAWSCLI(t, env)
+	store, _ := newTestStore(t, secretstore.Options{})
+	srv := newTestServer(t, store, Options{})
 	run := func(args ...string) (map[string]any, string, error) {
 		t.Helper()
-		cmd := exec.Command(cli, append([]string{"--endpoint-url", srv.URL, "--output", "json", "secretsmanager"}, args...)...)
-		cmd.Env = env
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
+		stdout, stderr, code, err := cli.Run(nil, append([]string{"--endpoint-url", srv.URL, "--output", "json", "secretsmanager"}, args...)...)
+		if err == nil && code != 0 {
+			err = fmt.Errorf("exit status %d", code)
+		}
 		var out map[string]any
-		if err == nil && stdout.Len() > 0 {
-			if jerr := json.Unmarshal(stdout.Bytes(), &out); jerr != nil {
-				t.Fatalf("aws %v printed %q: %v", args, stdout.String(), jerr)
+		if err == nil && stdout != "" {
+			if jerr := json.Unmarshal([]byte(stdout), &out); jerr != nil {
+				t.Fatalf("aws %v printed %q: %v", args, stdout, jerr)
 			}
 		}
-		return out, stderr.String(), err
+		return out, stderr, err
 	}
 
 	out, stderr, err := run("create-secret", "--name", "cli/secret", "--secret-string", "from the CLI", "--tags", "Key=team,Value=core")

@@ -296,6 +296,7 @@ func strictUnquote(s []byte) (string, bool) {
 }
 
 func TestDecodeRequestFastPathMatchesExact(t *testing.T) {
+	t.Parallel()
 	for _, r := range requestTypes {
 		typ := reflect.TypeOf(r)
 		for _, body := range decodeBodies {
@@ -307,6 +308,7 @@ func TestDecodeRequestFastPathMatchesExact(t *testing.T) {
 // TestDecodeFlatTaken checks which bodies decodeFlat reads itself: those
 // it must take for speed, and those it must leave to the other paths.
 func TestDecodeFlatTaken(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		r    any
 		body string
@@ -337,6 +339,7 @@ func TestDecodeFlatTaken(t *testing.T) {
 }
 
 func TestDecodeRequestFastPathTaken(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		r     any
 		body  string
@@ -423,6 +426,7 @@ func isBlob(t reflect.Type) bool {
 // not the value, on the fast path as on the exact one; and that the
 // strings that only look like them decode exactly.
 func TestDecodeRequestRefusesInexactStrings(t *testing.T) {
+	t.Parallel()
 	bad := []struct{ name, val, msg string }{
 		{"invalid byte", "\"SEEN\xff\"", "Invalid UTF-8 in the string member "},
 		{"truncated sequence", "\"SEEN\xe2\x82\"", "Invalid UTF-8 in the string member "},
@@ -483,6 +487,7 @@ func TestDecodeRequestRefusesInexactStrings(t *testing.T) {
 // not take, and checks each is a SerializationException with the message
 // for that type, on the fast path as on the exact one.
 func TestDecodeRequestWrongTypes(t *testing.T) {
+	t.Parallel()
 	values := map[string]string{
 		"string": `"x"`, "numeric string": `"1"`, "boolean string": `"true"`,
 		"number": `1`, "fraction": `1.5`, "bool": `true`,
@@ -559,6 +564,7 @@ func TestDecodeRequestWrongTypes(t *testing.T) {
 // TestDecodeBlob checks SecretBinary: a base64 string, decoded as
 // encoding/json decodes a []byte; nothing else.
 func TestDecodeBlob(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		body string
 		want []byte // nil: absent

@@ -25,6 +25,7 @@ func control(t *testing.T, h http.Handler, method, path, body string) rawRespons
 }
 
 func TestControlClock(t *testing.T) {
+	t.Parallel()
 	store, clock := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{TestMode: true, Clock: clock})
 	tests := []struct {
@@ -73,6 +74,7 @@ func TestControlClock(t *testing.T) {
 }
 
 func TestControlReapAndReset(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, clock := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{TestMode: true, Clock: clock})
@@ -120,6 +122,7 @@ func TestControlReapAndReset(t *testing.T) {
 }
 
 func TestControlWithoutTestMode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, clock := newTestStore(t, secretstore.Options{})
 	if _, err := store.Put(ctx, "kept", "v"); err != nil {
@@ -159,6 +162,7 @@ func signedControl(t *testing.T, method, path, body string, creds Credentials, a
 // endpoints refuse a request that is not signed by one of them, and change
 // nothing; a signed one works.
 func TestControlSignedWithCredentials(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, clock := newTestStore(t, secretstore.Options{})
 	if _, err := store.Put(ctx, "kept", "v"); err != nil {
@@ -225,6 +229,7 @@ func TestControlSignedWithCredentials(t *testing.T) {
 // TestControlUnsignedWithoutCredentials: without Options.Credentials an
 // unsigned request works, as before.
 func TestControlUnsignedWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, clock := newTestStore(t, secretstore.Options{})
 	if _, err := store.Put(ctx, "gone", "v"); err != nil {
@@ -243,6 +248,7 @@ func TestControlUnsignedWithoutCredentials(t *testing.T) {
 // LoadBackup takes; without credentials only to a loopback client, with
 // them only signed.
 func TestControlBackup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, _ := newTestStore(t, secretstore.Options{})
 	for i := range 50 {
@@ -321,6 +327,7 @@ func TestControlBackup(t *testing.T) {
 // TestControlBackupOverHTTP downloads a backup through a real server
 // while secrets are written, and checks the stream is a whole backup.
 func TestControlBackupOverHTTP(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, _ := newTestStore(t, secretstore.Options{})
 	for i := range 200 {
@@ -392,6 +399,7 @@ func (c *offsetTestClock) ResetToRealTime() { c.offset = 0 }
 // TestControlClockRealTime: {"set":"now"} returns to the real time, a reset
 // does so for a RealTimeClock only, and the clock may go backwards.
 func TestControlClockRealTime(t *testing.T) {
+	t.Parallel()
 	real := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name       string
@@ -433,6 +441,7 @@ func TestControlClockRealTime(t *testing.T) {
 // TestControlWithoutTestModeNamesTheSwitch: the 404 names what turns test
 // mode on, Options.TestMode unless the program gives its own name.
 func TestControlWithoutTestModeNamesTheSwitch(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{})
 	for _, tt := range []struct{ name, want string }{
 		{"", "not found: the test-control endpoints need Options.TestMode"},

@@ -53,6 +53,7 @@ var timestampMembers = []string{"CreatedDate", "DeletedDate", "DeletionDate", "L
 // test accepts either the recorded 200 or the final
 // ResourceNotFoundException.
 func TestGoldenRecordings(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "aws-recorded", "*", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no recordings: %v", err)

@@ -21,6 +21,7 @@ import (
 // credentials, with Options.Now as the time, and takes the region from the
 // credential scope. sigv4_test.go covers the verifier itself.
 func TestHandlerSigV4(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, _ := newTestStore(t, secretstore.Options{})
 	now := time.Now()
@@ -127,6 +128,7 @@ func TestHandlerSigV4(t *testing.T) {
 // not verified: any well-formed scope picks its region; a missing or
 // malformed scope, or a malformed region name, leaves the default region.
 func TestRegionWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{Region: "us-west-2"})
 	h := New(store, Options{})
 	tests := []struct {

@@ -19,6 +19,7 @@ import (
 )
 
 func TestResponseFormat(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{})
 	res := post(t, h, "secretsmanager.CreateSecret", `{"Name":"fmt","SecretString":"<b>&amp;</b>","ClientRequestToken":"`+tok+`"}`)
@@ -87,6 +88,7 @@ func TestResponseFormat(t *testing.T) {
 }
 
 func TestRequestDecoding(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{})
 	h := New(store, Options{})
 	tests := []struct {
@@ -141,6 +143,7 @@ func TestRequestDecoding(t *testing.T) {
 }
 
 func TestInternalErrors(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{})
 	var logs bytes.Buffer
 	h := New(store, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
@@ -176,6 +179,7 @@ func TestInternalErrors(t *testing.T) {
 }
 
 func TestLogging(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{})
 	var logs bytes.Buffer
 	h := New(store, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
@@ -222,6 +226,7 @@ func TestLogging(t *testing.T) {
 
 // TestConcurrentRequests runs many requests at once, for the race detector.
 func TestConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	store, _ := newTestStore(t, secretstore.Options{})
 	srv := newTestServer(t, store, Options{Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 	var wg sync.WaitGroup
@@ -286,6 +291,7 @@ func TestEveryOperationIsServed(t *testing.T) {
 }
 
 func TestReadBody(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		n    int
 		size int64

@@ -30,6 +30,7 @@ var outputConverters = []any{
 // added to the library (rotation's, replication's) and not carried to the
 // wire fails it, as does an Output type without a converter.
 func TestEveryOutputFieldReachesTheWire(t *testing.T) {
+	t.Parallel()
 	converted := map[string]bool{}
 	for _, conv := range outputConverters {
 		fn := reflect.ValueOf(conv)

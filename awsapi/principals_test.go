@@ -65,6 +65,7 @@ func accessDenied(err error, action string) bool {
 // aws:SecureTransport from TLS; a key without one is unrestricted; a
 // principal that only audits is allowed and its would-be denial logged.
 func TestCredentialsPrincipal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storeLog := &lockedBuffer{}
 	store, _ := newTestStore(t, secretstore.Options{Logger: slog.New(slog.NewTextHandler(storeLog, nil))})
@@ -166,6 +167,7 @@ func TestCredentialsPrincipal(t *testing.T) {
 }
 
 func TestSourceIP(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ remote, want string }{
 		{"127.0.0.1:5000", "127.0.0.1"},
 		{"[::1]:5000", "::1"},

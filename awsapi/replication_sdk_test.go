@@ -19,6 +19,7 @@ import (
 // with the typed exception, then the replica is removed, re-added and
 // promoted.
 func TestSDKReplication(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	us, eu, ap := e.client, testutil.SDKClient(e.url, "eu-west-1"), testutil.SDKClient(e.url, "ap-south-1")

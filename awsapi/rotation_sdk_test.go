@@ -17,6 +17,7 @@ const rotateLambda = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
 // TestSDKRotation rotates a secret and configures a resource policy with
 // the AWS SDK for Go v2, and reads the rotation members back.
 func TestSDKRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, clock := newTestStore(t, secretstore.Options{Rotators: map[string]secretstore.Rotator{
 		rotateLambda: secretstore.PasswordRotator(secretstore.GetRandomPasswordInput{PasswordLength: 20}),

@@ -65,6 +65,7 @@ func versionsOf(t *testing.T, c *secretsmanager.Client, id string, includeDeprec
 }
 
 func TestSDKCreateAndGet(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client
@@ -143,6 +144,7 @@ func mustCreateNoValue(t *testing.T, c *secretsmanager.Client, name string) *sec
 }
 
 func TestSDKPutAndStages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client
@@ -260,6 +262,7 @@ func TestSDKPutAndStages(t *testing.T) {
 }
 
 func TestSDKDescribeTags(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client
@@ -297,6 +300,7 @@ func TestSDKDescribeTags(t *testing.T) {
 }
 
 func TestSDKListSecrets(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client
@@ -377,6 +381,7 @@ func TestSDKListSecrets(t *testing.T) {
 }
 
 func TestSDKBatchGetSecretValue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client
@@ -434,6 +439,7 @@ func TestSDKBatchGetSecretValue(t *testing.T) {
 }
 
 func TestSDKGetRandomPassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newSDKEnv(t).client
 	out, err := c.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{})
@@ -460,6 +466,7 @@ func TestSDKGetRandomPassword(t *testing.T) {
 }
 
 func TestSDKDeletionFlow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client
@@ -527,6 +534,7 @@ func TestSDKDeletionFlow(t *testing.T) {
 }
 
 func TestSDKRegions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	eu := testutil.SDKClient(e.url, "eu-west-1")
@@ -568,6 +576,7 @@ func TestSDKRegions(t *testing.T) {
 // exception it models, or as a smithy.APIError with the code for the
 // unmodelled ValidationException.
 func TestSDKErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newSDKEnv(t)
 	c := e.client

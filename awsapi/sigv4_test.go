@@ -171,6 +171,7 @@ func setBody(r *http.Request, body string) {
 }
 
 func TestVerifySigV4(t *testing.T) {
+	t.Parallel()
 	srv := newVerifyServer(t)
 
 	tests := []struct {
@@ -364,6 +365,7 @@ func TestVerifySigV4(t *testing.T) {
 // that builds requests itself would (httptest.NewRequest leaves
 // Content-Length out of the header map).
 func TestVerifySigV4Direct(t *testing.T) {
+	t.Parallel()
 	client := signCase{region: "eu-central-1"}.build(t, "https://secretsmanager.eu-central-1.amazonaws.com")
 	r := httptest.NewRequest(http.MethodPost, "https://secretsmanager.eu-central-1.amazonaws.com/", strings.NewReader(testBody))
 	for k, v := range client.Header {
@@ -386,6 +388,7 @@ func TestVerifySigV4Direct(t *testing.T) {
 // TestVerifySigV4SDKClient sends real Secrets Manager SDK calls to a server
 // that verifies them, so that every header the SDK signs is covered.
 func TestVerifySigV4SDKClient(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -436,6 +439,7 @@ func TestVerifySigV4SDKClient(t *testing.T) {
 }
 
 func TestCredentialScope(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                           string
 		auth                           string
@@ -483,6 +487,7 @@ func TestCredentialScope(t *testing.T) {
 }
 
 func TestCanonicalHelpers(t *testing.T) {
+	t.Parallel()
 	if got, want := canonicalQuery("b=2&a=x%20y&a=1&c&d=%2F~%2A+"), "a=1&a=x%20y&b=2&c=&d=%2F~%2A%20"; got != want {
 		t.Errorf("canonicalQuery = %q; want %q", got, want)
 	}

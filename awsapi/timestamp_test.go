@@ -7,6 +7,7 @@ import (
 )
 
 func TestEpochSeconds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ms   int64
 		want string
@@ -56,6 +57,7 @@ func copysign(v, sign float64) float64 {
 }
 
 func TestTimestampJSON(t *testing.T) {
+	t.Parallel()
 	type s struct {
 		A timestamp `json:"A,omitzero"`
 		B timestamp `json:"B,omitzero"`

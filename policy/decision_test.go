@@ -3,6 +3,7 @@ package policy
 import "testing"
 
 func TestDecisionExplains(t *testing.T) {
+	t.Parallel()
 	ids := []*Policy{
 		mustIdentity(t, doc(`{"Sid":"ReadAll","Effect":"Allow","Action":"secretsmanager:Get*","Resource":"*"}`)),
 		mustIdentity(t, doc(
@@ -91,6 +92,7 @@ func TestDecisionExplains(t *testing.T) {
 }
 
 func TestEvaluateNils(t *testing.T) {
+	t.Parallel()
 	p := mustIdentity(t, doc(allowAll))
 	if d := Evaluate(nil, []*Policy{nil, p}, nil); d.Allowed {
 		t.Errorf("a nil request was allowed: %v", d)
@@ -106,6 +108,7 @@ func TestEvaluateNils(t *testing.T) {
 }
 
 func TestKindAndSourceStrings(t *testing.T) {
+	t.Parallel()
 	for k, want := range map[Kind]string{ImplicitDeny: "ImplicitDeny", Allow: "Allow", ExplicitDeny: "ExplicitDeny", 9: "Kind(9)"} {
 		if k.String() != want {
 			t.Errorf("Kind %d: %q", k, k.String())

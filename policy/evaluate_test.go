@@ -583,6 +583,7 @@ var evalCases = []evalCase{
 }
 
 func TestEvaluate(t *testing.T) {
+	t.Parallel()
 	if len(evalCases) < 110 {
 		t.Fatalf("only %d evaluation cases", len(evalCases))
 	}
@@ -623,6 +624,7 @@ func TestEvaluate(t *testing.T) {
 // every negated operator is the exact complement of its positive form, for
 // present and absent keys alike.
 func TestNegatedIsComplement(t *testing.T) {
+	t.Parallel()
 	pairs := []struct{ pos, neg, key, val string }{
 		{"StringEquals", "StringNotEquals", "secretsmanager:Name", "a"},
 		{"StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "secretsmanager:Name", "A"},
@@ -651,6 +653,7 @@ func TestNegatedIsComplement(t *testing.T) {
 }
 
 func TestSetTimeAndTags(t *testing.T) {
+	t.Parallel()
 	var r Request
 	r.SetTime(time.Date(2025, 6, 1, 14, 0, 0, 0, time.FixedZone("x", 2*3600)))
 	if got := r.Context["aws:currenttime"]; len(got) != 1 || got[0] != "2025-06-01T12:00:00Z" {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestGlobMatch(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		pat, s string
 		fold   bool
@@ -53,6 +54,7 @@ func TestGlobMatch(t *testing.T) {
 }
 
 func TestCompilePatternKinds(t *testing.T) {
+	t.Parallel()
 	for pat, kind := range map[string]patternKind{
 		"*": patAll, "abc": patExact, "abc*": patPrefix, `a\*b`: patExact, `a\*b*`: patPrefix,
 		"a*b": patGlob, "a?": patGlob, "*a": patGlob, `a\`: patGlob,
@@ -64,6 +66,7 @@ func TestCompilePatternKinds(t *testing.T) {
 }
 
 func TestArnMatch(t *testing.T) {
+	t.Parallel()
 	const fn = "arn:aws:lambda:us-east-1:111122223333:function:f:live"
 	cases := []struct {
 		pat, s string
@@ -90,6 +93,7 @@ func TestArnMatch(t *testing.T) {
 }
 
 func TestTemplates(t *testing.T) {
+	t.Parallel()
 	req := baseRequest()
 	req.Set("x:multi", "a", "b")
 	c := newCaller(&req.Principal)
@@ -139,6 +143,7 @@ func TestTemplates(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]int64{
 		"2025-06-01T12:00:00Z":      1748779200,
 		"2025-06-01T14:00:00+02:00": 1748779200,
@@ -164,6 +169,7 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestParseCIDR(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]string{
 		"10.1.2.3/8":          "10.0.0.0/8",
 		"10.1.2.3":            "10.1.2.3/32",

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseMalformed(t *testing.T) {
+	t.Parallel()
 	const ok = `{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}`
 	const okR = `{"Effect":"Allow","Principal":"*","Action":"secretsmanager:*","Resource":"*"}`
 	cases := []struct {
@@ -106,6 +107,7 @@ func TestParseMalformed(t *testing.T) {
 }
 
 func TestParseAccepted(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		resource bool
@@ -153,6 +155,7 @@ func TestParseAccepted(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"2012-10-17", "2008-10-17", ""} {
 		d := `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`
 		if v != "" {
@@ -167,6 +170,7 @@ func TestVersion(t *testing.T) {
 // TestParseDeepNesting checks that a deeply nested document is refused
 // quickly, not by exhausting the stack.
 func TestParseDeepNesting(t *testing.T) {
+	t.Parallel()
 	const depth = 1 << 20
 	deep := strings.Repeat("[", depth) + strings.Repeat("]", depth)
 	for _, d := range []string{

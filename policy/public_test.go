@@ -7,6 +7,7 @@ import (
 )
 
 func TestPublicAccess(t *testing.T) {
+	t.Parallel()
 	const act = `"Action":"secretsmanager:GetSecretValue","Resource":"*"`
 	cases := []struct {
 		name   string
@@ -68,6 +69,7 @@ func TestPublicAccess(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	findings, err := Validate([]byte(doc(
 		`{"Sid":"Team","Effect":"Allow","Principal":{"AWS":"`+alice+`"},"Action":"secretsmanager:*","Resource":"*"}`,
 		`{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}`)))

@@ -25,6 +25,7 @@ func dbPassword(ctx context.Context, sm *secretsmanager.Client) (string, error) 
 }
 
 func TestDBPassword(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t) // in-memory store + server + SDK client, closed when the test ends
 

@@ -28,6 +28,7 @@ import (
 )
 
 func TestNewClosesEverythingInCleanup(t *testing.T) {
+	t.Parallel()
 	var s *sstest.Server
 	t.Run("inner", func(t *testing.T) {
 		s = sstest.New(t)
@@ -45,6 +46,7 @@ func TestNewClosesEverythingInCleanup(t *testing.T) {
 }
 
 func TestClockStartsNowAtMillisecondPrecision(t *testing.T) {
+	t.Parallel()
 	before := time.Now().UTC().Truncate(time.Millisecond)
 	s := sstest.New(t)
 	after := time.Now().UTC()
@@ -58,6 +60,7 @@ func TestClockStartsNowAtMillisecondPrecision(t *testing.T) {
 }
 
 func TestClientSeesStoreAndStoreSeesClient(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t)
 	created, err := s.Client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
@@ -95,6 +98,7 @@ func (c countingClient) Do(r *http.Request) (*http.Response, error) {
 // once: a modelled error, a throttle, a 500, each of which the SDK's
 // default retryer would retry.
 func TestClientDoesNotRetry(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t)
 	var n atomic.Int64
@@ -170,6 +174,7 @@ func (b brokenBody) Read(p []byte) (int, error) {
 // closed or reset connection is tried again at once, up to three attempts
 // in all.
 func TestClientRetriesConnectionFailures(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t)
 	if _, err := s.Store.Put(ctx, "a", "v"); err != nil {
@@ -217,6 +222,7 @@ func TestClientRetriesConnectionFailures(t *testing.T) {
 // often. None may fail now, and net/http's write of the request must never
 // fail, which is where the race began.
 func TestLargeResponsesNeverFail(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t)
 	for i := range 50 {
@@ -281,6 +287,7 @@ func TestLargeResponsesNeverFail(t *testing.T) {
 }
 
 func TestOtherRegionThroughClientOptions(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t)
 	eu := secretsmanager.New(s.Client.Options(), func(o *secretsmanager.Options) { o.Region = "eu-west-1" })
@@ -298,6 +305,7 @@ func TestOtherRegionThroughClientOptions(t *testing.T) {
 }
 
 func TestServersAreIndependent(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	a, b := sstest.New(t), sstest.New(t)
 	if _, err := a.Store.Put(ctx, "only-in-a", "v"); err != nil {
@@ -309,6 +317,7 @@ func TestServersAreIndependent(t *testing.T) {
 }
 
 func TestControlEndpointMovesClock(t *testing.T) {
+	t.Parallel()
 	s := sstest.New(t)
 	want := s.Clock.Now().Add(48 * time.Hour)
 	resp, err := http.Post(s.URL+"/_secretstore/clock", "application/json", strings.NewReader(`{"advance":"48h"}`))
@@ -326,6 +335,7 @@ func TestControlEndpointMovesClock(t *testing.T) {
 }
 
 func TestReapPurgesExpiredSecrets(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := sstest.New(t)
 	if _, err := s.Store.Put(ctx, "old", "v"); err != nil {

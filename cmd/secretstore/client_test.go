@@ -15,6 +15,7 @@ import (
 // TestClientSubcommands walks a secret through every client subcommand, in
 // plain text and in JSON.
 func TestClientSubcommands(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
 	run := func(stdin string, args ...string) string {
@@ -169,6 +170,7 @@ func TestClientSubcommands(t *testing.T) {
 }
 
 func TestClientNeverPrintsValuesButInGet(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
 	const value = "do-not-print-me"
@@ -189,6 +191,7 @@ func TestClientNeverPrintsValuesButInGet(t *testing.T) {
 }
 
 func TestClientNeedsAnExistingFolderAndAKey(t *testing.T) {
+	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "missing")
 	r := runCLI(t, map[string]string{masterKeyEnv: testKeyB64}, "", "get", "x", "--data", missing)
 	if r.code != exitError || !strings.Contains(r.stderr, "there is no data folder "+missing) {
@@ -214,6 +217,7 @@ func TestClientNeedsAnExistingFolderAndAKey(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	r := runCLI(t, nil, "", "help")
 	if r.code != exitOK {
 		t.Fatalf("help: exit %d", r.code)
@@ -247,6 +251,7 @@ func TestUsage(t *testing.T) {
 }
 
 func TestParseArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args  []string
 		force bool
@@ -269,6 +274,7 @@ func TestParseArgs(t *testing.T) {
 }
 
 func TestWriteJSONLeavesOutZeroMembers(t *testing.T) {
+	t.Parallel()
 	type inner struct {
 		A string
 		B []string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestOffsetClock(t *testing.T) {
+	t.Parallel()
 	wall := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := newOffsetClock(func() time.Time { return wall })
 	if !c.Now().Equal(wall) {
@@ -42,6 +43,7 @@ func TestOffsetClock(t *testing.T) {
 var _ awsapi.RealTimeClock = (*offsetClock)(nil)
 
 func TestOffsetClockConcurrentUse(t *testing.T) {
+	t.Parallel()
 	c := newOffsetClock(time.Now)
 	done := make(chan struct{})
 	go func() {

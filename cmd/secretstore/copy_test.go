@@ -218,6 +218,7 @@ func sameState(t *testing.T, what string, got, want map[string]secretState) {
 // writes nothing; a run cut off halfway and run again ends identical too;
 // no value is ever printed.
 func TestCopy500SecretsWithVersions(t *testing.T) {
+	t.Parallel()
 	n := 500
 	if raceEnabled {
 		n = 100 // the race detector makes each request ~10 times slower
@@ -297,6 +298,7 @@ func TestCopy500SecretsWithVersions(t *testing.T) {
 // TestCopyCurrentOnly: without --include-versions only AWSCURRENT is copied,
 // with its version id, description, tags and KmsKeyId.
 func TestCopyCurrentOnly(t *testing.T) {
+	t.Parallel()
 	src, dst := newCopyServer(t), newCopyServer(t)
 	deleted := populate(t, src.store, 40)
 	r := runCopyCLI(t.Context(), t, "--from", src.URL, "--to", dst.URL, "--workers", "1")
@@ -322,6 +324,7 @@ func TestCopyCurrentOnly(t *testing.T) {
 // gets the source's description, tags and current value; its own tags and
 // its old current version (now AWSPREVIOUS) stay.
 func TestCopyUpdatesAnExistingSecret(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	src, dst := newCopyServer(t), newCopyServer(t)
 	out, err := src.store.CreateSecret(ctx, &secretstore.CreateSecretInput{Name: "db", SecretString: valueMark + "new",
@@ -366,6 +369,7 @@ func TestCopyUpdatesAnExistingSecret(t *testing.T) {
 // TestCopyProgress: on a terminal, a progress line below the report lines,
 // erased before each of them and at the end.
 func TestCopyProgress(t *testing.T) {
+	t.Parallel()
 	var out, progress bytes.Buffer
 	p := &copyPrinter{w: &out, progress: &progress, total: 2}
 	p.print(copyResult{Name: "a", Action: copyCreated, Changes: []string{"1 version, labels AWSCURRENT"}})
@@ -382,6 +386,7 @@ func TestCopyProgress(t *testing.T) {
 // TestCopyReportsWhatItCannotDo: a secret scheduled for deletion at either
 // side, and filters.
 func TestCopyReportsWhatItCannotDo(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	src, dst := newCopyServer(t), newCopyServer(t)
 	for _, name := range []string{"a/keep", "a/gone-there", "b/other"} {
@@ -409,6 +414,7 @@ func TestCopyReportsWhatItCannotDo(t *testing.T) {
 }
 
 func TestCopyUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -442,6 +448,7 @@ func TestCopyUsage(t *testing.T) {
 }
 
 func TestParseFilters(t *testing.T) {
+	t.Parallel()
 	got, err := parseFilters([]string{"name=prod/", "tag-key=team", "name=!prod/old"})
 	if err != nil {
 		t.Fatal(err)
@@ -458,6 +465,7 @@ func TestParseFilters(t *testing.T) {
 
 // TestLabelMoves checks the label moves a copy computes against AWS's rules.
 func TestLabelMoves(t *testing.T) {
+	t.Parallel()
 	const cur, prev, pend = secretstore.StageCurrent, secretstore.StagePrevious, secretstore.StagePending
 	tests := []struct {
 		name      string

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -14,6 +16,7 @@ import (
 // TestServeBindsBeforeCreatingAnything: serve on a busy port fails before
 // it makes the data folder or a master key, and suggests --addr.
 func TestServeBindsBeforeCreatingAnything(t *testing.T) {
+	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,39 +49,44 @@ func TestServeBindsBeforeCreatingAnything(t *testing.T) {
 	}
 }
 
-// TestListenMessage: a busy port is named as such, and 4566 as LocalStack's.
+// TestListenMessage: a busy port is named as such, once, and 4566 as
+// LocalStack's; no test binds 4566 itself.
 func TestListenMessage(t *testing.T) {
+	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	tests := []struct {
+	inUse := &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+	const choose = "choose another address with --addr HOST:PORT (port 0 picks a free one)"
+	for _, tt := range []struct {
 		addr string
-		want []string
+		err  error // nil: listen's own
+		want string
 	}{
-		{busy.Addr().String(), []string{"another program listens there; stop it or choose another address with --addr"}},
-		{"127.0.0.1:notaport", []string{"choose another address with --addr HOST:PORT"}},
-	}
-	// 4566 only if this machine lets the test hold it (or something holds it).
-	if ls, err := net.Listen("tcp", "127.0.0.1:4566"); err == nil {
-		defer ls.Close()
-		tests = append(tests, struct {
-			addr string
-			want []string
-		}{"127.0.0.1:4566", []string{"(4566 is also LocalStack's port)", "--addr"}})
-	}
-	for _, tt := range tests {
-		ln, err := listen(tt.addr)
+		{busy.Addr().String(), nil, "another program listens there; stop it or " + choose},
+		{"127.0.0.1:notaport", nil, choose},
+		{"127.0.0.1:4566", inUse, "listening on 127.0.0.1:4566: listen tcp: bind: address already in use; another program listens there (4566 is also LocalStack's port); stop it or " + choose},
+		{"127.0.0.1:8080", inUse, "listening on 127.0.0.1:8080: listen tcp: bind: address already in use; another program listens there; stop it or " + choose},
+	} {
+		err := tt.err
 		if err == nil {
-			ln.Close()
-			t.Errorf("listen(%s) succeeded", tt.addr)
-			continue
-		}
-		for _, w := range tt.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("listen(%s): %q lacks %q", tt.addr, err, w)
+			ln, lerr := listen(tt.addr)
+			if lerr == nil {
+				ln.Close()
+				t.Errorf("listen(%s) succeeded", tt.addr)
+				continue
 			}
+			err = lerr
+		} else {
+			err = listenError(tt.addr, err)
+		}
+		if msg := err.Error(); !strings.HasSuffix(msg, tt.want) || strings.Count(msg, "stop it") > 1 || strings.Count(msg, "another program") > 1 {
+			t.Errorf("listening on %s: %q; want it to end %q, each part once", tt.addr, msg, tt.want)
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) && tt.err != nil {
+			t.Errorf("listening on %s: %v does not match EADDRINUSE", tt.addr, err)
 		}
 	}
 }
@@ -87,6 +95,7 @@ func TestListenMessage(t *testing.T) {
 // folder creates it and its master key, with serve's warning; a folder that
 // holds other files, or a database without its key, is refused.
 func TestClientOnFreshFolder(t *testing.T) {
+	t.Parallel()
 	const warning = "generated a new master key beside the data"
 	tests := []struct {
 		name    string
@@ -139,6 +148,7 @@ func TestClientOnFreshFolder(t *testing.T) {
 
 // TestIsTerminal: only a terminal counts; /dev/null, a file and a pipe do not.
 func TestIsTerminal(t *testing.T) {
+	t.Parallel()
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +193,7 @@ func TestIsTerminal(t *testing.T) {
 
 // TestPutFromDevNullDoesNotPrompt is `secretstore put x < /dev/null`.
 func TestPutFromDevNullDoesNotPrompt(t *testing.T) {
+	t.Parallel()
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +213,7 @@ func TestPutFromDevNullDoesNotPrompt(t *testing.T) {
 // TestFolderInUseNamesTheServersAddress: a client command on a folder a
 // server holds names the address that server listens on.
 func TestFolderInUseNamesTheServersAddress(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	srv := startProcess(t, []string{masterKeyEnv + "=" + testKeyB64}, "--data", data, "--quiet")
 	env := map[string]string{masterKeyEnv: testKeyB64}
@@ -221,6 +233,7 @@ func TestFolderInUseNamesTheServersAddress(t *testing.T) {
 // TestRunningServerURL reads the address file, and only trusts an address
 // that answers.
 func TestRunningServerURL(t *testing.T) {
+	t.Parallel()
 	live, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -262,6 +275,7 @@ func TestRunningServerURL(t *testing.T) {
 // endpoints name the flag; with it, {"set":"now"} and reset return a moved
 // clock to the real time, and the clock may go backwards.
 func TestServeTestModeFlagNamedAndRealTime(t *testing.T) {
+	t.Parallel()
 	plain := startInProcess(t, nil, "--memory", "--quiet")
 	if status, body := post(t, plain.URL+"/_secretstore/clock", `{}`); status != http.StatusNotFound || !strings.Contains(body, "serve --test-mode") {
 		t.Errorf("without --test-mode: %d %s; want 404 naming --test-mode", status, body)

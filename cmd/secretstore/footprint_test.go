@@ -82,7 +82,7 @@ func fillFolder(tb testing.TB, dir string, n, size int) []string {
 // when the test ends.
 func serveProcess(tb testing.TB, dir string, args ...string) (url string, pid int) {
 	tb.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--quiet"}, args...)...)
+	cmd := exec.Command(realBinary(tb), append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--quiet"}, args...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir(), masterKeyEnv + "=" + testKeyB64}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -249,6 +249,7 @@ const footprintTestReads = 500
 // BenchmarkServeFootprint measures it under a longer load, every secret
 // read.
 func TestServeFootprintOnDisk(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fills a store of 10,000 secrets and starts the binary")
 	}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSetMasterKeyOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -52,6 +53,7 @@ func TestSetMasterKeyOrder(t *testing.T) {
 }
 
 func TestSetMasterKeyGeneratesOnlyForServe(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "new", "data")
 	discard := slog.New(slog.DiscardHandler)
 	o := secretstore.Options{Dir: data}
@@ -88,6 +90,7 @@ func TestSetMasterKeyGeneratesOnlyForServe(t *testing.T) {
 }
 
 func TestSetMasterKeyErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, []byte("\n"), 0o600)
@@ -115,6 +118,7 @@ func TestSetMasterKeyErrors(t *testing.T) {
 // TestPassphraseFileNewlineIgnored opens one store with a passphrase file
 // that ends in a newline and again with one that does not.
 func TestPassphraseFileNewlineIgnored(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	withNL, without := filepath.Join(dir, "a"), filepath.Join(dir, "b")

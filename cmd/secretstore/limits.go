@@ -84,12 +84,13 @@ type limitListener struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	log       *slog.Logger
-	lastFull  atomic.Int64 // unix nanoseconds of the last "limit reached" line
-	conns     atomic.Int64 // connections accepted and not closed
+	lastFull  atomic.Int64  // unix nanoseconds of the last "limit reached" line
+	conns     atomic.Int64  // connections accepted and not closed
+	closes    chan struct{} // receives (when it has room) as a connection closes
 }
 
 func newLimitListener(ln net.Listener, n int, log *slog.Logger) *limitListener {
-	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{}), log: log}
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{}), log: log, closes: make(chan struct{}, 1)}
 }
 
 // Accept waits for a free slot, then for a connection.
@@ -110,7 +111,17 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.conns.Add(1)
-	return &limitConn{Conn: c, release: func() { l.conns.Add(-1); <-l.sem }}, nil
+	return &limitConn{Conn: c, release: l.release}, nil
+}
+
+// release frees the slot of a connection that closed.
+func (l *limitListener) release() {
+	l.conns.Add(-1)
+	<-l.sem
+	select {
+	case l.closes <- struct{}{}:
+	default:
+	}
 }
 
 func (l *limitListener) logFull() {

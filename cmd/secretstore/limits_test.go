@@ -132,8 +132,11 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 		dial(fmt.Sprintf("pipelining reader %d", i), strings.Repeat(apiRequest("GetSecretValue", `{"SecretId":"big"}`), pipelined))
 	}
 
-	// Normal requests are served meanwhile, each at once.
-	for time.Since(start) < 2*timeout {
+	// Normal requests are served meanwhile, each at once: one every 20 ms
+	// for two timeouts.
+	pace := time.NewTicker(20 * time.Millisecond)
+	defer pace.Stop()
+	for ; time.Since(start) < 2*timeout; <-pace.C {
 		t0 := time.Now()
 		if err := plainListSecrets(srv.URL); err != nil {
 			t.Fatalf("a normal request among the slow clients: %v", err)
@@ -141,7 +144,6 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 		if d := time.Since(t0); d > timeout {
 			t.Errorf("a normal request among the slow clients took %v", d)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 
 	// Every slow or idle client is closed within its timeout (and some
@@ -160,9 +162,13 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 	// socket buffers with answers, which takes longer on a loaded machine
 	// or with the race detector. Reading its answers would unblock the
 	// server: wait until the server has no connection open.
-	for deadline := start.Add(15 * time.Second); ln.open() > 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server still has %d connections open %v after the slow clients started", ln.open(), deadline.Sub(start))
+	deadline := time.NewTimer(time.Until(start.Add(15 * time.Second)))
+	defer deadline.Stop()
+	for ln.open() > 0 {
+		select {
+		case <-ln.closes:
+		case <-deadline.C:
+			t.Fatalf("the server still has %d connections open %v after the slow clients started", ln.open(), time.Since(start))
 		}
 	}
 	for _, c := range pipeliners {
@@ -197,15 +203,16 @@ func TestServeMaxConnections(t *testing.T) {
 		holders = append(holders, conn)
 	}
 
-	// A request beyond the limit waits.
+	// A request beyond the limit waits: the server's accept loop has
+	// stopped at the limit (it says so), and nothing takes the request.
 	answered := make(chan error, 1)
 	go func() { answered <- plainListSecrets(srv.URL) }()
+	waitFor(t, srv.log, "connection limit reached")
 	select {
 	case err := <-answered:
 		t.Fatalf("a connection beyond --max-connections %d was served at once (%v)", limit, err)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
-	waitFor(t, srv.log, "connection limit reached")
 
 	// Many more wait too, without costing the server a goroutine each.
 	runtime.GC()
@@ -220,7 +227,8 @@ func TestServeMaxConnections(t *testing.T) {
 		io.WriteString(conn, apiRequest("GetSecretValue", `{"SecretId":"x"}`))
 		waiting = append(waiting, conn)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// They are in the kernel's accept queue: the accept loop, stopped at
+	// the limit, takes none of them.
 	if grown := runtime.NumGoroutine() - before; grown > 20 {
 		t.Errorf("200 connections beyond the limit added %d goroutines", grown)
 	}
@@ -244,6 +252,7 @@ func TestServeMaxConnections(t *testing.T) {
 }
 
 func TestServeMaxHeaderBytes(t *testing.T) {
+	t.Parallel()
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--max-header-bytes", "8192")
 	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{}`))
 	req.Header.Set("X-Amz-Target", "secretsmanager.ListSecrets")
@@ -262,6 +271,7 @@ func TestServeMaxHeaderBytes(t *testing.T) {
 }
 
 func TestServeLimitFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -273,7 +283,7 @@ func TestServeLimitFlags(t *testing.T) {
 		{[]string{"--max-connections", "0"}, "--max-connections must be at least 1"},
 		{[]string{"--read-timeout", "soon"}, "invalid value"},
 	} {
-		r := runCLI(t, nil, "", append([]string{"serve", "--memory"}, tc.args...)...)
+		r := runCLI(t, nil, "", append([]string{"serve", "--memory", "--addr", "127.0.0.1:0"}, tc.args...)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("serve %v: exit %d, %q; want %q", tc.args, r.code, r.stderr, tc.want)
 		}
@@ -291,6 +301,7 @@ func TestServeLimitFlags(t *testing.T) {
 // test-control endpoints refuse an unsigned request (nothing changes) and
 // accept a signed one; the curl command the README shows works.
 func TestServeTestModeSignedWithCredentials(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--test-mode", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
 	sm := sdkClient(srv.URL, "AKIDGOOD", "good-secret")
@@ -336,16 +347,14 @@ func TestServeTestModeSignedWithCredentials(t *testing.T) {
 // takes longer than the read and write timeouts to read is not cut: the
 // stream has its own stall timeout.
 func TestServeBackupOutlastsTheTimeouts(t *testing.T) {
+	t.Parallel()
 	const timeout = 200 * time.Millisecond
 	env := map[string]string{masterKeyEnv: testKeyB64}
-	srv := startInProcess(t, env, "--memory", "--quiet", "--read-timeout", timeout.String(), "--write-timeout", timeout.String())
-	sm := sdkClient(srv.URL, "test", "test")
-	value := strings.Repeat("v", 60<<10)
-	for i := range 100 {
-		if _, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("s%03d", i)), SecretString: aws.String(value)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// 100 secrets of 60 KiB, put in the folder through the library: the
+	// server's timeouts are for the download, not for filling it.
+	data := filepath.Join(t.TempDir(), "data")
+	names := fillFolder(t, data, 100, 60<<10)
+	srv := startInProcess(t, env, "--data", data, "--quiet", "--read-timeout", timeout.String(), "--write-timeout", timeout.String())
 	resp, err := http.Get(srv.URL + "/_secretstore/backup")
 	if err != nil {
 		t.Fatal(err)
@@ -354,7 +363,9 @@ func TestServeBackupOutlastsTheTimeouts(t *testing.T) {
 	start := time.Now()
 	var backup []byte
 	buf := make([]byte, 64<<10)
-	for {
+	pace := time.NewTicker(5 * time.Millisecond) // a slow client: 64 KiB each 5 ms at most
+	defer pace.Stop()
+	for ; ; <-pace.C {
 		n, err := resp.Body.Read(buf)
 		backup = append(backup, buf[:n]...)
 		if err == io.EOF {
@@ -363,7 +374,6 @@ func TestServeBackupOutlastsTheTimeouts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the slow download broke off after %v, %d bytes: %v", time.Since(start), len(backup), err)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	if d := time.Since(start); d < 2*timeout {
 		t.Logf("the download took only %v; the test shows nothing about the timeouts", d)
@@ -372,7 +382,7 @@ func TestServeBackupOutlastsTheTimeouts(t *testing.T) {
 	os.WriteFile(file, backup, 0o600)
 	restored := filepath.Join(t.TempDir(), "restored")
 	mustRun(t, env, "", "restore", file, "--data", restored)
-	if out := mustRun(t, env, "", "get", "s099", "--data", restored); out != value+"\n" {
-		t.Errorf("s099 in the restored backup: %d bytes", len(out))
+	if out := mustRun(t, env, "", "get", names[99], "--data", restored); out != strings.Repeat("v", 60<<10)+"\n" {
+		t.Errorf("%s in the restored backup: %d bytes", names[99], len(out))
 	}
 }

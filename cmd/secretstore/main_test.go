@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,26 +22,53 @@ import (
 	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
-// binary is the secretstore binary TestMain builds, for the tests that need
-// a real process (signals, a folder locked by another process).
-var binary string
+// The tests that need a real process (signals, a kill -9, a folder locked
+// by another process) run this test binary as the secretstore binary: with
+// runMainEnv set, TestMain runs main instead of the tests, so no second
+// binary is linked. (The footprint tests measure the real binary: see
+// realBinary.)
+const runMainEnv = "SECRETSTORE_TEST_RUN_MAIN"
+
+// binary is the program those tests run: this test binary.
+var binary = os.Args[0]
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "secretstore-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "secretstore")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		return
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if realBuild.path != "" {
+		os.RemoveAll(filepath.Dir(realBuild.path))
+	}
 	os.Exit(code)
+}
+
+// realBinary returns the secretstore binary itself, built once, for the
+// tests that measure its memory.
+func realBinary(tb testing.TB) string {
+	tb.Helper()
+	realBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "secretstore-bin-")
+		if err != nil {
+			realBuild.err = err
+			return
+		}
+		realBuild.path = filepath.Join(dir, "secretstore")
+		if out, err := exec.Command("go", "build", "-o", realBuild.path, ".").CombinedOutput(); err != nil {
+			realBuild.err = fmt.Errorf("building the binary: %v\n%s", err, out)
+		}
+	})
+	if realBuild.err != nil {
+		tb.Fatal(realBuild.err)
+	}
+	return realBuild.path
+}
+
+var realBuild struct {
+	once sync.Once
+	path string
+	err  error
 }
 
 // testKey is a valid master key, and testKeyB64 its base64.
@@ -56,9 +84,13 @@ type result struct {
 }
 
 // runCLI runs a command line in-process, with env as the whole environment
-// and stdin as standard input.
+// and stdin as standard input. A serve must name its address (--addr
+// 127.0.0.1:0): no test binds a fixed port.
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
+	if len(args) > 0 && args[0] == "serve" && !slices.Contains(args, "--addr") {
+		t.Fatalf("secretstore %s: a test gives serve --addr 127.0.0.1:0, not the default port", strings.Join(args, " "))
+	}
 	var stdout, stderr bytes.Buffer
 	c := &cli{
 		stdin:  strings.NewReader(stdin),
@@ -81,15 +113,21 @@ func mustRun(t *testing.T, env map[string]string, stdin string, args ...string) 
 	return r.stdout
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers,
+// which tells waiting readers when it grows.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed at the next Write, then replaced
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -99,25 +137,57 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// next returns what the buffer holds and a channel closed at its next
+// Write.
+func (s *syncBuffer) next() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written == nil {
+		s.written = make(chan struct{})
+	}
+	return s.b.String(), s.written
+}
+
+// await returns the first match of re in what the buffer holds, waiting for
+// writes until it matches, exited is closed (a nil match), or limit passes
+// (a nil match).
+func (s *syncBuffer) await(re *regexp.Regexp, exited <-chan struct{}, limit time.Duration) []string {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	for {
+		text, written := s.next()
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m
+		}
+		select {
+		case <-written:
+		case <-exited:
+			if m := re.FindStringSubmatch(s.String()); m != nil {
+				return m
+			}
+			return nil
+		case <-timer.C:
+			return nil
+		}
+	}
+}
+
 var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // waitListening waits until log shows the address the server listens on and
 // returns its URL.
 func waitListening(t *testing.T, log *syncBuffer, exited <-chan struct{}) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listeningRE.FindStringSubmatch(log.String()); m != nil {
-			return "http://" + m[1]
-		}
+	m := log.await(listeningRE, exited, 30*time.Second)
+	if m == nil {
 		select {
 		case <-exited:
 			t.Fatalf("the server exited before listening:\n%s", log)
-		case <-time.After(10 * time.Millisecond):
+		default:
 		}
+		t.Fatalf("the server did not log its address:\n%s", log)
 	}
-	t.Fatalf("the server did not log its address:\n%s", log)
-	return ""
+	return "http://" + m[1]
 }
 
 // server is a running "secretstore serve".
@@ -135,7 +205,7 @@ type server struct {
 func startProcess(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), runMainEnv + "=1"}, env...)
 	dir := t.TempDir()
 	cmd.Dir = dir // the default ./secretstore-data lands here, not in the source tree
 	log := &syncBuffer{}

@@ -13,13 +13,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 func TestVerifyCleanFolder(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
 	for _, name := range []string{"a", "b"} {
@@ -47,6 +47,7 @@ func TestVerifyCleanFolder(t *testing.T) {
 // other secrets to a new folder, says a file was damaged and exits 1; the
 // new folder verifies clean.
 func TestVerifyAndRecoverDamagedTable(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
 	for _, name := range []string{"s1", "s2", "s3"} {
@@ -136,6 +137,7 @@ func TestVerifyAndRecoverDamagedTable(t *testing.T) {
 // secret whose change was lost, copies the master key file that was beside
 // the data, and that the new folder serves.
 func TestRecoverDamagedLog(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	data := filepath.Join(t.TempDir(), "data")
 	srv := startProcess(t, nil, "--data", data, "--quiet") // generates data/master.key
@@ -224,6 +226,7 @@ func TestRecoverDamagedLog(t *testing.T) {
 // TestRecoverRefusesAFolderInUse: recover reads the files of a folder
 // without Badger, so not while a server has it open.
 func TestRecoverRefusesAFolderInUse(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
 	mustRun(t, env, "v", "put", "a", "--data", data)
@@ -243,6 +246,7 @@ func TestRecoverRefusesAFolderInUse(t *testing.T) {
 }
 
 func TestBackupOfflineAndRestore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
@@ -311,6 +315,7 @@ func TestBackupOfflineAndRestore(t *testing.T) {
 }
 
 func TestRestoreWithTheWrongKey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
@@ -345,6 +350,7 @@ func TestRestoreWithTheWrongKey(t *testing.T) {
 // TestBackupFromRunningServer takes a backup from a running server over
 // HTTP while clients write, then restores it and checks it.
 func TestBackupFromRunningServer(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -368,8 +374,15 @@ func TestBackupFromRunningServer(t *testing.T) {
 	var wg sync.WaitGroup
 	writeCtx, stopWriting := context.WithCancel(ctx)
 	writes := make([]int, 4)
+	started := make(chan struct{}, len(writes)) // each writer's first write, or its end
 	for w := range writes {
 		wg.Go(func() {
+			first := true
+			defer func() {
+				if first {
+					started <- struct{}{}
+				}
+			}()
 			for i := 0; writeCtx.Err() == nil; i++ {
 				_, err := sm.PutSecretValue(writeCtx, &secretsmanager.PutSecretValueInput{
 					SecretId: aws.String(fmt.Sprintf("before/%03d", (w*25+i)%100)), SecretString: aws.String("during " + strconv.Itoa(i)),
@@ -379,12 +392,17 @@ func TestBackupFromRunningServer(t *testing.T) {
 					return
 				}
 				writes[w]++
+				if first {
+					first = false
+					started <- struct{}{}
+				}
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	for range writes {
+		<-started
+	}
 	out := mustRun(t, env, "", "backup", file, "--endpoint-url", srv.URL)
-	time.Sleep(50 * time.Millisecond)
 	stopWriting()
 	wg.Wait()
 	if !strings.HasPrefix(out, "wrote a backup of ") {
@@ -426,6 +444,7 @@ func TestBackupFromRunningServer(t *testing.T) {
 // TestBackupFromServerWithCredentials: a server that checks signatures
 // serves a backup only to a signed request.
 func TestBackupFromServerWithCredentials(t *testing.T) {
+	t.Parallel()
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
 	if _, err := sdkClient(srv.URL, "AKIDGOOD", "good-secret").CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("a"), SecretString: aws.String("v")}); err != nil {
 		t.Fatal(err)

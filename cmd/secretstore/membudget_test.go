@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseBytes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want int64
@@ -46,6 +47,7 @@ func TestParseBytes(t *testing.T) {
 }
 
 func TestServeMemoryBudgetFlag(t *testing.T) {
+	t.Parallel()
 	options := func(args ...string) (secretstore.Options, error) {
 		f := &serveFlags{memory: true}
 		fs := newFlagSet("serve")
@@ -66,7 +68,7 @@ func TestServeMemoryBudgetFlag(t *testing.T) {
 		t.Errorf("--memory-budget 4MiB: %v, want the smallest budget named", err)
 	}
 
-	r := runCLI(t, nil, "", "serve", "--memory", "--memory-budget", "lots")
+	r := runCLI(t, nil, "", "serve", "--memory", "--memory-budget", "lots", "--addr", "127.0.0.1:0")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "memory-budget") || !strings.Contains(r.stderr, "64MiB") {
 		t.Errorf("--memory-budget lots: exit %d, %q", r.code, r.stderr)
 	}

@@ -48,6 +48,7 @@ func seedAccessFolder(t *testing.T) string {
 // TestPolicySimulate checks policy simulate's decisions and the statements
 // it names, and that the server decides every read the same way.
 func TestPolicySimulate(t *testing.T) {
+	t.Parallel()
 	data := seedAccessFolder(t)
 	file := writePrincipals(t, testPrincipals)
 	env := map[string]string{masterKeyEnv: testKeyB64}
@@ -165,6 +166,7 @@ func TestPolicySimulate(t *testing.T) {
 
 // TestPolicySimulateOutput checks the plain output, for people.
 func TestPolicySimulateOutput(t *testing.T) {
+	t.Parallel()
 	data := seedAccessFolder(t)
 	file := writePrincipals(t, testPrincipals)
 	env := map[string]string{masterKeyEnv: testKeyB64}
@@ -218,6 +220,7 @@ func TestPolicySimulateOutput(t *testing.T) {
 
 // TestPolicySimulateErrors checks the mistakes policy simulate refuses.
 func TestPolicySimulateErrors(t *testing.T) {
+	t.Parallel()
 	file := writePrincipals(t, testPrincipals)
 	open := filepath.Join(t.TempDir(), "open.json")
 	if err := os.WriteFile(open, []byte(testPrincipals), 0o644); err != nil {

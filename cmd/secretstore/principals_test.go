@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,9 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -21,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // The principals of the access-control tests, in the account the server
@@ -161,6 +159,7 @@ func apiError(err error) (code, message string, status int) {
 // resource policies allow and denied the rest with AWS's
 // AccessDeniedException, and no denied call changes the store.
 func TestServePrincipalsSDK(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	file := writePrincipals(t, testPrincipals)
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret)
@@ -375,6 +374,7 @@ func TestServePrincipalsSDK(t *testing.T) {
 // TestServePrincipalsLogMode: with --authz-mode log, a request the policies
 // deny is allowed, and logged with the statement that would deny it.
 func TestServePrincipalsLogMode(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	file := writePrincipals(t, testPrincipals)
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--authz-mode", "log", "--access-key-id", adminKey, "--secret-access-key", adminSecret)
@@ -409,18 +409,10 @@ func TestServePrincipalsLogMode(t *testing.T) {
 // TestServePrincipalsAWSCLI drives serve --principals with the AWS CLI
 // (botocore), when it is installed.
 func TestServePrincipalsAWSCLI(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
-		t.Skip("slow: starts the AWS CLI for each call")
+		t.Skip("slow: starts the AWS CLI")
 	}
-	cli, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI is not installed")
-	}
-	file := writePrincipals(t, testPrincipals)
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret)
-	admin := sdkClient(srv.URL, adminKey, adminSecret)
-	seedAccessSecrets(t, admin)
-	before := storeSnapshot(t, admin)
 	var base []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -430,6 +422,12 @@ func TestServePrincipalsAWSCLI(t *testing.T) {
 	base = append(base, "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
 		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
+	cli := testutil.NewAWSCLI(t, base)
+	file := writePrincipals(t, testPrincipals)
+	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret)
+	admin := sdkClient(srv.URL, adminKey, adminSecret)
+	seedAccessSecrets(t, admin)
+	before := storeSnapshot(t, admin)
 	for _, tc := range []struct {
 		name, key, secret string
 		args              []string
@@ -447,20 +445,20 @@ func TestServePrincipalsAWSCLI(t *testing.T) {
 		{"an unsigned request", appKey, appSecret, []string{"get-secret-value", "--secret-id", "prod/app/db", "--no-sign-request"}, "", "(MissingAuthenticationTokenException)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel() // the CLI takes a second or two to start
-			cmd := exec.Command(cli, append([]string{"--endpoint-url", srv.URL, "--output", "json", "secretsmanager"}, tc.args...)...)
-			cmd.Env = append(slices.Clip(base), "AWS_ACCESS_KEY_ID="+tc.key, "AWS_SECRET_ACCESS_KEY="+tc.secret)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
+			t.Parallel()
+			stdout, stderr, code, err := cli.Run([]string{"AWS_ACCESS_KEY_ID=" + tc.key, "AWS_SECRET_ACCESS_KEY=" + tc.secret},
+				append([]string{"--endpoint-url", srv.URL, "--output", "json", "secretsmanager"}, tc.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tc.stderr == "" {
-				if err != nil || strings.TrimSpace(stdout.String()) != tc.stdout {
-					t.Errorf("aws %v: %v\n%s%s", tc.args, err, stdout.String(), stderr.String())
+				if code != 0 || strings.TrimSpace(stdout) != tc.stdout {
+					t.Errorf("aws %v: exit %d\n%s%s", tc.args, code, stdout, stderr)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(stderr.String(), tc.stderr) || !strings.Contains(stderr.String(), "An error occurred (") {
-				t.Errorf("aws %v: %v; want %q in\n%s", tc.args, err, tc.stderr, stderr.String())
+			if code == 0 || !strings.Contains(stderr, tc.stderr) || !strings.Contains(stderr, "An error occurred (") {
+				t.Errorf("aws %v: exit %d; want %q in\n%s", tc.args, code, tc.stderr, stderr)
 			}
 		})
 	}
@@ -474,6 +472,7 @@ func TestServePrincipalsAWSCLI(t *testing.T) {
 // TestLoadPrincipals checks what a principals file may hold, and that every
 // refusal names what is wrong and where, never a secret key.
 func TestLoadPrincipals(t *testing.T) {
+	t.Parallel()
 	const secret = "SECRET-KEY-NEVER-PRINTED"
 	principal := func(members string) string {
 		return `{"Principals":[{"AccessKeyId":"AKIAEXAMPLE","SecretAccessKey":"` + secret + `",` + members + `}]}`
@@ -565,6 +564,7 @@ func TestLoadPrincipals(t *testing.T) {
 // TestServePrincipalsFlags checks the command-line mistakes serve refuses
 // before it starts.
 func TestServePrincipalsFlags(t *testing.T) {
+	t.Parallel()
 	file := writePrincipals(t, testPrincipals)
 	open := filepath.Join(t.TempDir(), "open.json")
 	if err := os.WriteFile(open, []byte(testPrincipals), 0o644); err != nil {

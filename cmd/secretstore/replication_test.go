@@ -97,6 +97,7 @@ func (r replicationJSON) regions() []string {
 // promote, in plain text and in JSON, and checks the replicas through get
 // and the library.
 func TestClientReplication(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	run, fail := clientIn(t, data)
 	var put struct{ ARN string }
@@ -228,6 +229,7 @@ func TestClientReplication(t *testing.T) {
 // --force replaces a standalone secret there, never one that is part of
 // another replication.
 func TestClientReplicateForce(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	run, fail := clientIn(t, data)
 	env := map[string]string{masterKeyEnv: testKeyB64}
@@ -306,6 +308,7 @@ func TestClientReplicateForce(t *testing.T) {
 // TestClientReplicationErrors checks the exit status and message of each
 // failure, and that none changes the store.
 func TestClientReplicationErrors(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	run, fail := clientIn(t, data)
 	run("v", "put", "db")
@@ -389,6 +392,7 @@ func TestClientReplicationErrors(t *testing.T) {
 }
 
 func TestRegionsFlag(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want []string

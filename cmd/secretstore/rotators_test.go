@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/awsapi"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 const testRotatorARN = "arn:aws:lambda:us-east-1:123456789012:function:my-rotator"
@@ -38,6 +40,7 @@ var testEvent = secretstore.RotationEvent{
 }
 
 func TestParseRotatorSpec(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		want    rotatorSpec
@@ -75,6 +78,7 @@ func TestParseRotatorSpec(t *testing.T) {
 // TestServeRotatorFlagErrors checks that serve refuses wrong rotator flags
 // with a usage error (exit status 2) before it opens anything.
 func TestServeRotatorFlagErrors(t *testing.T) {
+	t.Parallel()
 	url := testRotatorARN + "=http://127.0.0.1:9000" + rieInvocationsPath
 	for _, tc := range []struct {
 		name string
@@ -101,6 +105,7 @@ func TestServeRotatorFlagErrors(t *testing.T) {
 // TestURLRotator posts events to a fake Lambda runtime interface emulator
 // and checks how each kind of answer is read.
 func TestURLRotator(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		answer  func(w http.ResponseWriter, r *http.Request)
@@ -169,6 +174,7 @@ func TestURLRotator(t *testing.T) {
 // TestExecRotator runs programs as rotators: their event, environment,
 // exit status, stderr and time limit.
 func TestExecRotator(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("the test programs are sh scripts")
 	}
@@ -258,6 +264,7 @@ func TestExecRotator(t *testing.T) {
 // TestExecRotatorWaitsForTheServer checks that a program does not run
 // before the server listens, and that the step's end stops the wait.
 func TestExecRotatorWaitsForTheServer(t *testing.T) {
+	t.Parallel()
 	f := &rotatorFlags{stepTimeout: time.Minute}
 	if err := f.Set(testRotatorARN + "=exec:true"); err != nil {
 		t.Fatal(err)
@@ -278,6 +285,7 @@ func TestExecRotatorWaitsForTheServer(t *testing.T) {
 // interface emulator whose function rotates with the AWS SDK: a rotation
 // that succeeds, and one whose testSecret raises.
 func TestServeURLRotator(t *testing.T) {
+	t.Parallel()
 	var serverURL atomic.Pointer[string]
 	var mu sync.Mutex
 	steps := map[string][]string{} // by token
@@ -320,7 +328,7 @@ func TestServeURLRotator(t *testing.T) {
 			}
 			token := aws.ToString(out.VersionId)
 			if tc.wantDone {
-				waitStages(t, sm, tc.name, token, "AWSCURRENT")
+				waitRotated(t, srv.log, sm, tc.name, token, "AWSCURRENT")
 				got, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(tc.name)})
 				if err != nil || aws.ToString(got.VersionId) != token || aws.ToString(got.SecretString) != "rotated "+token {
 					t.Errorf("AWSCURRENT after the rotation: %+v, %v", got, err)
@@ -390,7 +398,7 @@ func fakeLambdaStep(ctx context.Context, sm *secretsmanager.Client, ev rotationE
 func TestServeExecRotatorPython(t *testing.T) {
 	t.Parallel()
 	python, script := pythonRotator(t)
-	awsCLI := needAWSCLI(t)
+	awsCLI := newAWSCLI(t)
 	const akid, secret = "AKIDROTATION", "rotation-secret-access-key"
 	srv := startProcess(t, nil, "--memory", "--quiet", "--access-key-id", akid, "--secret-access-key", secret,
 		"--rotator", testRotatorARN+"=exec:"+python+" "+script, "--rotation-step-timeout", "30s")
@@ -398,7 +406,7 @@ func TestServeExecRotatorPython(t *testing.T) {
 	sm := sdkClient(srv.URL, akid, secret)
 	mustCLI := func(args ...string) map[string]any {
 		t.Helper()
-		out, err := runAWSCLI(t, awsCLI, srv.URL, akid, secret, args...)
+		out, err := runAWSCLI(awsCLI, srv.URL, akid, secret, args...)
 		if err != nil {
 			t.Fatalf("aws secretsmanager %s: %v\n%s\nserver log:\n%s", strings.Join(args, " "), err, out, srv.log)
 		}
@@ -420,7 +428,7 @@ func TestServeExecRotatorPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := aws.ToString(rotated.VersionId)
-	waitStages(t, sm, "app/db", token, "AWSCURRENT")
+	waitRotated(t, srv.log, sm, "app/db", token, "AWSCURRENT")
 	got := mustCLI("get-secret-value", "--secret-id", "app/db")
 	var value map[string]string
 	json.Unmarshal([]byte(got["SecretString"].(string)), &value)
@@ -494,11 +502,8 @@ func TestServeRotationSurvivesKill9(t *testing.T) {
 	}
 	token := aws.ToString(out.VersionId)
 	var pid []byte
-	for deadline := time.Now().Add(20 * time.Second); len(pid) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the rotation function never reached setSecret:\n%s", srv.log)
-		}
-		pid, _ = os.ReadFile(marker)
+	if !testutil.WaitDir(filepath.Dir(marker), 30*time.Second, func() bool { pid, _ = os.ReadFile(marker); return len(pid) > 0 }) {
+		t.Fatalf("the rotation function never reached setSecret:\n%s", srv.log)
 	}
 	pending, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db"), VersionStage: aws.String("AWSPENDING")})
 	if err != nil || aws.ToString(pending.VersionId) != token {
@@ -513,7 +518,7 @@ func TestServeRotationSurvivesKill9(t *testing.T) {
 
 	srv = startProcess(t, env, args...)
 	sm = sdkClient(srv.URL, "test", "test")
-	waitStages(t, sm, "app/db", token, "AWSCURRENT")
+	waitRotated(t, srv.log, sm, "app/db", token, "AWSCURRENT")
 	cur, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
 	if err != nil || aws.ToString(cur.VersionId) != token || aws.ToString(cur.SecretString) != aws.ToString(pending.SecretString) {
 		t.Errorf("AWSCURRENT after the restart is version %s (%v); want %s with the value createSecret put before the kill", aws.ToString(cur.VersionId), err, token)
@@ -562,21 +567,21 @@ func checkStepError(t *testing.T, err error, want, never []string) {
 	}
 }
 
-// waitStages waits until version id of secret name has exactly the given
-// labels.
-func waitStages(t *testing.T, sm *secretsmanager.Client, name, id string, stages ...string) {
+// waitRotated waits until the server whose log is log says the rotation
+// to version id succeeded, and then checks that version id of secret name
+// has exactly the given labels.
+func waitRotated(t *testing.T, log *syncBuffer, sm *secretsmanager.Client, name, id string, stages ...string) {
 	t.Helper()
-	var last map[string][]string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		d, err := sm.DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if last = d.VersionIdsToStages; slices.Equal(last[id], stages) {
-			return
-		}
+	if log.await(regexp.MustCompile(`msg="rotation succeeded" .*version=`+regexp.QuoteMeta(id)), nil, 30*time.Second) == nil {
+		t.Fatalf("the rotation to version %s of %s never succeeded:\n%s", id, name, log)
 	}
-	t.Fatalf("version %s of %s never had the labels %v: %v", id, name, stages, last)
+	d, err := sm.DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.VersionIdsToStages[id], stages) {
+		t.Fatalf("version %s of %s has the labels %v after its rotation, want %v", id, name, d.VersionIdsToStages, stages)
+	}
 }
 
 // pythonRotator returns the Python interpreter (its real path, not a
@@ -585,45 +590,58 @@ func waitStages(t *testing.T, sm *secretsmanager.Client, name, id string, stages
 // missing.
 func pythonRotator(t *testing.T) (python, script string) {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed: the Python rotation function cannot run")
+	pythonCheck.once.Do(func() {
+		if _, err := exec.LookPath("python3"); err != nil {
+			pythonCheck.skip = "python3 is not installed: the Python rotation function cannot run"
+			return
+		}
+		out, err := exec.Command("python3", "-c", "import sys, boto3; print(sys.executable)").Output()
+		if err != nil {
+			pythonCheck.skip = "boto3 is not installed for python3 (pip install boto3): the Python rotation function cannot run"
+			return
+		}
+		pythonCheck.python = strings.TrimSpace(string(out))
+	})
+	if pythonCheck.skip != "" {
+		t.Skip(pythonCheck.skip)
 	}
-	out, err := exec.Command("python3", "-c", "import sys, boto3; print(sys.executable)").Output()
-	if err != nil {
-		t.Skip("boto3 is not installed for python3 (pip install boto3): the Python rotation function cannot run")
-	}
-	script, err = filepath.Abs(filepath.Join("..", "..", "tests", "rotation", "rotator.py"))
+	script, err := filepath.Abs(filepath.Join("..", "..", "tests", "rotation", "rotator.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.TrimSpace(string(out)), script
+	return pythonCheck.python, script
 }
 
-// needAWSCLI returns the path of the AWS CLI, or skips the test.
-func needAWSCLI(t *testing.T) string {
+// pythonCheck is what pythonRotator found, once for every test.
+var pythonCheck struct {
+	once         sync.Once
+	python, skip string
+}
+
+// newAWSCLI returns the AWS CLI for a test, which ignores what the user
+// has configured, or skips the test.
+func newAWSCLI(t *testing.T) *testutil.AWSCLI {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI (aws) is not installed")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
 	}
-	return path
+	return testutil.NewAWSCLI(t, append(env, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=",
+		"AWS_DEFAULT_OUTPUT=json", "AWS_MAX_ATTEMPTS=1"))
 }
 
 // runAWSCLI runs "aws secretsmanager ARGS..." against the server at url in
-// us-east-1, signing with the given keys, whatever the user has
-// configured; it returns the output (stdout, then stderr).
-func runAWSCLI(t *testing.T, awsCLI, url, accessKeyID, secretAccessKey string, args ...string) (string, error) {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), awsCLI, append([]string{"--endpoint-url", url, "--region", "us-east-1", "secretsmanager"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
+// us-east-1, signing with the given keys; it returns the output (stdout,
+// then stderr).
+func runAWSCLI(cli *testutil.AWSCLI, url, accessKeyID, secretAccessKey string, args ...string) (string, error) {
+	stdout, stderr, code, err := cli.Run([]string{"AWS_ACCESS_KEY_ID=" + accessKeyID, "AWS_SECRET_ACCESS_KEY=" + secretAccessKey},
+		append([]string{"--endpoint-url", url, "--region", "us-east-1", "secretsmanager"}, args...)...)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("exit status %d", code)
 	}
-	cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID="+accessKeyID, "AWS_SECRET_ACCESS_KEY="+secretAccessKey,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "AWS_DEFAULT_OUTPUT=json", "AWS_MAX_ATTEMPTS=1")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return stdout + stderr, err
 }
 
 // TestServeExecRotatorWithPrincipalsOnly: a server with principals and no
@@ -648,13 +666,14 @@ func TestServeExecRotatorWithPrincipalsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStages(t, sm, "app/db", aws.ToString(rotated.VersionId), "AWSCURRENT")
+	waitRotated(t, srv.log, sm, "app/db", aws.ToString(rotated.VersionId), "AWSCURRENT")
 	if strings.Contains(srv.log.String(), "UnrecognizedClient") {
 		t.Errorf("the rotation function's key was refused:\n%s", srv.log)
 	}
 }
 
 func TestRotationCredentials(t *testing.T) {
+	t.Parallel()
 	a, err := rotationCredentials("123456789012")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ import (
 // new folder (it generates the master key), use it over the wire, stop it
 // with SIGTERM, then read the folder with a client command.
 func TestServeFirstStartThenClientReadsFolder(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	data := filepath.Join(t.TempDir(), "data")
 	srv := startProcess(t, nil, "--data", data)
@@ -89,6 +91,7 @@ func TestServeFirstStartThenClientReadsFolder(t *testing.T) {
 }
 
 func TestServeMasterKeyFromEnvironment(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{masterKeyEnv: testKeyB64}
 	srv := startInProcess(t, env, "--data", data, "--quiet")
@@ -127,6 +130,7 @@ func TestServeMasterKeyFromEnvironment(t *testing.T) {
 }
 
 func TestServeTestModeEndpoints(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	srv := startInProcess(t, nil, "--memory", "--test-mode", "--quiet")
 	sm := sdkClient(srv.URL, "test", "test")
@@ -186,6 +190,7 @@ func TestServeTestModeEndpoints(t *testing.T) {
 }
 
 func TestServeWithoutTestModeHasNoControlEndpoints(t *testing.T) {
+	t.Parallel()
 	srv := startInProcess(t, nil, "--memory", "--quiet")
 	for _, p := range []string{"clock", "reap", "reset"} {
 		if status, body := post(t, srv.URL+"/_secretstore/"+p, `{"advance":"1h"}`); status != http.StatusNotFound {
@@ -195,6 +200,7 @@ func TestServeWithoutTestModeHasNoControlEndpoints(t *testing.T) {
 }
 
 func TestServeSignatureChecks(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
 	if !strings.Contains(srv.log.String(), "signature_checks=on") {
@@ -220,6 +226,7 @@ func TestServeSignatureChecks(t *testing.T) {
 }
 
 func TestServeCredentialsFromEnvironment(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{accessKeyIDEnv: "AKIDENV", secretAccessKeyEnv: "env-secret"}
 	srv := startInProcess(t, env, "--memory", "--quiet")
 	if _, err := sdkClient(srv.URL, "AKIDENV", "env-secret").ListSecrets(t.Context(), &secretsmanager.ListSecretsInput{}); err != nil {
@@ -229,22 +236,23 @@ func TestServeCredentialsFromEnvironment(t *testing.T) {
 		t.Errorf("a wrong secret key was accepted")
 	}
 
-	r := runCLI(t, map[string]string{accessKeyIDEnv: "AKIDENV"}, "", "serve", "--memory")
+	r := runCLI(t, map[string]string{accessKeyIDEnv: "AKIDENV"}, "", "serve", "--memory", "--addr", "127.0.0.1:0")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "give both an access key id and a secret access key") {
 		t.Errorf("an access key id alone: exit %d, %q", r.code, r.stderr)
 	}
 }
 
 func TestServeUsageAndStartErrors(t *testing.T) {
-	r := runCLI(t, nil, "", "serve", "--memory", "--data", t.TempDir())
+	t.Parallel()
+	r := runCLI(t, nil, "", "serve", "--memory", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--memory and --data cannot be used together") {
 		t.Errorf("--memory --data: exit %d, %q", r.code, r.stderr)
 	}
-	r = runCLI(t, map[string]string{masterKeyEnv: "not base64!"}, "", "serve", "--memory")
+	r = runCLI(t, map[string]string{masterKeyEnv: "not base64!"}, "", "serve", "--memory", "--addr", "127.0.0.1:0")
 	if r.code != exitError || !strings.Contains(r.stderr, masterKeyEnv+" is not valid base64") || strings.Contains(r.stderr, "not base64!") {
 		t.Errorf("malformed %s: exit %d, %q", masterKeyEnv, r.code, r.stderr)
 	}
-	r = runCLI(t, map[string]string{masterKeyEnv: "c2hvcnQ="}, "", "serve", "--memory")
+	r = runCLI(t, map[string]string{masterKeyEnv: "c2hvcnQ="}, "", "serve", "--memory", "--addr", "127.0.0.1:0")
 	if r.code != exitError || !strings.Contains(r.stderr, "decodes to 5 bytes") {
 		t.Errorf("short %s: exit %d, %q", masterKeyEnv, r.code, r.stderr)
 	}
@@ -261,6 +269,7 @@ func TestServeUsageAndStartErrors(t *testing.T) {
 }
 
 func TestServeInMemoryWritesNothing(t *testing.T) {
+	t.Parallel()
 	srv := startProcess(t, nil, "--memory")
 	if !strings.Contains(srv.log.String(), "in memory only") {
 		t.Errorf("no warning that the data is lost on exit:\n%s", srv.log)
@@ -278,6 +287,7 @@ func TestServeInMemoryWritesNothing(t *testing.T) {
 // TestServeFinishesRequestsInFlight sends SIGTERM while a request's body is
 // still arriving: the request completes, then the server exits cleanly.
 func TestServeFinishesRequestsInFlight(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	srv := startProcess(t, []string{masterKeyEnv + "=" + testKeyB64}, "--data", data)
 	body := `{"Name":"late","SecretString":"arrived","ClientRequestToken":"11111111-2222-3333-4444-555555555555"}`
@@ -286,19 +296,30 @@ func TestServeFinishesRequestsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n" +
+	// The head asks for 100 Continue, which the server sends when the
+	// handler starts reading the body: then the request is in flight.
+	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nExpect: 100-continue\r\n" +
 		"X-Amz-Target: secretsmanager.CreateSecret\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
-	if _, err := io.WriteString(conn, head+body[:10]); err != nil {
+	if _, err := io.WriteString(conn, head); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the server reads the request's head and waits for the rest
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		t.Fatalf("the server did not ask for the body: %q, %v", line, err)
+	}
+	if line, err := br.ReadString('\n'); err != nil || line != "\r\n" {
+		t.Fatalf("the 100 Continue goes on: %q, %v", line, err)
+	}
+	if _, err := io.WriteString(conn, body[:10]); err != nil {
+		t.Fatal(err)
+	}
 	stopped := make(chan int, 1)
 	go func() { stopped <- srv.stop() }()
 	waitFor(t, srv.log, "shutting down")
 	if _, err := io.WriteString(conn, body[10:]); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("the request in flight got no answer: %v", err)
 	}
@@ -318,15 +339,13 @@ func TestServeFinishesRequestsInFlight(t *testing.T) {
 // waitFor waits until log contains s.
 func waitFor(t *testing.T, log *syncBuffer, s string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if strings.Contains(log.String(), s) {
-			return
-		}
+	if log.await(regexp.MustCompile(regexp.QuoteMeta(s)), nil, 20*time.Second) == nil {
+		t.Fatalf("the log never showed %q:\n%s", s, log)
 	}
-	t.Fatalf("the log never showed %q:\n%s", s, log)
 }
 
 func TestEndpointURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		addr net.Addr
 		want string

@@ -24,21 +24,29 @@ const addrFileName = "server.address"
 // addrDialTimeout bounds the check that the address in the file answers.
 const addrDialTimeout = 300 * time.Millisecond
 
-// listen binds addr for serve. When it cannot, the error suggests --addr,
-// and says when the port is also LocalStack's (4566, serve's default).
+// listen binds addr for serve. When it cannot, the error suggests --addr
+// (listenError).
 func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
-	if err == nil {
-		return ln, nil
+	if err != nil {
+		return nil, listenError(addr, err)
 	}
+	return ln, nil
+}
+
+// listenError is the error of a failure err to bind addr: it suggests
+// --addr, says when another program holds the port, and when the port is
+// also LocalStack's (4566, serve's default).
+func listenError(addr string, err error) error {
 	hint := "choose another address with --addr HOST:PORT (port 0 picks a free one)"
 	if errors.Is(err, syscall.EADDRINUSE) {
-		hint = "another program listens there; stop it or " + hint
+		holder := "another program listens there"
 		if _, port, _ := net.SplitHostPort(addr); port == "4566" {
-			hint = "another program listens there (4566 is also LocalStack's port); stop it or " + hint
+			holder += " (4566 is also LocalStack's port)"
 		}
+		hint = holder + "; stop it or " + hint
 	}
-	return nil, fmt.Errorf("listening on %s: %w; %s", addr, err, hint)
+	return fmt.Errorf("listening on %s: %w; %s", addr, err, hint)
 }
 
 // writeServerAddress writes url to the address file in dir (none for an

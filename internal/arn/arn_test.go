@@ -3,6 +3,7 @@ package arn
 import "testing"
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want ARN
@@ -27,6 +28,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestValidRegion(t *testing.T) {
+	t.Parallel()
 	for r, want := range map[string]bool{
 		"us-east-1": true, "us-gov-west-1": true, "ap-southeast-2": true, "us-1": true, "cn-north-1": true,
 		"": false, "us-east": false, "us-east-": false, "-1": false, "US-EAST-1": false, "us--1": false,
@@ -39,6 +41,7 @@ func TestValidRegion(t *testing.T) {
 }
 
 func TestPartition(t *testing.T) {
+	t.Parallel()
 	for r, want := range map[string]string{
 		"us-east-1": "aws", "eu-west-1": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
 		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
@@ -53,6 +56,7 @@ func TestPartition(t *testing.T) {
 }
 
 func TestParseSecret(t *testing.T) {
+	t.Parallel()
 	const p = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
 	tests := []struct {
 		name, in    string

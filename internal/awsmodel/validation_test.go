@@ -3,6 +3,7 @@ package awsmodel
 import "testing"
 
 func TestViolations(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, got, want string
 	}{
@@ -26,6 +27,7 @@ func TestViolations(t *testing.T) {
 }
 
 func TestValidationMessage(t *testing.T) {
+	t.Parallel()
 	a, b := Required("secretId"), Range("maxResults", 0, 1, 100)
 	tests := []struct {
 		in   []string

@@ -133,6 +133,7 @@ func unsetFields(v reflect.Value, path string) []string {
 }
 
 func TestSecretRecordRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := fullSecretRecord()
 	if unset := unsetFields(reflect.ValueOf(*r), "Secret"); len(unset) > 0 && !slices.Equal(unset, []string{"Secret.Versions[].Stored"}) {
 		t.Fatalf("the test record leaves fields unset: %v", unset)
@@ -151,6 +152,7 @@ func TestSecretRecordRoundTrip(t *testing.T) {
 }
 
 func TestSecretRecordRoundTripOfTheZeroRecord(t *testing.T) {
+	t.Parallel()
 	got, err := decodeSecret(EncodeSecret(&Secret{}))
 	if err != nil {
 		t.Fatal(err)
@@ -161,6 +163,7 @@ func TestSecretRecordRoundTripOfTheZeroRecord(t *testing.T) {
 }
 
 func TestVersionMetaRoundTrip(t *testing.T) {
+	t.Parallel()
 	v := VersionMeta{ID: testToken("1"), Seq: 1, Stages: []string{"X"}, CreatedDate: testEpoch, LastAccessedDate: day(testEpoch), KmsKeyId: "alias/k", Empty: true}
 	if unset := unsetFields(reflect.ValueOf(v), "VersionMeta"); !slices.Equal(unset, []string{"VersionMeta.Stored"}) {
 		t.Fatalf("the test version leaves fields unset: %v", unset)
@@ -185,6 +188,7 @@ func TestVersionMetaRoundTrip(t *testing.T) {
 // deprecated versions had records of their own holds them inline, without
 // Seq; it decodes with every version in creation order.
 func TestRecordsWithDeprecatedVersionsInline(t *testing.T) {
+	t.Parallel()
 	e := newEncoder(KindSecret, 256)
 	e.str(fName, "old")
 	for i, stages := range [][]string{nil, {stagePrevious}, nil, {stageCurrent}} {
@@ -218,6 +222,7 @@ func TestRecordsWithDeprecatedVersionsInline(t *testing.T) {
 }
 
 func TestVersionRecordRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, v := range []*Version{
 		{Term: 7, KmsKeyId: "alias/k", WrappedKey: bytes.Repeat([]byte{0xaa}, 72), Binary: true, Ciphertext: []byte("ciphertext\x00bytes")},
 		{Term: 1, WrappedKey: []byte{1}, Ciphertext: []byte{2}},
@@ -234,6 +239,7 @@ func TestVersionRecordRoundTrip(t *testing.T) {
 }
 
 func TestDecodeRefusesWhatItDoesNotKnow(t *testing.T) {
+	t.Parallel()
 	full := EncodeSecret(fullSecretRecord())
 	withUnknownField := append(bytes.Clone(full), 99, 1, 'x')
 	// A version entry of 3 bytes holding field 42.
@@ -277,6 +283,7 @@ func TestDecodeRefusesWhatItDoesNotKnow(t *testing.T) {
 }
 
 func TestDecodeTruncatedRecordsNeverPanics(t *testing.T) {
+	t.Parallel()
 	full := EncodeSecret(fullSecretRecord())
 	ver := EncodeVersion(&Version{Term: 3, KmsKeyId: "k", WrappedKey: make([]byte, 72), Binary: true, Ciphertext: make([]byte, 40)})
 	for n := range len(full) {
@@ -344,6 +351,7 @@ func FuzzDecodeVersionMeta(f *testing.F) {
 }
 
 func TestKeysSortByTime(t *testing.T) {
+	t.Parallel()
 	early := CreatedKey("us-east-1", testEpoch, "zzz")
 	late := CreatedKey("us-east-1", testEpoch.Add(time.Millisecond), "aaa")
 	if bytes.Compare(early, late) >= 0 {

@@ -83,6 +83,7 @@ func sequential() (*hist, map[string][]string) {
 }
 
 func TestSequentialHistory(t *testing.T) {
+	t.Parallel()
 	h, vs := sequential()
 	c := checkSecret(h.ops, obs(vs))
 	wantOK(t, c)
@@ -92,6 +93,7 @@ func TestSequentialHistory(t *testing.T) {
 }
 
 func TestLostMove(t *testing.T) {
+	t.Parallel()
 	h, _ := sequential()
 	// The state before the move: AWSCURRENT still on v1.
 	c := checkSecret(h.ops, obs(map[string][]string{"v0": {labelPrevious}, "v1": {labelCurrent}, "v2": {labelBlue}}))
@@ -99,6 +101,7 @@ func TestLostMove(t *testing.T) {
 }
 
 func TestLostPut(t *testing.T) {
+	t.Parallel()
 	h, vs := sequential()
 	h.put("v3")
 	c := checkSecret(h.ops, obs(vs))
@@ -106,6 +109,7 @@ func TestLostPut(t *testing.T) {
 }
 
 func TestWrongValue(t *testing.T) {
+	t.Parallel()
 	h, vs := sequential()
 	o := obs(vs)
 	o.hashes["v2"] = "something else"
@@ -117,6 +121,7 @@ func TestWrongValue(t *testing.T) {
 }
 
 func TestInFlightPut(t *testing.T) {
+	t.Parallel()
 	h, vs := sequential()
 	h.ops = append(h.ops, &op{id: 9, kind: "put", token: "v3", hash: "h-v3", start: h.next()})
 	// Not committed: the state of the acknowledged writes.
@@ -137,6 +142,7 @@ func TestInFlightPut(t *testing.T) {
 }
 
 func TestInFlightMove(t *testing.T) {
+	t.Parallel()
 	h, vs := sequential()
 	h.ops = append(h.ops, &op{id: 9, kind: "move", label: labelCurrent, from: "v0", to: "v2", start: h.next()})
 	wantOK(t, checkSecret(h.ops, obs(vs)))
@@ -150,6 +156,7 @@ func TestInFlightMove(t *testing.T) {
 }
 
 func TestConcurrentPuts(t *testing.T) {
+	t.Parallel()
 	var h hist
 	h.put("v0")
 	a := &op{id: 1, kind: "put", token: "va", hash: "h-va", start: h.next()}
@@ -171,6 +178,7 @@ func TestConcurrentPuts(t *testing.T) {
 }
 
 func TestRefusedWrites(t *testing.T) {
+	t.Parallel()
 	h, vs := sequential()
 	h.ops = append(h.ops,
 		&op{id: 8, kind: "move", label: labelCurrent, from: "v1", to: "v2", start: h.next(), refused: "InvalidParameterException"},
@@ -184,6 +192,7 @@ func TestRefusedWrites(t *testing.T) {
 }
 
 func TestInvariants(t *testing.T) {
+	t.Parallel()
 	h, _ := sequential()
 	wantViolation(t, checkSecret(h.ops, obs(map[string][]string{"v0": {labelCurrent}, "v1": {labelCurrent}, "v2": {labelBlue}})),
 		"label AWSCURRENT is on 2 versions")
@@ -198,6 +207,7 @@ func TestInvariants(t *testing.T) {
 }
 
 func TestPendingAndStages(t *testing.T) {
+	t.Parallel()
 	var h hist
 	h.put("v0")
 	h.put("v1", labelPending)
@@ -209,6 +219,7 @@ func TestPendingAndStages(t *testing.T) {
 }
 
 func TestReadHistory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lines := `{"k":"B","op":1,"q":1,"kind":"create","s":"a","tok":"v0","h":"x"}
 {"k":"A","op":1,"q":2}

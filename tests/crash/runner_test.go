@@ -10,6 +10,7 @@ import (
 )
 
 func TestRestart(t *testing.T) {
+	t.Parallel()
 	r := &runner{}
 	calls := 0
 	failed, err := r.restart(context.Background(), 7, func() error {
@@ -32,6 +33,7 @@ func TestRestart(t *testing.T) {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	var d []time.Duration
 	for i := 1; i <= 1000; i++ {
 		d = append(d, time.Duration(i))
@@ -50,6 +52,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestConnectionRefusedIsARefusal(t *testing.T) {
+	t.Parallel()
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
