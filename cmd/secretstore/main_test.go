@@ -33,6 +33,9 @@ const runMainEnv = "SECRETSTORE_TEST_RUN_MAIN"
 var binary = os.Args[0]
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == goRotatorArg {
+		os.Exit(goRotator())
+	}
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		return

@@ -225,6 +225,7 @@ func TestExecRotator(t *testing.T) {
 			wantErr: []string{"was killed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			script := filepath.Join(dir, "rotator.sh")
 			if err := os.WriteFile(script, []byte(tc.script+"\n"), 0o600); err != nil {
@@ -391,6 +392,43 @@ func fakeLambdaStep(ctx context.Context, sm *secretsmanager.Client, ev rotationE
 	return nil
 }
 
+// goRotatorArg, as the first argument of this test binary, makes it a
+// rotation function for exec rotators (goRotator): the tests whose subject
+// is the server, not the function's language, run it rather than the
+// Python one, which costs a second of CPU a step.
+const goRotatorArg = "-secretstore-test-rotator"
+
+// goRotator is a rotation function as a program: it reads the event on
+// stdin and runs fakeLambdaStep against the server named in its
+// environment, with the keys the server gives it (as a function written
+// with an AWS SDK finds them). With ROTATOR_HANG_ONCE=FILE, setSecret, the
+// first time only, writes its process id to FILE and then hangs for 30
+// seconds, so a test can kill the server in the middle of a step. It
+// returns the program's exit status.
+func goRotator() int {
+	var ev rotationEvent
+	if err := json.NewDecoder(os.Stdin).Decode(&ev); err != nil {
+		fmt.Fprintln(os.Stderr, "reading the event:", err)
+		return 1
+	}
+	if f := os.Getenv("ROTATOR_HANG_ONCE"); f != "" && ev.Step == "setSecret" {
+		if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
+			if err := os.WriteFile(f, []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			<-time.After(30 * time.Second) // a step that hangs: the test kills the server meanwhile
+		}
+	}
+	sm := testutil.SDKClient(os.Getenv("SECRETS_MANAGER_ENDPOINT"), os.Getenv("AWS_REGION"),
+		testutil.WithCredentials(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), ""))
+	if err := fakeLambdaStep(context.Background(), sm, ev); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", ev.Step, err)
+		return 1
+	}
+	return 0
+}
+
 // TestServeExecRotatorPython runs serve, checking signatures, with the
 // Python rotation function of tests/rotation (boto3, AWS's template) as an
 // exec rotator: a rotation, whose new AWSCURRENT the AWS CLI reads, then
@@ -479,16 +517,15 @@ func TestServeExecRotatorPython(t *testing.T) {
 }
 
 // TestServeRotationSurvivesKill9 kills the server (SIGKILL) while the
-// Python rotation function sleeps in setSecret, and starts it again: the
-// rotation is taken up at once and completes with the value createSecret
-// put before the kill; no version is lost.
+// rotation function (goRotator) hangs in setSecret, and starts it again:
+// the rotation is taken up at once and completes with the value
+// createSecret put before the kill; no version is lost.
 func TestServeRotationSurvivesKill9(t *testing.T) {
 	t.Parallel()
-	python, script := pythonRotator(t)
 	data := filepath.Join(t.TempDir(), "data")
 	marker := filepath.Join(t.TempDir(), "in-setSecret")
-	env := []string{masterKeyEnv + "=" + testKeyB64, "ROTATOR_HANG_ONCE=" + marker, "ROTATOR_HANG_SECONDS=30"}
-	args := []string{"--data", data, "--quiet", "--rotator", testRotatorARN + "=exec:" + python + " " + script}
+	env := []string{masterKeyEnv + "=" + testKeyB64, "ROTATOR_HANG_ONCE=" + marker}
+	args := []string{"--data", data, "--quiet", "--rotator", testRotatorARN + "=exec:" + binary + " " + goRotatorArg}
 	srv := startProcess(t, env, args...)
 	ctx := t.Context()
 	sm := sdkClient(srv.URL, "test", "test")
@@ -649,13 +686,12 @@ func runAWSCLI(cli *testutil.AWSCLI, url, accessKeyID, secretAccessKey string, a
 // secretstore-rotation role), so a rotation completes.
 func TestServeExecRotatorWithPrincipalsOnly(t *testing.T) {
 	t.Parallel()
-	python, script := pythonRotator(t)
 	const akid, secret = "AKIAAPPEXAMPLE", "app-secret-access-key"
 	file := writePrincipals(t, `{"Principals": [{"AccessKeyId": "`+akid+`", "SecretAccessKey": "`+secret+`",
 		"Arn": "arn:aws:iam::123456789012:user/admin",
 		"Policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}]}]}`)
 	srv := startProcess(t, nil, "--memory", "--quiet", "--principals", file,
-		"--rotator", testRotatorARN+"=exec:"+python+" "+script, "--rotation-step-timeout", "30s")
+		"--rotator", testRotatorARN+"=exec:"+binary+" "+goRotatorArg, "--rotation-step-timeout", "30s")
 	ctx := t.Context()
 	sm := sdkClient(srv.URL, akid, secret)
 	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String("first-password")}); err != nil {
