@@ -3,8 +3,6 @@ package secretstore
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/secretstore-go/secretstore/internal/record"
@@ -15,20 +13,15 @@ func TestCacheReadsSeeEveryCompletedWrite(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	mustCreate(t, s, "hot", "v0")
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	defer func() { stop.Store(true); wg.Wait() }()
-	for range 4 { // readers keep the cache full of the secret
-		wg.Go(func() {
-			for !stop.Load() {
-				if _, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "hot"}); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
+	// Readers keep the cache full of the secret: at each round, while the
+	// writer puts and reads, each reads it a few times.
+	round, stop := readRounds(t, 4, func() error {
+		_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "hot"})
+		return err
+	})
+	defer stop()
 	for i := 1; i <= 300; i++ {
+		round()
 		want := fmt.Sprint("v", i)
 		put := mustPut(t, s, "hot", want)
 		out, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "hot"})
@@ -166,17 +159,14 @@ func TestCacheDuringLabelMoves(t *testing.T) {
 	v1 := mustCreate(t, s, "flip", "one").VersionId
 	v2 := mustPut(t, s, "flip", "two").VersionId
 	mustPut(t, s, "flip", "three") // v1 is deprecated, v2 AWSPREVIOUS
-	var stop atomic.Bool
-	var wg sync.WaitGroup
+	var rounds []func()
 	for _, id := range []string{v1, v2} {
-		wg.Go(func() {
-			for !stop.Load() {
-				if _, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "flip", VersionId: id}); err != nil {
-					t.Errorf("GetSecretValue of version %s during label moves: %v", id, err)
-					return
-				}
-			}
+		round, stop := readRounds(t, 1, func() error {
+			_, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: "flip", VersionId: id})
+			return err
 		})
+		defer stop()
+		rounds = append(rounds, round)
 	}
 	cur := mustDescribe(t, s, "flip")
 	current := ""
@@ -188,12 +178,13 @@ func TestCacheDuringLabelMoves(t *testing.T) {
 		}
 	}
 	for i := range 200 {
+		for _, round := range rounds {
+			round()
+		}
 		to := []string{v1, v2}[i%2]
 		if _, err := s.UpdateSecretVersionStage(ctx, &UpdateSecretVersionStageInput{SecretId: "flip", VersionStage: StageCurrent, RemoveFromVersionId: current, MoveToVersionId: to}); err != nil {
 			t.Fatal(err)
 		}
 		current = to
 	}
-	stop.Store(true)
-	wg.Wait()
 }

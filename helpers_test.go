@@ -432,3 +432,40 @@ func filesContain(t testing.TB, dir string, b []byte) []string {
 // rawTx wraps a Badger transaction a test opened itself in the store's tx,
 // reading through Badger (no record cache).
 func rawTx(s *Store, txn *badger.Txn) *tx { return &tx{c: s.c, txn: txn, now: now(s.c.clock)} }
+
+// readRounds starts n readers that each run read a few times at each
+// round: round starts one (a reader still busy with the last skips it),
+// stop ends them and waits. Reads run while the test writes, without
+// readers spinning for the whole test. An error of read fails t.
+func readRounds(t testing.TB, n int, read func() error) (round, stop func()) {
+	var wg sync.WaitGroup
+	starts := make([]chan struct{}, n)
+	for r := range starts {
+		starts[r] = make(chan struct{}, 1)
+		wg.Go(func() {
+			for range starts[r] {
+				for range 4 {
+					if err := read(); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	round = func() {
+		for _, c := range starts {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+	}
+	stop = func() {
+		for _, c := range starts {
+			close(c)
+		}
+		wg.Wait()
+	}
+	return round, stop
+}

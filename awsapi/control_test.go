@@ -339,18 +339,22 @@ func TestControlBackupOverHTTP(t *testing.T) {
 	stop := make(chan struct{})
 	wrote := make(chan error, 1)
 	go func() {
-		for i := 0; ; i++ {
+		// Writes until the download ends: at most 10,000, over 200 secrets,
+		// each well under the version quota.
+		for i := 0; i < 10000; i++ {
 			select {
 			case <-stop:
 				wrote <- nil
 				return
 			default:
 			}
-			if _, err := store.Put(ctx, fmt.Sprintf("during/%d", i%20), "v"); err != nil {
+			if _, err := store.Put(ctx, fmt.Sprintf("during/%d", i%200), "v"); err != nil {
 				wrote <- err
 				return
 			}
 		}
+		<-stop
+		wrote <- nil
 	}()
 	resp, err := http.Get(srv.URL + "/_secretstore/backup")
 	if err != nil {

@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	testutil.SetParallel()
 	code := m.Run()
 	if realBuild.path != "" {
 		os.RemoveAll(filepath.Dir(realBuild.path))
