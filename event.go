@@ -7,8 +7,8 @@ import "time"
 //
 // Every call of a Store method that is an AWS operation produces one event,
 // whether it succeeds or fails. BatchGetSecretValue with SecretIdList also
-// produces one event per secret it names, so a read of each secret can be
-// watched as it is with GetSecretValue. The reaper produces an event named
+// produces one event per secret it names, after its own, so a read of each
+// secret can be watched as it is with GetSecretValue. The reaper produces an event named
 // "EndSecretVersionDelete" (the name AWS CloudTrail uses) for every secret it
 // purges once its recovery window has ended.
 //

@@ -41,6 +41,10 @@
 //   - A Content-Type other than application/x-amz-json-1.1 (or 1.0, or
 //     application/json, or none) gets 400 SerializationException.
 //
+// The operations are the rows of the store's operation table; the
+// endpoints that are not Secrets Manager operations are routed in one
+// place, Handler.endpoint (handler.go).
+//
 // With Options.TestMode the handler also serves test-control endpoints
 // under /_secretstore/: POST /_secretstore/clock moves Options.Clock,
 // forwards or backwards ({"advance":"720h"}, {"advance":"-1h"} or
