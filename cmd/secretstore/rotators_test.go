@@ -109,7 +109,7 @@ func TestURLRotator(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		answer  func(w http.ResponseWriter, r *http.Request)
-		timeout time.Duration
+		expire  bool     // the step's time is up once the request has arrived
 		wantErr []string // each in the error; nil: success
 		never   []string // none of these in the error
 	}{
@@ -133,17 +133,20 @@ func TestURLRotator(t *testing.T) {
 		}, wantErr: []string{"ResourceNotFoundException: Function not found"}},
 		{name: "the step timeout cancels the request", answer: func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
-		}, timeout: 200 * time.Millisecond, wantErr: []string{"context deadline exceeded"}},
+		}, expire: true, wantErr: []string{"context deadline exceeded"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var mu sync.Mutex
 			var got rotationEvent
 			var path, contentType string
+			arrived := make(chan struct{})
 			lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				mu.Lock()
 				path, contentType = r.URL.Path, r.Header.Get("Content-Type")
 				json.NewDecoder(r.Body).Decode(&got)
 				mu.Unlock()
+				close(arrived)
 				tc.answer(w, r)
 			}))
 			defer lambda.Close()
@@ -152,11 +155,11 @@ func TestURLRotator(t *testing.T) {
 				t.Fatal(err)
 			}
 			rotators, _ := f.rotators(nil, discardLog())
-			ctx := t.Context()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
+			var ctx context.Context = t.Context()
+			if tc.expire {
+				limit := newStepLimit(ctx)
+				go func() { <-arrived; limit.expire() }()
+				ctx = limit
 			}
 			err := rotators[testRotatorARN].Rotate(ctx, nil, testEvent)
 			mu.Lock()
@@ -171,6 +174,31 @@ func TestURLRotator(t *testing.T) {
 	}
 }
 
+// stepLimit is a step's context whose time runs out when the test says
+// (expire), as a deadline would: Err is then context.DeadlineExceeded.
+type stepLimit struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newStepLimit(parent context.Context) *stepLimit {
+	return &stepLimit{Context: parent, done: make(chan struct{})}
+}
+
+func (l *stepLimit) expire() { l.once.Do(func() { close(l.done) }) }
+
+func (l *stepLimit) Done() <-chan struct{} { return l.done }
+
+func (l *stepLimit) Err() error {
+	select {
+	case <-l.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
 // TestExecRotator runs programs as rotators: their event, environment,
 // exit status, stderr and time limit.
 func TestExecRotator(t *testing.T) {
@@ -182,6 +210,7 @@ func TestExecRotator(t *testing.T) {
 		name      string
 		script    string
 		timeout   time.Duration
+		expire    bool // the step's time is up once the program has made the file "started"
 		wantErr   []string
 		never     []string
 		checkFile func(t *testing.T, dir string)
@@ -219,7 +248,7 @@ func TestExecRotator(t *testing.T) {
 		{name: "silent failure", script: `exit 1`, wantErr: []string{"failed: exit status 1"}, never: []string{"stderr"}},
 		{name: "a long stderr is cut", script: `head -c 3000 /dev/zero | tr '\0' x >&2; echo >&2; echo "Error: the end" >&2; exit 1`,
 			wantErr: []string{"stderr: ...xxx", "| Error: the end"}},
-		{name: "killed at the step timeout", script: `echo started >&2; exec sleep 30`, timeout: 300 * time.Millisecond,
+		{name: "killed at the step timeout", script: `echo started >&2; : >"$1/started"; exec sleep 30`, expire: true,
 			wantErr: []string{"was killed: context deadline exceeded: stderr: started"}},
 		{name: "a child holding stderr open does not hang the step", script: `sleep 5 >&2 & wait`, timeout: 300 * time.Millisecond,
 			wantErr: []string{"was killed"}},
@@ -243,11 +272,19 @@ func TestExecRotator(t *testing.T) {
 				return []string{"PATH=" + os.Getenv("PATH"), "KEEP_ME=1", "AWS_PROFILE=prod", "AWS_SESSION_TOKEN=tok", "AWS_REGION=us-west-2"}
 			}
 			ep.listening("http://127.0.0.1:4566")
-			ctx := t.Context()
+			var ctx context.Context = t.Context()
 			if tc.timeout > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
 				defer cancel()
+			}
+			if tc.expire {
+				limit := newStepLimit(ctx)
+				go func() {
+					testutil.WaitDir(dir, 30*time.Second, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+					limit.expire()
+				}()
+				ctx = limit
 			}
 			start := time.Now()
 			err := rotators[testRotatorARN].Rotate(ctx, nil, testEvent)
@@ -431,89 +468,106 @@ func goRotator() int {
 
 // TestServeExecRotatorPython runs serve, checking signatures, with the
 // Python rotation function of tests/rotation (boto3, AWS's template) as an
-// exec rotator: a rotation, whose new AWSCURRENT the AWS CLI reads, then
-// one whose testSecret fails and leaves the labels as AWS leaves them.
+// exec rotator: a rotation, whose new AWSCURRENT the AWS CLI reads, and,
+// on a server of its own, one whose testSecret fails and leaves the labels
+// as AWS leaves them.
 func TestServeExecRotatorPython(t *testing.T) {
 	t.Parallel()
 	python, script := pythonRotator(t)
 	awsCLI := newAWSCLI(t)
 	const akid, secret = "AKIDROTATION", "rotation-secret-access-key"
-	srv := startProcess(t, nil, "--memory", "--quiet", "--access-key-id", akid, "--secret-access-key", secret,
-		"--rotator", testRotatorARN+"=exec:"+python+" "+script, "--rotation-step-timeout", "30s")
-	ctx := t.Context()
-	sm := sdkClient(srv.URL, akid, secret)
-	mustCLI := func(args ...string) map[string]any {
-		t.Helper()
-		out, err := runAWSCLI(awsCLI, srv.URL, akid, secret, args...)
+	const first = `{"username":"app","password":"first-password-0123456789"}`
+	// start runs a server with the function and creates app/db with the
+	// value first (and tags).
+	start := func(t *testing.T, tags ...types.Tag) (srv *server, sm *secretsmanager.Client, created string, cli func(args ...string) map[string]any) {
+		srv = startProcess(t, nil, "--memory", "--quiet", "--access-key-id", akid, "--secret-access-key", secret,
+			"--rotator", testRotatorARN+"=exec:"+python+" "+script, "--rotation-step-timeout", "30s")
+		sm = sdkClient(srv.URL, akid, secret)
+		out, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String(first), Tags: tags})
 		if err != nil {
-			t.Fatalf("aws secretsmanager %s: %v\n%s\nserver log:\n%s", strings.Join(args, " "), err, out, srv.log)
+			t.Fatal(err)
 		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(out), &m); err != nil {
-			t.Fatalf("aws secretsmanager %s printed %q", args[0], out)
+		cli = func(args ...string) map[string]any {
+			t.Helper()
+			out, err := runAWSCLI(awsCLI, srv.URL, akid, secret, args...)
+			if err != nil {
+				t.Fatalf("aws secretsmanager %s: %v\n%s\nserver log:\n%s", strings.Join(args, " "), err, out, srv.log)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(out), &m); err != nil {
+				t.Fatalf("aws secretsmanager %s printed %q", args[0], out)
+			}
+			return m
 		}
-		return m
+		return srv, sm, aws.ToString(out.VersionId), cli
+	}
+	noValueLogged := func(t *testing.T, srv *server, values ...string) {
+		for _, v := range values {
+			if strings.Contains(srv.log.String(), v) {
+				t.Errorf("a secret value reached the server's log:\n%s", srv.log)
+			}
+		}
 	}
 
-	const first = `{"username":"app","password":"first-password-0123456789"}`
-	created, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String(first)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rotated, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("app/db"), RotationLambdaARN: aws.String(testRotatorARN),
-		RotationRules: &types.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := aws.ToString(rotated.VersionId)
-	waitRotated(t, srv.log, sm, "app/db", token, "AWSCURRENT")
-	got := mustCLI("get-secret-value", "--secret-id", "app/db")
-	var value map[string]string
-	json.Unmarshal([]byte(got["SecretString"].(string)), &value)
-	if got["VersionId"] != token || value["username"] != "app" || len(value["password"]) != 32 || value["password"] == "first-password-0123456789" {
-		t.Fatalf("AWSCURRENT after the rotation: version %v, value with username %q and a password of %d characters", got["VersionId"], value["username"], len(value["password"]))
-	}
-	d, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("app/db")})
-	if err != nil || !aws.ToBool(d.RotationEnabled) || aws.ToString(d.RotationLambdaARN) != testRotatorARN || d.LastRotatedDate == nil || d.NextRotationDate == nil ||
-		d.RotationRules == nil || aws.ToInt64(d.RotationRules.AutomaticallyAfterDays) != 30 {
-		t.Errorf("DescribeSecret after the rotation: %+v, %v", d, err)
-	} else if !slices.Equal(d.VersionIdsToStages[aws.ToString(created.VersionId)], []string{"AWSPREVIOUS"}) {
-		t.Errorf("labels after the rotation: %v", d.VersionIdsToStages)
-	}
+	t.Run("a rotation", func(t *testing.T) {
+		t.Parallel()
+		ctx := t.Context()
+		srv, sm, created, mustCLI := start(t)
+		rotated, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("app/db"), RotationLambdaARN: aws.String(testRotatorARN),
+			RotationRules: &types.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := aws.ToString(rotated.VersionId)
+		waitRotated(t, srv.log, sm, "app/db", token, "AWSCURRENT")
+		got := mustCLI("get-secret-value", "--secret-id", "app/db")
+		var value map[string]string
+		json.Unmarshal([]byte(got["SecretString"].(string)), &value)
+		if got["VersionId"] != token || value["username"] != "app" || len(value["password"]) != 32 || value["password"] == "first-password-0123456789" {
+			t.Fatalf("AWSCURRENT after the rotation: version %v, value with username %q and a password of %d characters", got["VersionId"], value["username"], len(value["password"]))
+		}
+		d, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("app/db")})
+		if err != nil || !aws.ToBool(d.RotationEnabled) || aws.ToString(d.RotationLambdaARN) != testRotatorARN || d.LastRotatedDate == nil || d.NextRotationDate == nil ||
+			d.RotationRules == nil || aws.ToInt64(d.RotationRules.AutomaticallyAfterDays) != 30 {
+			t.Errorf("DescribeSecret after the rotation: %+v, %v", d, err)
+		} else if !slices.Equal(d.VersionIdsToStages[created], []string{"AWSPREVIOUS"}) {
+			t.Errorf("labels after the rotation: %v", d.VersionIdsToStages)
+		}
+		noValueLogged(t, srv, "first-password-0123456789", value["password"])
+	})
 
 	// A testSecret that fails: AWSCURRENT stays, the new version keeps
 	// AWSPENDING, and a new rotation is refused until it is done.
-	if _, err := sm.TagResource(ctx, &secretsmanager.TagResourceInput{SecretId: aws.String("app/db"),
-		Tags: []types.Tag{{Key: aws.String("RotatorFailStep"), Value: aws.String("testSecret")}}}); err != nil {
-		t.Fatal(err)
-	}
-	failed, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("app/db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token2 := aws.ToString(failed.VersionId)
-	waitFor(t, srv.log, "version="+token2+" err=")
-	if !strings.Contains(srv.log.String(), "RuntimeError: testSecret failed on purpose") {
-		t.Errorf("the log does not quote the function's stderr:\n%s", srv.log)
-	}
-	if cur, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")}); err != nil ||
-		aws.ToString(cur.VersionId) != token || aws.ToString(cur.SecretString) != got["SecretString"] {
-		t.Errorf("AWSCURRENT after the failed rotation: %v", err)
-	}
-	pending := mustCLI("get-secret-value", "--secret-id", "app/db", "--version-stage", "AWSPENDING")
-	if pending["VersionId"] != token2 || fmt.Sprint(pending["VersionStages"]) != "[AWSPENDING]" || pending["SecretString"] == got["SecretString"] {
-		t.Errorf("AWSPENDING after the failed rotation: version %v, stages %v; want %s", pending["VersionId"], pending["VersionStages"], token2)
-	}
-	var ire *types.InvalidRequestException
-	if _, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("app/db")}); !errors.As(err, &ire) ||
-		!strings.Contains(err.Error(), "A previous rotation isn't complete. That rotation will be reattempted.") {
-		t.Errorf("RotateSecret during the failed rotation: %v", err)
-	}
-	for _, v := range []string{"first-password-0123456789", value["password"]} {
-		if strings.Contains(srv.log.String(), v) {
-			t.Errorf("a secret value reached the server's log:\n%s", srv.log)
+	t.Run("a testSecret that fails", func(t *testing.T) {
+		t.Parallel()
+		ctx := t.Context()
+		srv, sm, created, mustCLI := start(t, types.Tag{Key: aws.String("RotatorFailStep"), Value: aws.String("testSecret")})
+		failed, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("app/db"), RotationLambdaARN: aws.String(testRotatorARN)})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		token := aws.ToString(failed.VersionId)
+		waitFor(t, srv.log, "version="+token+" err=")
+		if !strings.Contains(srv.log.String(), "RuntimeError: testSecret failed on purpose") {
+			t.Errorf("the log does not quote the function's stderr:\n%s", srv.log)
+		}
+		if cur, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")}); err != nil ||
+			aws.ToString(cur.VersionId) != created || aws.ToString(cur.SecretString) != first {
+			t.Errorf("AWSCURRENT after the failed rotation: %v", err)
+		}
+		pending := mustCLI("get-secret-value", "--secret-id", "app/db", "--version-stage", "AWSPENDING")
+		if pending["VersionId"] != token || fmt.Sprint(pending["VersionStages"]) != "[AWSPENDING]" || pending["SecretString"] == first {
+			t.Errorf("AWSPENDING after the failed rotation: version %v, stages %v; want %s", pending["VersionId"], pending["VersionStages"], token)
+		}
+		var ire *types.InvalidRequestException
+		if _, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("app/db")}); !errors.As(err, &ire) ||
+			!strings.Contains(err.Error(), "A previous rotation isn't complete. That rotation will be reattempted.") {
+			t.Errorf("RotateSecret during the failed rotation: %v", err)
+		}
+		var value map[string]string
+		json.Unmarshal([]byte(pending["SecretString"].(string)), &value)
+		noValueLogged(t, srv, "first-password-0123456789", value["password"])
+	})
 }
 
 // TestServeRotationSurvivesKill9 kills the server (SIGKILL) while the

@@ -8,7 +8,7 @@ import (
 
 // WaitingParallelism is how many parallel tests a package whose tests
 // mostly wait (for fsyncs, child processes, servers) runs at once per CPU.
-const WaitingParallelism = 4
+const WaitingParallelism = 8
 
 // SetParallel makes the package's tests run, unless -test.parallel is
 // given, WaitingParallelism parallel tests per CPU at once rather than go
