@@ -65,10 +65,6 @@ func (l *serverLimits) server(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// testHookListener, when set (by a test), is called with the listener
-// serve accepts connections on.
-var testHookListener func(*limitListener)
-
 // limitFullLogEvery is how often a listener at its limit says so, at most.
 const limitFullLogEvery = time.Minute
 

@@ -79,11 +79,10 @@ func closedBy(t *testing.T, what string, conn net.Conn, start, deadline time.Tim
 // value whose answers are never read. The server closes each within its
 // timeout, and serves normal requests meanwhile.
 func TestServeClosesSlowAndIdleClients(t *testing.T) {
+	t.Parallel()
 	const timeout = time.Second
 	var ln *limitListener
-	testHookListener = func(l *limitListener) { ln = l }
-	defer func() { testHookListener = nil }()
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--read-timeout", timeout.String(),
+	srv := startInProcessWith(t, func(l *limitListener) { ln = l }, nil, "--memory", "--quiet", "--read-timeout", timeout.String(),
 		"--write-timeout", timeout.String(), "--idle-timeout", timeout.String(), "--max-connections", "100")
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	big := strings.Repeat("x", 64<<10)

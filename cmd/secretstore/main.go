@@ -202,6 +202,9 @@ type cli struct {
 	// that a second signal during a graceful shutdown kills the process.
 	// Nil in tests.
 	stopSignals func()
+	// onListen, when set (by a test), is called with the listener serve
+	// accepts connections on.
+	onListen func(*limitListener)
 }
 
 // runFunc runs a subcommand with its positional arguments, once its flags

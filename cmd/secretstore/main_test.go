@@ -247,13 +247,21 @@ func startProcess(t *testing.T, env []string, args ...string) *server {
 // stop cancels its context, as a signal would.
 func startInProcess(t *testing.T, env map[string]string, args ...string) *server {
 	t.Helper()
+	return startInProcessWith(t, nil, env, args...)
+}
+
+// startInProcessWith is startInProcess with the listener serve accepts
+// connections on passed to onListen, if not nil.
+func startInProcessWith(t *testing.T, onListen func(*limitListener), env map[string]string, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := &syncBuffer{}
 	c := &cli{
-		stdin:  strings.NewReader(""),
-		stdout: log,
-		stderr: log,
-		getenv: func(k string) string { return env[k] },
+		stdin:    strings.NewReader(""),
+		stdout:   log,
+		stderr:   log,
+		getenv:   func(k string) string { return env[k] },
+		onListen: onListen,
 	}
 	exited := make(chan struct{})
 	code := 0

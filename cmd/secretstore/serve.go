@@ -183,12 +183,12 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	}
 	rotatorEndpoint.listening(endpointURL(ln.Addr())) // exec rotators wait for it
 	srv := f.limits.server(awsapi.New(store, ho), log)
+	limited := newLimitListener(ln, f.limits.maxConnections, log)
+	if c.onListen != nil {
+		c.onListen(limited) // before the "listening" line a test waits for
+	}
 	logStart(log, c, f, ln.Addr(), len(creds) > 0)
 	removeAddr := writeServerAddress(o.Dir, endpointURL(ln.Addr()), log) // for the clients' folder-in-use message
-	limited := newLimitListener(ln, f.limits.maxConnections, log)
-	if testHookListener != nil {
-		testHookListener(limited)
-	}
 	ln = limited
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
