@@ -46,6 +46,12 @@ type groupSync struct {
 
 	sync func() error // syncFiles; tests replace it
 
+	// Set by the store once the database is open: after each sync,
+	// syncFiles records in wm that the commits up to mark() (taken before
+	// the sync began) are durable, before any writer is acknowledged.
+	wm   *watermark
+	mark func() uint64
+
 	// Used only by the goroutine running a sync.
 	lastLog   [2]int   // the newest write-ahead log (.mem) and value log (.vlog) at the last sync
 	lastNames []string // the log files seen at the last sync
@@ -176,8 +182,23 @@ func (g *groupSync) gather() {
 	timer.Stop()
 }
 
+// watermark sets the watermark syncFiles updates, and how it reads the
+// commit watermark. It does nothing on a nil g.
+func (g *groupSync) watermark(w *watermark, mark func() uint64) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.wm, g.mark = w, mark
+}
+
 // syncFiles fsyncs Badger's logs that may hold unsynced writes.
 func (g *groupSync) syncFiles() error {
+	var durable uint64
+	if g.mark != nil {
+		durable = g.mark() // every commit up to it is in a log now
+	}
 	entries, err := os.ReadDir(g.dir)
 	if err != nil {
 		return err
@@ -217,6 +238,7 @@ func (g *groupSync) syncFiles() error {
 		return err
 	}
 	g.lastLog, g.lastNames = newest, names
+	g.wm.update(durable, entries, true)
 	return nil
 }
 

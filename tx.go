@@ -5,11 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/table"
+	"github.com/dgraph-io/badger/v4/y"
 )
 
 // tx is one transaction of the store, and the only code that writes Badger
@@ -127,28 +133,70 @@ func dbError(err error) error {
 		return nil
 	}
 	var e *Error
+	var be *table.BlockError
 	switch {
 	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.Is(err, badger.ErrDBClosed):
 		return ErrClosed
+	case errors.As(err, &be):
+		return damagedBlockError(nil, be)
 	case errors.Is(err, badger.ErrTxnTooBig):
 		return newError(ErrLimitExceeded, "the operation changes too much data for one transaction")
 	}
-	return newErrorf(ErrInternalServiceError, "database error: %v", err)
+	e = newError(ErrInternalServiceError, systemMessage(err))
+	e.cause = err
+	return e
 }
+
+// systemMessage says in plain words, for a client, what the database's or
+// the system's error err means: never its text, which names files and
+// Badger's internals (the server logs that).
+func systemMessage(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return msgNotWritable
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return msgTooManyFiles
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk holding the data folder is full. Nothing was written; free some space and try again (no restart is needed)"
+	case errors.Is(err, syscall.EIO):
+		return "the disk holding the data folder reported an I/O error (the server's log has the details)"
+	}
+	return "the database failed (the server's log has the details)"
+}
+
+// The messages of the faults that heal without a restart.
+const (
+	msgNotWritable  = "the data folder is not writable. Nothing was written; make it writable again for the server's user (no restart is needed)"
+	msgTooManyFiles = "too many open files: the server has no file descriptor left. Nothing was written; writes work again once files are closed (no restart is needed; raise the limit with ulimit -n)"
+)
 
 // get returns a copy of the value of key, or nil if there is none (every
 // record's value has at least its kind and schema bytes).
 func (t *tx) get(key []byte) ([]byte, error) {
+	item, err := t.lookup(key)
+	if item == nil || err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// lookup returns the item of key, nil when there is none. A table block
+// that cannot be read is an error matching ErrCorrupt.
+func (t *tx) lookup(key []byte) (_ *badger.Item, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			be := asBlockError(v)
+			t.c.logDamagedBlock(be)
+			err = damagedBlockError(key, be)
+		}
+	}()
 	item, err := t.txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return item.ValueCopy(nil)
+	return item, err
 }
 
 // Secret records and their indexes.
@@ -367,11 +415,8 @@ func (t *tx) getVersion(id [idLen]byte, versionID string) (*versionRecord, error
 // with internal id, decoded in place: fn must not keep its byte slices. It
 // reports whether the record exists.
 func (t *tx) viewVersion(id [idLen]byte, versionID string, fn func(v *versionRecord) error) (found bool, err error) {
-	item, err := t.txn.Get(versionKey(id, versionID))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	item, err := t.lookup(versionKey(id, versionID))
+	if item == nil || err != nil {
 		return false, err
 	}
 	return true, item.Value(func(b []byte) error {
@@ -408,26 +453,166 @@ func (t *tx) putKeyring(kr *keyringRecord) error {
 
 // iterate walks the keys with prefix from start (forward) or from start
 // backwards (reverse; start == prefix then means from the end), calling fn
-// with each key and value until it returns false. The value is a copy.
+// with each key and value until it returns false. The value is a copy. A
+// table block that cannot be read is logged and its keys are skipped (the
+// walk goes on after it), so that damage hides what it holds, not the
+// secrets after it; reading one of those keys directly fails with
+// ErrCorrupt.
 func (t *tx) iterate(prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
-	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
-	defer it.Close()
 	seek := start
 	if reverse && bytes.Equal(start, prefix) {
 		seek = append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 16)...)
 	}
-	for it.Seek(seek); it.Valid(); it.Next() {
+	var skipped *table.BlockError
+	for range maxSkippedBlocks {
+		resume, be, err := t.iterateFrom(prefix, seek, reverse, fn)
+		if be == nil {
+			return err
+		}
+		t.c.logDamagedBlock(be)
+		if be.Block < 0 {
+			return damagedBlockError(nil, be) // no key range to go on past
+		}
+		if skipped != nil && skipped.Table == be.Table && skipped.Block == be.Block {
+			// Going on at the key after the block met the block again
+			// (that key has versions in it): go on after that key.
+			resume = pastKey(seek, reverse)
+		}
+		if !reverse && resume != nil && bytes.Compare(resume, seek) <= 0 {
+			resume = pastKey(seek, false) // always forward
+		}
+		if resume == nil || !reverse && !bytes.HasPrefix(resume, prefix) {
+			return nil // nothing of prefix after the damaged block
+		}
+		skipped, seek = be, resume
+	}
+	return newErrorf(ErrInternalServiceError, "more than %d damaged table blocks in one walk of the database: run secretstore verify", maxSkippedBlocks)
+}
+
+// maxSkippedBlocks bounds the damaged blocks one walk goes past.
+const maxSkippedBlocks = 1000
+
+// iterateFrom is one walk of iterate from seek. When a table block cannot be
+// read it returns the block's error and the key to go on from (nil when
+// there is nothing after it in that direction).
+func (t *tx) iterateFrom(prefix, seek []byte, reverse bool, fn func(k, v []byte) (bool, error)) (resume []byte, be *table.BlockError, err error) {
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
+	defer it.Close()
+	step := func(first bool) (be *table.BlockError) {
+		defer func() {
+			if v := recover(); v != nil {
+				be = asBlockError(v)
+			}
+		}()
+		if first {
+			it.Seek(seek)
+		} else {
+			it.Next()
+		}
+		return nil
+	}
+	for be = step(true); be == nil && it.Valid(); be = step(false) {
 		item := it.Item()
 		v, err := item.ValueCopy(nil)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		more, err := fn(item.Key(), v)
 		if err != nil || !more {
-			return err
+			return nil, nil, err
 		}
 	}
+	if be == nil {
+		return nil, nil, nil
+	}
+	return resumeAfter(be, reverse), be, nil
+}
+
+// asBlockError returns the panic v of a Badger read as a *table.BlockError:
+// itself, or a panic of Badger's on a block that does not decode, which has
+// no key range (so a walk cannot go past it).
+func asBlockError(v any) *table.BlockError {
+	if be, ok := v.(*table.BlockError); ok {
+		return be
+	}
+	if err, ok := v.(error); ok {
+		return &table.BlockError{Block: -1, Err: err}
+	}
+	return &table.BlockError{Block: -1, Err: fmt.Errorf("%s", oneLine(v))}
+}
+
+// resumeAfter returns the user key a walk goes on from after the damaged
+// block of be, or nil when there is none.
+func resumeAfter(be *table.BlockError, reverse bool) []byte {
+	switch {
+	case be.Block < 0:
+		return nil
+	case reverse && be.First != nil:
+		return pastKey(y.ParseKey(be.First), true)
+	case reverse:
+		return nil
+	case be.Next != nil:
+		return bytes.Clone(y.ParseKey(be.Next))
+	case be.Last != nil:
+		return pastKey(y.ParseKey(be.Last), false)
+	}
 	return nil
+}
+
+// pastKey returns the first user key after k (forward), or one before it
+// (reverse: the largest key below k that a reverse seek lands at or below),
+// nil when there is none.
+func pastKey(k []byte, reverse bool) []byte {
+	if !reverse {
+		return append(bytes.Clone(k), 0)
+	}
+	if len(k) == 0 {
+		return nil
+	}
+	if k[len(k)-1] == 0 {
+		return bytes.Clone(k[:len(k)-1])
+	}
+	p := bytes.Clone(k)
+	p[len(p)-1]--
+	return append(p, bytes.Repeat([]byte{0xff}, 16)...)
+}
+
+// logDamagedBlock logs a table block that cannot be read, once.
+func (c *core) logDamagedBlock(be *table.BlockError) {
+	if _, logged := c.damaged.LoadOrStore(fmt.Sprintf("block %s %d", be.Table, be.Block), true); logged {
+		return
+	}
+	c.log.Error("secretstore: a block of a table cannot be read; the keys it holds cannot be read either. Run secretstore verify, and secretstore recover to copy what can be read into a new folder",
+		"table", filepath.Base(be.Table), "block", be.Block, "first", printableKey(be.First), "err", be.Err)
+}
+
+// damagedBlockError is the error of a read of key (nil: of several keys)
+// that met a table block that cannot be read: InternalServiceError matching
+// ErrCorrupt, naming the secret when key is a secret's record.
+func damagedBlockError(key []byte, be *table.BlockError) error {
+	what := "records"
+	if len(key) > 1 && key[0] == prefixSecret {
+		if region, name, ok := splitRegionName(key[1:]); ok {
+			what = fmt.Sprintf("the record of secret %s in %s", name, region)
+		}
+	} else if key != nil {
+		what = "a record"
+	}
+	where := "a table"
+	if be.Table != "" {
+		where = fmt.Sprintf("table %s (block %d)", filepath.Base(be.Table), be.Block)
+	}
+	e := newErrorf(ErrInternalServiceError, "%s cannot be read: %s is damaged. Run secretstore verify, and secretstore recover to copy what can be read into a new folder", what, where)
+	e.also = ErrCorrupt
+	return e
+}
+
+// printableKey returns a Badger key (with its version) for a log line.
+func printableKey(k []byte) string {
+	if len(k) > 8 {
+		k = y.ParseKey(k)
+	}
+	return strconv.QuoteToASCII(string(k))
 }
 
 // dropPrefixes removes every key under prefixes from every level of the

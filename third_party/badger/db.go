@@ -1042,7 +1042,6 @@ var errNoRoom = errors.New("No room for write")
 // ensureRoomForWrite is always called serially. It blocks (without busy-polling)
 // until the current memtable can be flushed, i.e. until flushChan has room.
 func (db *DB) ensureRoomForWrite() error {
-	var err error
 	db.lock.Lock()
 	defer db.lock.Unlock()
 
@@ -1051,6 +1050,16 @@ func (db *DB) ensureRoomForWrite() error {
 		return nil
 	}
 
+	// secretstore patch 1 (PATCHES.md): create the next memtable before the
+	// full one is handed to the flusher. Badger did it after, and on an error
+	// (a folder that is no longer writable, no file descriptor left) left
+	// db.mt nil: every read then panicked and the next write ended the
+	// process. Now the write fails with the error, db.mt stays as it was,
+	// and the next write tries again.
+	next, err := db.newMemTable()
+	if err != nil {
+		return y.Wrapf(err, "cannot create new mem table")
+	}
 	for {
 		select {
 		case db.flushChan <- db.mt:
@@ -1058,10 +1067,7 @@ func (db *DB) ensureRoomForWrite() error {
 				db.mt.sl.MemSize(), len(db.flushChan))
 			// We manage to push this task. Let's modify imm.
 			db.imm = append(db.imm, db.mt)
-			db.mt, err = db.newMemTable()
-			if err != nil {
-				return y.Wrapf(err, "cannot create new mem table")
-			}
+			db.mt = next
 			// New memtable is empty. We certainly have room.
 			return nil
 		default:
@@ -1082,6 +1088,7 @@ func (db *DB) ensureRoomForWrite() error {
 			// drain, so waiting for room is safe and cannot deadlock). This matches
 			// the pre-cond behavior, which looped until the push succeeded.
 			if db.IsClosed() {
+				next.DecrRef() // empty: this removes its log
 				return errNoRoom
 			}
 			db.flushCond.Wait()

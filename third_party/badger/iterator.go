@@ -444,6 +444,37 @@ type Iterator struct {
 	ThreadId int
 
 	Alloc *z.Allocator
+
+	// blockErr is a table block that could not be read while the iterator
+	// read ahead (secretstore patch 2): the items read before it are served
+	// first, then Next panics with it, so that a caller that recovers it
+	// has seen every key before the block.
+	blockErr *table.BlockError
+}
+
+// readAhead runs f, which advances the merge iterator, keeping a
+// *table.BlockError it panics with in it.blockErr (secretstore patch 2).
+func (it *Iterator) readAhead(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			be, ok := r.(*table.BlockError)
+			if !ok {
+				panic(r)
+			}
+			it.blockErr = be
+		}
+	}()
+	f()
+}
+
+// raiseBlockErr panics with the block error kept by readAhead once every
+// item read before it has been served.
+func (it *Iterator) raiseBlockErr() {
+	if it.item == nil && it.blockErr != nil {
+		be := it.blockErr
+		it.blockErr = nil
+		panic(be)
+	}
 }
 
 // NewIterator returns a new iterator. Depending upon the options, either only keys, or both
@@ -578,13 +609,18 @@ func (it *Iterator) Next() {
 
 	// Set next item to current
 	it.item = it.data.pop()
-	for it.iitr.Valid() && hasPrefix(it) {
-		if it.parseItem() {
-			// parseItem calls one extra next.
-			// This is used to deal with the complexity of reverse iteration.
-			break
-		}
+	if it.blockErr == nil {
+		it.readAhead(func() {
+			for it.iitr.Valid() && hasPrefix(it) {
+				if it.parseItem() {
+					// parseItem calls one extra next.
+					// This is used to deal with the complexity of reverse iteration.
+					break
+				}
+			}
+		})
 	}
+	it.raiseBlockErr()
 }
 
 func isDeletedOrExpired(meta byte, expiresAt uint64) bool {
@@ -732,15 +768,19 @@ func (it *Iterator) prefetch() {
 	i := it.iitr
 	var count int
 	it.item = nil
-	for i.Valid() && hasPrefix(it) {
-		if !it.parseItem() {
-			continue
+	it.blockErr = nil
+	it.readAhead(func() {
+		for i.Valid() && hasPrefix(it) {
+			if !it.parseItem() {
+				continue
+			}
+			count++
+			if count == prefetchSize {
+				break
+			}
 		}
-		count++
-		if count == prefetchSize {
-			break
-		}
-	}
+	})
+	it.raiseBlockErr()
 }
 
 // Seek would seek to the provided key if present. If absent, it would seek to the next

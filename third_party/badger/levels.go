@@ -969,7 +969,20 @@ func (s *levelsController) compactBuildTables(
 			return nil, nil, err
 		}
 		go func(kr keyRange) {
-			defer inflightBuilders.Done(nil)
+			var err error
+			defer func() { inflightBuilders.Done(err) }()
+			// secretstore patch 2 (PATCHES.md): a block of an input table
+			// that cannot be read fails the compaction, which keeps its
+			// input tables, instead of dropping the rest of the table.
+			defer func() {
+				if r := recover(); r != nil {
+					be, ok := r.(*table.BlockError)
+					if !ok {
+						panic(r)
+					}
+					err = be
+				}
+			}()
 			it := table.NewMergeIterator(newIterator(), false)
 			defer it.Close()
 			s.subcompact(it, kr, cd, inflightBuilders, res)

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dgraph-io/badger/v4/pb"
+	"github.com/dgraph-io/badger/v4/table"
 	"github.com/dgraph-io/badger/v4/y"
 	"github.com/dgraph-io/ristretto/v2/z"
 )
@@ -170,7 +171,18 @@ func (st *Stream) produceRanges(ctx context.Context) {
 }
 
 // produceKVs picks up ranges from rangeCh, generates KV lists and sends them to kvChan.
-func (st *Stream) produceKVs(ctx context.Context, threadId int) error {
+func (st *Stream) produceKVs(ctx context.Context, threadId int) (err error) {
+	// secretstore patch 2 (PATCHES.md): a table block that cannot be read
+	// fails the stream with its error.
+	defer func() {
+		if r := recover(); r != nil {
+			be, ok := r.(*table.BlockError)
+			if !ok {
+				panic(r)
+			}
+			err = be
+		}
+	}()
 	st.numProducers.Add(1)
 	defer st.numProducers.Add(-1)
 

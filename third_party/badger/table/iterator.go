@@ -196,6 +196,46 @@ func (itr *Iterator) Valid() bool {
 	return itr.err == nil
 }
 
+// BlockError is what a table iterator panics with when a block of its table
+// cannot be read: its checksum does not match (with checksums checked on
+// read), or it does not decode. (secretstore patch 2, PATCHES.md: Badger
+// took such a block for the end of the table, silently, so that reads of
+// its keys fell back to older versions or found nothing, and a compaction
+// dropped them for good. A panic is the one way out of Badger's iterators,
+// which have no error to return; the store recovers it where it reads, and
+// a compaction turns it into its error, keeping its input tables.)
+type BlockError struct {
+	Table string // the table file's path
+	Block int    // the block's index in the table
+	// First is the block's first key, and Next the first key of the
+	// block after it, or nil when it is the table's last block; Last is
+	// then the table's biggest key. Keys with their versions, as in the
+	// table. A reader that iterates may go on from Next.
+	First, Next, Last []byte
+	Err               error
+}
+
+func (e *BlockError) Error() string {
+	return fmt.Sprintf("table %s: block %d cannot be read: %v", e.Table, e.Block, e.Err)
+}
+
+func (e *BlockError) Unwrap() error { return e.Err }
+
+// blockFailed panics with a *BlockError for block itr.bpos.
+func (itr *Iterator) blockFailed(err error) {
+	e := &BlockError{Table: itr.t.Filename(), Block: itr.bpos, Err: err}
+	var ko fb.BlockOffset
+	if itr.t.offsets(&ko, itr.bpos) {
+		e.First = y.SafeCopy(nil, ko.KeyBytes())
+	}
+	if itr.bpos+1 < itr.t.offsetsLength() && itr.t.offsets(&ko, itr.bpos+1) {
+		e.Next = y.SafeCopy(nil, ko.KeyBytes())
+	} else {
+		e.Last = y.SafeCopy(nil, itr.t.Biggest())
+	}
+	panic(e)
+}
+
 func (itr *Iterator) useCache() bool {
 	return itr.opt&NOCACHE == 0
 }
@@ -209,7 +249,7 @@ func (itr *Iterator) seekToFirst() {
 	itr.bpos = 0
 	block, err := itr.t.block(itr.bpos, itr.useCache())
 	if err != nil {
-		itr.err = err
+		itr.blockFailed(err)
 		return
 	}
 	itr.bi.tableID = itr.t.id
@@ -228,7 +268,7 @@ func (itr *Iterator) seekToLast() {
 	itr.bpos = numBlocks - 1
 	block, err := itr.t.block(itr.bpos, itr.useCache())
 	if err != nil {
-		itr.err = err
+		itr.blockFailed(err)
 		return
 	}
 	itr.bi.tableID = itr.t.id
@@ -242,7 +282,7 @@ func (itr *Iterator) seekHelper(blockIdx int, key []byte) {
 	itr.bpos = blockIdx
 	block, err := itr.t.block(blockIdx, itr.useCache())
 	if err != nil {
-		itr.err = err
+		itr.blockFailed(err)
 		return
 	}
 	itr.bi.tableID = itr.t.id
@@ -319,7 +359,7 @@ func (itr *Iterator) next() {
 	if len(itr.bi.data) == 0 {
 		block, err := itr.t.block(itr.bpos, itr.useCache())
 		if err != nil {
-			itr.err = err
+			itr.blockFailed(err)
 			return
 		}
 		itr.bi.tableID = itr.t.id
@@ -349,7 +389,7 @@ func (itr *Iterator) prev() {
 	if len(itr.bi.data) == 0 {
 		block, err := itr.t.block(itr.bpos, itr.useCache())
 		if err != nil {
-			itr.err = err
+			itr.blockFailed(err)
 			return
 		}
 		itr.bi.tableID = itr.t.id

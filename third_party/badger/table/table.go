@@ -584,27 +584,37 @@ func (t *Table) block(idx int, useCache bool) (*Block, error) {
 
 	// Read checksum and store it
 	readPos -= blk.chkLen
+	// secretstore patch 3 (PATCHES.md): check the checksum before the block's
+	// entry index is parsed, and the bounds of that index: Badger parsed the
+	// entry count and offsets of a damaged block first, and panicked on them
+	// (on 32-bit systems the entry count times 4 could even overflow into
+	// offsets that looked valid).
+	if readPos < 4 {
+		return nil, errors.New("the block is too short for its checksum and entry count: the data is corrupted")
+	}
 	blk.checksum = blk.data[readPos : readPos+blk.chkLen]
+	// The checksum is calculated for actual data + entry index + index length
+	if t.opt.ChkMode == options.OnBlockRead || t.opt.ChkMode == options.OnTableAndBlockRead {
+		blk.data = blk.data[:readPos]
+		if err = blk.verifyCheckSum(); err != nil {
+			return nil, err
+		}
+	}
 	// Move back and read numEntries in the block.
 	readPos -= 4
-	numEntries := int(y.BytesToU32(blk.data[readPos : readPos+4]))
-	entriesIndexStart := readPos - (numEntries * 4)
-	entriesIndexEnd := entriesIndexStart + numEntries*4
+	numEntries := int64(y.BytesToU32(blk.data[readPos : readPos+4]))
+	if numEntries > int64(readPos)/4 {
+		return nil, fmt.Errorf("the block's entry count (%d) does not fit in its %d bytes: the data is corrupted", numEntries, readPos)
+	}
+	entriesIndexStart := readPos - int(numEntries)*4
+	entriesIndexEnd := readPos
 
 	blk.entryOffsets = y.BytesToU32Slice(blk.data[entriesIndexStart:entriesIndexEnd])
 
 	blk.entriesIndexStart = entriesIndexStart
 
 	// Drop checksum and checksum length.
-	// The checksum is calculated for actual data + entry index + index length
 	blk.data = blk.data[:readPos+4]
-
-	// Verify checksum on if checksum verification mode is OnRead on OnStartAndRead.
-	if t.opt.ChkMode == options.OnBlockRead || t.opt.ChkMode == options.OnTableAndBlockRead {
-		if err = blk.verifyCheckSum(); err != nil {
-			return nil, err
-		}
-	}
 
 	blk.incrRef()
 	if useCache && t.opt.BlockCache != nil {

@@ -57,7 +57,10 @@ func Wrap(err error, msg string) error {
 		if err == nil {
 			return nil
 		}
-		return fmt.Errorf("%s err: %+v", msg, err)
+		// secretstore patch 4 (PATCHES.md): %w, not %+v, so that callers can
+		// still tell the cause (a permission error, no file descriptor left)
+		// with errors.Is. The text is the same.
+		return fmt.Errorf("%s err: %w", msg, err)
 	}
 	return fmt.Errorf("%s: %w", msg, err)
 }

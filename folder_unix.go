@@ -1,0 +1,46 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package secretstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// lockFolder takes the exclusive lock on the data folder dir that Badger
+// would take (flock on the folder itself), so that the store checks the
+// folder's files before Badger opens it without another process changing
+// them meanwhile, and without creating a file: Badger is then opened with
+// its own lock bypassed, and writes no LOCK file. The lock is released
+// when the returned file is closed.
+func lockFolder(dir string) (*os.File, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrDataFolderInUse, dir)
+		}
+		return nil, fmt.Errorf("secretstore: locking the data folder %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// badgerLocks reports whether Badger must take its own lock: not where
+// lockFolder takes the same one.
+const badgerLocks = false
+
+// fileIdentity returns the change time (nanoseconds) and inode number of
+// fi: a file written or replaced since gets new ones, which the caller
+// cannot set back.
+func fileIdentity(fi os.FileInfo) (ctime int64, ino uint64) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0
+	}
+	return statCtime(st), uint64(st.Ino)
+}
