@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // lockFolder takes the exclusive lock on the data folder dir that Badger
@@ -43,4 +45,42 @@ func fileIdentity(fi os.FileInfo) (ctime int64, ino uint64) {
 		return 0, 0
 	}
 	return statCtime(st), uint64(st.Ino)
+}
+
+// spareFiles is how many file descriptors a write may need beyond those
+// open: a new write-ahead log, and the logs and folder the group sync opens.
+const spareFiles = 3
+
+// folderWritable returns nil when this process may create files in dir
+// (EACCES or EROFS otherwise).
+func folderWritable(dir string) error {
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return &os.PathError{Op: "access", Path: dir, Err: err}
+	}
+	return nil
+}
+
+// spareDescriptors returns nil when this process has spareFiles file
+// descriptors left (EMFILE or ENFILE otherwise), which it counts by
+// duplicating lock's (the folder's lock, open while the store is).
+func spareDescriptors(lock *os.File) error {
+	if lock == nil {
+		return nil
+	}
+	var fds [spareFiles]int
+	n := 0
+	defer func() {
+		for _, fd := range fds[:n] {
+			unix.Close(fd)
+		}
+	}()
+	for n < spareFiles {
+		fd, err := unix.FcntlInt(lock.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return os.NewSyscallError("fcntl", err)
+		}
+		fds[n] = fd
+		n++
+	}
+	return nil
 }

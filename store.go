@@ -122,7 +122,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		c.cache.budget = int(o.MemoryBudget / 2)
 	}
 	if !o.InMemory {
-		c.disk = newDiskGuard(o.Dir, bo)
+		c.disk = newDiskGuard(o.Dir, bo, folder.lock)
 	}
 	if folder.keys != nil {
 		c.keys, err = folder.keys, c.sameKeyring(folder.keyring)

@@ -213,7 +213,8 @@ func (r *secretRecord) pick(versionID, stage string) (int, error) {
 // readOrWrite runs fn in a read-only transaction, and again in a
 // read-write one if it reports that it needs to write. Reads, which rarely
 // write, so avoid the cost of a read-write transaction. When the write is
-// refused (the disk is too full, or a sync of the logs has failed), fn runs
+// refused (the disk is too full, the folder is not writable, a sync of the
+// logs has failed or could not run), fn runs
 // once more as a read that writes nothing: a read never fails for want of
 // recording LastAccessedDate.
 func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, err error)) error {
@@ -229,9 +230,10 @@ func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) (needWrite bool, 
 		_, err := fn(t)
 		return err
 	})
-	if errors.Is(err, ErrDiskFull) || (err != nil && c.group.broken() != nil) {
-		// The stamp cannot be written (a full disk, a failed sync): the
-		// read goes on without it.
+	if errors.Is(err, ErrInternalServiceError) && !errors.Is(err, ErrCorrupt) {
+		// The stamp cannot be written (a full disk, a folder that is not
+		// writable, no file descriptor left, a failed sync): the read goes
+		// on without it.
 		err = c.readTx(true, func(t *tx) error {
 			_, err := fn(t)
 			return err

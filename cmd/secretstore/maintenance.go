@@ -124,7 +124,11 @@ func setupBackup(fs *flag.FlagSet) runFunc {
 				return err
 			})
 			if isLocked(err) {
-				return fmt.Errorf("the data folder %s is in use — is `secretstore serve` running? Take the backup from the server: secretstore backup %s --endpoint-url http://%s", f.data, file, defaultAddr)
+				u := runningServerURL(f.data)
+				if u == "" {
+					u = "http://<the server's address>"
+				}
+				return fmt.Errorf("the data folder %s is in use — is `secretstore serve` running? Take the backup from the server: secretstore backup %s --endpoint-url %s", f.data, file, u)
 			}
 			if err != nil {
 				return err

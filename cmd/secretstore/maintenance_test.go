@@ -285,6 +285,23 @@ func TestBackupOfflineAndRestore(t *testing.T) {
 		t.Errorf("restore app/s03 = %q", out)
 	}
 
+	// A file that is not a backup (empty, or anything else) is said to be
+	// one, not taken for a secret's name.
+	for _, content := range []string{"", "not a backup\n"} {
+		other := filepath.Join(dir, "other")
+		if err := os.WriteFile(other, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(dir, "fromother")
+		r := runCLI(t, env, "", "restore", other, "--data", target)
+		if r.code != exitError || !strings.Contains(r.stderr, "not a backup written by \"secretstore backup\"") {
+			t.Errorf("restore of a file that is not a backup (%q): exit %d, %q", content, r.code, r.stderr)
+		}
+		if _, err := os.Stat(target); !os.IsNotExist(err) {
+			t.Errorf("restore of a file that is not a backup made %s: %v", target, err)
+		}
+	}
+
 	// Into a folder with something in it: refused, nothing changed.
 	before := dirDigest(t, restored)
 	r := runCLI(t, env, "", "restore", file, "--data", restored)
