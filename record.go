@@ -37,6 +37,7 @@ const (
 	prefixPrune    = 'p'
 	prefixRotation = 'r'
 	prefixShred    = 'x'
+	prefixCommit   = 0x02 // the commit mark: see commitMarkKey
 
 	kindSecret  = 'S'
 	kindVersion = 'V'
@@ -819,6 +820,14 @@ func decodeKeyring(b []byte) (*keyringRecord, error) {
 // Keys.
 
 var keyringKey = []byte{prefixKeyring, 'k', 'e', 'y', 'r', 'i', 'n', 'g'}
+
+// commitMarkKey is written, with no value, by the transactions that may
+// write nothing but deletions, and before a drop of prefixes: the newest
+// commit must stay in the folder, which Open compares with the watermark,
+// and Badger forgets a deletion once a compaction has dropped what it
+// deleted. Every other transaction writes a record, whose newest version a
+// compaction keeps.
+var commitMarkKey = []byte{prefixCommit}
 
 func secretKey(region, name string) []byte {
 	k := make([]byte, 0, 2+len(region)+len(name))

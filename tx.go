@@ -390,8 +390,14 @@ func (t *tx) purge(r *secretRecord) error {
 }
 
 // deleteEntry removes an index entry that points at no secret, or the
-// queue entry of records shredded.
-func (t *tx) deleteEntry(key []byte) error { return t.txn.Delete(key) }
+// queue entry of records shredded. The transaction also writes the commit
+// mark (see commitMarkKey), since it may write nothing else.
+func (t *tx) deleteEntry(key []byte) error {
+	if err := t.txn.Delete(key); err != nil {
+		return err
+	}
+	return t.txn.Set(commitMarkKey, nil)
+}
 
 // Version records.
 
@@ -617,6 +623,14 @@ func printableKey(k []byte) string {
 
 // dropPrefixes removes every key under prefixes from every level of the
 // database, outside any transaction (Badger blocks writes meanwhile).
+//
+// A commit mark is written first (see commitMarkKey): the records dropped
+// may hold the newest commit the watermark knows, which the folder must
+// still show after the drop.
 func (c *core) dropPrefixes(prefixes ...[]byte) error {
+	err := c.update(context.Background(), func(t *tx) error { return t.txn.Set(commitMarkKey, nil) })
+	if err != nil {
+		return err
+	}
 	return dbError(c.cache.change(func() error { return c.db.DropPrefix(prefixes...) }))
 }

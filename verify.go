@@ -32,6 +32,7 @@ const (
 	problemUnreadableValue = "the value cannot be read: "
 	problemOrphanVersion   = "a version record belongs to no secret"
 	problemDamagedVersions = "a deprecated version's record is damaged: "
+	problemUnlistedVersion = "the version is stored, but the secret record does not list it: the record is older than its versions (its last changes are lost)"
 )
 
 // ownRecords counts the versions of r read from records of their own.
@@ -61,6 +62,11 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 	defer c.end()
 	var problems []Problem
 	add := func(p Problem) { problems = append(problems, p) }
+	// Every block of every table, whatever the watermark says of it: Open
+	// checks only the tables that changed since the store last saw them.
+	if err := c.db.VerifyChecksum(); err != nil {
+		add(Problem{Detail: "a table is damaged: " + oneLine(err)})
+	}
 	err = c.readTx(true, func(t *tx) error {
 		if _, err := readKeyring(t); err != nil {
 			add(Problem{Detail: "the keyring: " + err.Error()})
@@ -149,13 +155,25 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		}); err != nil {
 			return err
 		}
+		// The versions each secret record lists, by the secret's id.
+		listed := map[[idLen]byte]*secretRecord{}
+		for _, r := range records {
+			listed[r.ID] = r
+		}
 		for _, p := range []byte{prefixVersion, prefixMeta} {
 			prefix = []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
 				var id [idLen]byte
 				copy(id[:], k[1:])
-				if !ids[id] && !queued[string(k)] && !queued[string(versionPrefix(id))] {
-					add(Problem{VersionId: string(k[1+idLen:]), Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+				versionID := string(k[1+idLen:])
+				switch r := listed[id]; {
+				case queued[string(k)] || queued[string(versionPrefix(id))]:
+				case !ids[id]:
+					add(Problem{VersionId: versionID, Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+				case r != nil && p == prefixVersion && r.version(versionID) < 0:
+					// A version the record does not know: the record is
+					// older than its versions (its last writes are lost).
+					add(Problem{Region: r.Region, Name: r.Name, VersionId: versionID, Detail: problemUnlistedVersion})
 				}
 				return true, nil
 			})

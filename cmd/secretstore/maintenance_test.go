@@ -377,7 +377,7 @@ func TestBackupFromRunningServer(t *testing.T) {
 	// The folder is the server's: an offline backup says how to take one.
 	file := filepath.Join(dir, "online.backup")
 	r := runCLI(t, env, "", "backup", file, "--data", data)
-	if r.code != exitError || !strings.Contains(r.stderr, "secretstore backup "+file+" --endpoint-url http://127.0.0.1:4566") {
+	if r.code != exitError || !strings.Contains(r.stderr, "secretstore backup "+file+" --endpoint-url "+srv.URL) {
 		t.Errorf("offline backup of a folder in use: exit %d, %q", r.code, r.stderr)
 	}
 
