@@ -224,6 +224,7 @@ func commands() []command {
 	return []command{
 		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe},
 		{name: "copy", summary: "copy secrets between two Secrets Manager endpoints (secretstore servers, AWS) over the AWS wire protocol; re-running it changes nothing", setup: setupCopy},
+		{name: "mirror", args: "status", nargs: 1, summary: "print the status of serve --mirror-from on --data: its last good pass, its last error, what the last pass did", setup: setupMirror},
 		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
 		{name: "put", args: "NAME", nargs: 1, summary: "store stdin as the new current value of a secret, creating it if needed", setup: setupPut},
 		{name: "delete", args: "NAME", nargs: 1, summary: "schedule a secret for deletion, or delete it at once with --force", setup: setupDelete},
@@ -371,7 +372,7 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	common := clientFlagNames()
 	clientHeader := false
 	for _, cmd := range commands() {
-		if cmd.name == "serve" || cmd.name == "copy" { // no client flags: no data folder, or one of its own
+		if cmd.name == "serve" || cmd.name == "copy" || cmd.name == "mirror" { // no client flags: no data folder, or one of its own
 			commandUsage(w, cmd, nil)
 			fmt.Fprintln(w)
 			continue
