@@ -210,6 +210,10 @@ func (s *deviceSetup) start(store *secretstore.Store, dir string, log *slog.Logg
 		m := mirror.New(s.source, store, mirror.Options{Filters: s.filters, Logger: log})
 		dev.mirror = m
 		log.Info("mirroring", "source", s.source.Desc, "every", s.d.mirrorEvery.String(), "filters", strings.Join(s.d.mirrorFilters, " "))
+		if dev.agent != nil && s.source.Region != store.RegionName() {
+			log.Warn("the mirror writes the secrets into region "+s.source.Region+", the source's, but the Agent API reads --region "+store.RegionName()+": give serve --region "+s.source.Region+" for the Agent to read them",
+				"mirror_region", s.source.Region, "region", store.RegionName())
+		}
 		loop := &mirror.Loop{
 			Every: s.d.mirrorEvery,
 			Pass: func(ctx context.Context) error {

@@ -90,7 +90,7 @@ type Copy struct {
 	From, To *Endpoint
 	// Filters select the source's secrets, as ListSecrets' do; with Prune
 	// they select the destination's that may be deleted too.
-	Filters []types.Filter
+	Filters Filters
 	// IncludeVersions copies every labelled version with its labels, not
 	// only AWSCURRENT.
 	IncludeVersions bool

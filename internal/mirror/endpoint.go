@@ -160,11 +160,14 @@ func FilterKeys() []string {
 	return []string{"all", "description", "name", "owning-service", "primary-region", "tag-key", "tag-value"}
 }
 
+// Filters are ListSecrets filters: they select the secrets of a pass.
+type Filters []types.Filter
+
 // ParseFilters turns KEY=VALUE flags into ListSecrets filters, one per
 // key, in the order the keys first appear; flag names the flag, for
 // messages. A VALUE starting with ! negates, as in ListSecrets.
-func ParseFilters(flag string, flags []string) ([]types.Filter, error) {
-	var filters []types.Filter
+func ParseFilters(flag string, flags []string) (Filters, error) {
+	var filters Filters
 	for _, s := range flags {
 		key, value, ok := strings.Cut(s, "=")
 		if !ok || value == "" {

@@ -50,7 +50,7 @@ func isNotFound(err error) bool {
 
 // list returns the secrets of e that filters find, those scheduled for
 // deletion included, by name.
-func list(ctx context.Context, e *Endpoint, filters []types.Filter) ([]types.SecretListEntry, error) {
+func list(ctx context.Context, e *Endpoint, filters Filters) ([]types.SecretListEntry, error) {
 	var all []types.SecretListEntry
 	pages := secretsmanager.NewListSecretsPaginator(e.Client, &secretsmanager.ListSecretsInput{
 		Filters:                filters,

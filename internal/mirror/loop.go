@@ -44,10 +44,14 @@ func (l *Loop) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		start := now()
 		d := l.Every
-		if err := l.Pass(ctx); err != nil && ctx.Err() == nil {
+		err := l.Pass(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
 			failures++
 			d = Backoff(failures, l.Every)
-		} else {
+		default:
 			failures = 0
 			d -= now().Sub(start) // a period, not a pause between passes
 		}

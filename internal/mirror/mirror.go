@@ -28,7 +28,7 @@ import (
 type Mirror struct {
 	source  *Endpoint
 	store   *secretstore.Store // the view in the source's region
-	filters []types.Filter
+	filters Filters
 	workers int
 	log     *slog.Logger
 	now     func() time.Time
@@ -40,7 +40,7 @@ type Mirror struct {
 // Options configure a Mirror. Zero value = defaults.
 type Options struct {
 	// Filters select the source's secrets, as ListSecrets' do.
-	Filters []types.Filter
+	Filters Filters
 	// Workers is how many secrets a pass handles at a time; 0 means
 	// DefaultWorkers.
 	Workers int
