@@ -29,6 +29,10 @@ import (
 // What a mirror leaves out: resource policies (the source's own, not
 // listed), rotation (the source rotates; its new values reach the mirror),
 // replicas, and deprecated versions the mirror never saw labelled.
+//
+// MirrorSecret and PruneMirror are maintenance methods, not operations of
+// the AWS API: like Backup, they are not evaluated against a principal's
+// policies (Store.As) and emit no Event.
 
 // MirrorSecretInput is one secret as a mirror's source has it, for
 // MirrorSecret.
@@ -83,8 +87,8 @@ type MirrorValue struct {
 	CreatedDate  time.Time
 }
 
-// MirrorSecretOutput is what MirrorSecret did.
-type MirrorSecretOutput struct {
+// MirrorSecretResult is what MirrorSecret did.
+type MirrorSecretResult struct {
 	// ARN is the secret's ARN in this store.
 	ARN string
 	// Created reports that the store had no such secret before.
@@ -114,7 +118,7 @@ const mirrorRecoveryWindow = MaxRecoveryWindowInDays * 24 * time.Hour
 // writes nothing. A secret of the same name that is the store's own, a
 // replica, or mirrored from another source is left alone, and the call
 // fails with ErrResourceExists.
-func (s *Store) MirrorSecret(ctx context.Context, in *MirrorSecretInput) (*MirrorSecretOutput, error) {
+func (s *Store) MirrorSecret(ctx context.Context, in *MirrorSecretInput) (*MirrorSecretResult, error) {
 	want, err := in.check()
 	if err != nil {
 		return nil, err
@@ -126,7 +130,7 @@ func (s *Store) MirrorSecret(ctx context.Context, in *MirrorSecretInput) (*Mirro
 	defer c.end()
 	values := map[string]mirrorValue{} // read from the source, by version id
 	noValue := map[string]bool{}       // the source has no value for them yet
-	out := &MirrorSecretOutput{}
+	out := &MirrorSecretResult{}
 	for range mirrorAttempts {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -554,8 +558,8 @@ type PruneMirrorInput struct {
 	DryRun bool
 }
 
-// PruneMirrorOutput is what PruneMirror did.
-type PruneMirrorOutput struct {
+// PruneMirrorResult is what PruneMirror did.
+type PruneMirrorResult struct {
 	// Names are the secrets scheduled for deletion (or, with DryRun, that
 	// would be), by name.
 	Names []string
@@ -567,7 +571,7 @@ type PruneMirrorOutput struct {
 // removes files. Each is changed in a transaction of its own; a secret
 // the source has again before its window ends is restored by the next
 // MirrorSecret.
-func (s *Store) PruneMirror(ctx context.Context, in *PruneMirrorInput) (*PruneMirrorOutput, error) {
+func (s *Store) PruneMirror(ctx context.Context, in *PruneMirrorInput) (*PruneMirrorResult, error) {
 	if in.Source == "" || in.Keep == nil {
 		return nil, newError(ErrInvalidParameter, "PruneMirror needs the source's URL and a Keep function")
 	}
@@ -593,7 +597,7 @@ func (s *Store) PruneMirror(ctx context.Context, in *PruneMirrorInput) (*PruneMi
 			return true, ctx.Err()
 		})
 	})
-	out := &PruneMirrorOutput{}
+	out := &PruneMirrorResult{}
 	if err != nil || in.DryRun {
 		out.Names = names
 		return out, err

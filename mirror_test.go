@@ -59,7 +59,7 @@ func mirrorInput(src *mirrorSource, changed time.Time, versions ...any) *MirrorS
 	return in
 }
 
-func mustMirror(t *testing.T, s *Store, in *MirrorSecretInput) *MirrorSecretOutput {
+func mustMirror(t *testing.T, s *Store, in *MirrorSecretInput) *MirrorSecretResult {
 	t.Helper()
 	out, err := s.MirrorSecret(t.Context(), in)
 	if err != nil {

@@ -126,8 +126,11 @@ func (c *Copy) Run(ctx context.Context, onResult func(Result)) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The destination's listing spares the calls for secrets already as
+	// the source has them; without it (a key that may not ListSecrets
+	// there) each secret is read, but for --prune, which needs it.
 	dst, err := list(ctx, c.To, c.Filters)
-	if err != nil {
+	if err != nil && (c.Prune || ctx.Err() != nil) {
 		return nil, err
 	}
 	jobs := c.jobs(src, dst)

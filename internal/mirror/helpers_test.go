@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -32,9 +33,10 @@ type server struct {
 	URL   string
 	addr  string
 
-	mu    sync.Mutex
-	calls map[string]int
-	srv   *http.Server
+	mu     sync.Mutex
+	calls  map[string]int
+	srv    *http.Server
+	refuse string // an operation answered with AccessDeniedException
 }
 
 // newServer opens an in-memory store with o and serves it on a free
@@ -64,9 +66,17 @@ func newServer(t testing.TB, o secretstore.Options) *server {
 func (s *server) serve(ln net.Listener) {
 	h := awsapi.New(s.store, awsapi.Options{})
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
 		s.mu.Lock()
-		s.calls[strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")]++
+		s.calls[op]++
+		refused := op == s.refuse
 		s.mu.Unlock()
+		if refused {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"__type":"AccessDeniedException","Message":"User: test is not authorized to perform: secretsmanager:`+op+`"}`)
+			return
+		}
 		h.ServeHTTP(w, r)
 	})}
 	s.mu.Lock()

@@ -341,3 +341,32 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyWithoutTheDestinationsListing: a destination key that may not
+// ListSecrets still copies, reading each secret there (as copies did
+// before they listed the destination); --prune, which needs the listing,
+// fails, having changed nothing.
+func TestCopyWithoutTheDestinationsListing(t *testing.T) {
+	ctx := t.Context()
+	up, dst := newServer(t, secretstore.Options{}), newServer(t, secretstore.Options{})
+	for _, name := range []string{"a", "b"} {
+		if _, err := up.store.Put(ctx, name, "v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst.refuse = "ListSecrets"
+	c := &Copy{From: endpoint(t, up.URL), To: endpoint(t, dst.URL)}
+	for i, want := range []string{"created 2", "unchanged 2"} {
+		rep, err := c.Run(ctx, nil)
+		if err != nil || !strings.Contains(counts(rep), want) {
+			t.Fatalf("run %d: %v, %v; want %s", i, rep, err, want)
+		}
+	}
+	if calls := dst.takeCalls(); calls["DescribeSecret"] != 4 {
+		t.Errorf("destination calls %v: want each secret described in each run", calls)
+	}
+	c.Prune = true
+	if _, err := c.Run(ctx, nil); err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {
+		t.Errorf("--prune without the listing: %v", err)
+	}
+}
