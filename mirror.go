@@ -57,7 +57,10 @@ type MirrorSecretInput struct {
 	CreatedDate     time.Time
 	LastChangedDate time.Time
 	// DeletedDate is set when the secret is scheduled for deletion at the
-	// source: it is then scheduled for deletion here too.
+	// source: it is then scheduled for deletion here too, with the source's
+	// metadata and its versions and labels as they were (their values can
+	// no longer be read at the source); a secret the store does not have is
+	// not created.
 	DeletedDate time.Time
 	// Versions are the source's versions that carry a staging label.
 	Versions []MirrorVersion
@@ -128,6 +131,9 @@ func (s *Store) MirrorSecret(ctx context.Context, in *MirrorSecretInput) (*Mirro
 		return nil, err
 	}
 	defer c.end()
+	if !want.deleted.IsZero() {
+		return s.mirrorDeletion(ctx, c, in, want)
+	}
 	values := map[string]mirrorValue{} // read from the source, by version id
 	noValue := map[string]bool{}       // the source has no value for them yet
 	out := &MirrorSecretResult{}
@@ -274,17 +280,7 @@ func (c *core) applyMirror(t *tx, r *secretRecord, created bool, in *MirrorSecre
 	if !created {
 		changes = want.differences(r)
 	}
-	r.Description, r.KmsKeyId, r.OwningService = in.Description, want.kmsKeyID, in.OwningService
-	r.Tags, r.Tagged = slices.Clone(in.Tags), in.Tags != nil
-	r.CreatedDate, r.LastChangedDate = cmp.Or(want.created, t.now), cmp.Or(want.changed, want.created, t.now)
-	r.Mirror = in.Source
-	switch {
-	case !want.deleted.IsZero() && !r.deleted():
-		r.DeletedDate = want.deleted
-		r.DeletionDate = later(want.deleted.Add(mirrorRecoveryWindow), t.now.Add(MinRecoveryWindowInDays*24*time.Hour))
-	case want.deleted.IsZero() && r.deleted():
-		r.DeletedDate, r.DeletionDate = time.Time{}, time.Time{}
-	}
+	want.setMetadata(r, t.now)
 
 	// The versions r lacks, oldest first, with their values.
 	written := 0
@@ -331,6 +327,64 @@ func (c *core) applyMirror(t *tx, r *secretRecord, created bool, in *MirrorSecre
 		changes = []string{pluralText(len(in.Versions), "version") + labelsText(in.Versions)}
 	}
 	return changes, false, nil
+}
+
+// setMetadata gives r the source's metadata and deletion state; now is
+// the store's time.
+func (st *mirrorState) setMetadata(r *secretRecord, now time.Time) {
+	in := st.in
+	r.Description, r.KmsKeyId, r.OwningService = in.Description, st.kmsKeyID, in.OwningService
+	r.Tags, r.Tagged = slices.Clone(in.Tags), in.Tags != nil
+	r.CreatedDate, r.LastChangedDate = cmp.Or(st.created, now), cmp.Or(st.changed, st.created, now)
+	r.Mirror = in.Source
+	switch {
+	case !st.deleted.IsZero() && !r.deleted():
+		r.DeletedDate = st.deleted
+		r.DeletionDate = later(st.deleted.Add(mirrorRecoveryWindow), now.Add(MinRecoveryWindowInDays*24*time.Hour))
+	case st.deleted.IsZero() && r.deleted():
+		r.DeletedDate, r.DeletionDate = time.Time{}, time.Time{}
+	}
+}
+
+// mirrorDeletion is MirrorSecret for a secret scheduled for deletion at
+// the source, whose values can no longer be read there: the store's
+// secret gets the source's metadata and is scheduled for deletion too, its
+// versions and labels left as they were; a secret the store does not
+// have is not created.
+func (s *Store) mirrorDeletion(ctx context.Context, c *core, in *MirrorSecretInput, want *mirrorState) (*MirrorSecretResult, error) {
+	out := &MirrorSecretResult{}
+	metadata := func(r *secretRecord) []string {
+		return slices.DeleteFunc(want.differences(r), func(d string) bool { return d == "labels set" })
+	}
+	var current bool
+	err := c.read(func(t *tx) error {
+		r, err := s.mirrorTarget(t, in, want)
+		current = err == nil && (r == nil || len(metadata(r)) == 0)
+		if r != nil {
+			out.ARN = c.arn(r)
+		}
+		return err
+	})
+	if err != nil || current {
+		return out, err
+	}
+	err = c.update(ctx, func(t *tx) error {
+		out.Changes = nil
+		r, err := s.mirrorTarget(t, in, want)
+		if err != nil || r == nil {
+			return err
+		}
+		out.ARN, out.Changes = c.arn(r), metadata(r)
+		if len(out.Changes) == 0 {
+			return nil
+		}
+		want.setMetadata(r, t.now)
+		return t.putSecret(r)
+	})
+	if err != nil {
+		out.Changes = nil
+	}
+	return out, err
 }
 
 // later returns the later of a and b.

@@ -472,3 +472,39 @@ func ExampleStore_MirrorSecret() {
 	// false [] 0 <nil>
 	// InvalidParameterException: Operation not permitted on a mirrored secret. Call must be made at its source, https://secretsmanager.us-east-1.amazonaws.com.
 }
+
+// TestMirrorSecretScheduledAtTheSource: a secret scheduled for deletion at
+// the source (whose values can no longer be read there) is scheduled here
+// with its versions and labels as they were, no value read; one the store
+// does not have is not created.
+func TestMirrorSecretScheduledAtTheSource(t *testing.T) {
+	s, clk := newTestStore(t)
+	v1, v2 := testToken("1"), testToken("2")
+	src := &mirrorSource{values: map[string]string{v1: "one"}}
+	mustMirror(t, s, mirrorInput(src, testEpoch, v1, []string{StageCurrent}))
+	src.reads = 0
+
+	in := mirrorInput(src, testEpoch.Add(time.Minute), v2, []string{StageCurrent})
+	in.DeletedDate = clk.Now()
+	out := mustMirror(t, s, in)
+	if src.reads != 0 || !slices.Equal(out.Changes, []string{"scheduled for deletion", "dates set"}) {
+		t.Errorf("%+v, %d values read", out, src.reads)
+	}
+	d := mustDescribe(t, s, "app/db")
+	if !d.DeletedDate.Equal(clk.Now()) || !d.LastChangedDate.Equal(testEpoch.Add(time.Minute)) || !reflect.DeepEqual(d.VersionIdsToStages, map[string][]string{v1: {StageCurrent}}) {
+		t.Errorf("DescribeSecret: %+v", d)
+	}
+	wantNoChange(t, s, func() {
+		if out := mustMirror(t, s, in); len(out.Changes) != 0 || src.reads != 0 {
+			t.Errorf("again: %+v", out)
+		}
+	})
+
+	other := mirrorInput(src, testEpoch, v2, []string{StageCurrent})
+	other.Name, other.ARN, other.DeletedDate = "never-seen", "", clk.Now()
+	wantNoChange(t, s, func() {
+		if out := mustMirror(t, s, other); out.Created || len(out.Changes) != 0 || src.reads != 0 {
+			t.Errorf("a secret the store lacks: %+v", out)
+		}
+	})
+}

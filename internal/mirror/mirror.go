@@ -256,7 +256,18 @@ func (m *Mirror) mirrorOne(ctx context.Context, e *types.SecretListEntry) Result
 			in.Tags[i] = secretstore.Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)}
 		}
 	}
-	for id, stages := range e.SecretVersionsToStages {
+	versions := e.SecretVersionsToStages
+	if versions == nil && e.DeletedDate == nil {
+		// A listing without the versions (an implementation that leaves
+		// them out, or a secret with none): DescribeSecret has them.
+		d, err := m.source.Client.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: e.ARN})
+		if err != nil {
+			res.Action, res.Error = Failed, (&sideError{"source", err}).Error()
+			return res
+		}
+		versions = d.VersionIdsToStages
+	}
+	for id, stages := range versions {
 		if len(stages) > 0 {
 			in.Versions = append(in.Versions, secretstore.MirrorVersion{VersionId: id, VersionStages: stages})
 		}
