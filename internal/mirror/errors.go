@@ -42,6 +42,17 @@ func ErrorText(err error) string {
 	return err.Error()
 }
 
+// listError is a failed listing of an endpoint.
+type listError struct {
+	desc string
+	err  error
+}
+
+func (e *listError) Error() string {
+	return "listing the secrets of " + e.desc + ": " + ErrorText(e.err)
+}
+func (e *listError) Unwrap() error { return e.err }
+
 // isNotFound reports whether err is AWS's ResourceNotFoundException.
 func isNotFound(err error) bool {
 	var nf *types.ResourceNotFoundException
@@ -60,7 +71,7 @@ func list(ctx context.Context, e *Endpoint, filters Filters) ([]types.SecretList
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing the secrets of %s: %s", e.Desc, ErrorText(err))
+			return nil, &listError{e.Desc, err}
 		}
 		all = append(all, page.SecretList...)
 	}

@@ -145,6 +145,10 @@ func (m *Mirror) Pass(ctx context.Context) (*Report, error) {
 	st.Passes++
 	st.LastPassAt = m.now()
 	st.NextPassAt = time.Time{}
+	if err != nil && ctx.Err() != nil { // stopped: not the source's failure
+		m.log.Info("mirror pass interrupted", "source", m.source.Desc, "done", counts.Created+counts.Updated+counts.Unchanged+counts.Failed)
+		return rep, err
+	}
 	if err != nil {
 		st.FailedPasses++
 		st.LastError, st.LastErrorAt = err.Error(), st.LastPassAt

@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -370,5 +371,23 @@ func TestCopyWithoutTheDestinationsListing(t *testing.T) {
 	c.Prune = true
 	if _, err := c.Run(ctx, nil); err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {
 		t.Errorf("--prune without the listing: %v", err)
+	}
+}
+
+// TestMirrorPassInterrupted: a pass whose context ends stops, says so, and
+// is not counted as the source's failure.
+func TestMirrorPassInterrupted(t *testing.T) {
+	up := newServer(t, secretstore.Options{})
+	device := newServer(t, secretstore.Options{})
+	fillUpstream(t, up.store, 20)
+	var logs strings.Builder
+	m := New(endpoint(t, up.URL), device.store, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Workers: 1})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := m.Pass(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled pass: %v", err)
+	}
+	if st := m.Status(); st.FailedPasses != 0 || st.LastError != "" || !strings.Contains(logs.String(), "mirror pass interrupted") {
+		t.Errorf("status %+v, log:\n%s", st, logs.String())
 	}
 }
