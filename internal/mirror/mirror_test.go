@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/secretstore-go/secretstore"
+	"go.uber.org/goleak"
 )
 
 // pass runs one pass of m and fails the test if it fails.
@@ -390,4 +391,37 @@ func TestMirrorPassInterrupted(t *testing.T) {
 	if st := m.Status(); st.FailedPasses != 0 || st.LastError != "" || !strings.Contains(logs.String(), "mirror pass interrupted") {
 		t.Errorf("status %+v, log:\n%s", st, logs.String())
 	}
+}
+
+// TestLoopStopsItsGoroutines: a loop of mirror passes, and each pass's
+// workers, end with the loop's context.
+func TestLoopStopsItsGoroutines(t *testing.T) {
+	up := newServer(t, secretstore.Options{})
+	device := newServer(t, secretstore.Options{})
+	fillUpstream(t, up.store, 10)
+	opts := []goleak.Option{
+		goleak.IgnoreCurrent(),
+		// Keep-alive connections of the SDK's client and of the servers.
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	}
+	m := New(endpoint(t, up.URL), device.store, Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	passes := 0
+	l := &Loop{Every: time.Hour, Pass: func(ctx context.Context) error {
+		passes++
+		_, err := m.Pass(ctx)
+		return err
+	}, Wait: func(ctx context.Context, d time.Duration) error {
+		cancel()
+		<-ctx.Done()
+		return ctx.Err()
+	}}
+	done := make(chan error)
+	go func() { done <- l.Run(ctx) }()
+	if err := <-done; err != nil || passes != 1 {
+		t.Fatalf("Run: %v after %d passes", err, passes)
+	}
+	goleak.VerifyNone(t, opts...)
 }
