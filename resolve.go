@@ -165,8 +165,7 @@ func (s *Store) resolveLive(t *tx, id string) (*secretRecord, error) {
 
 // resolveWritable resolves a SecretId to a secret that may be changed: not
 // a replica or a mirrored secret, and not scheduled for deletion unless
-// scheduled is set. The
-// record is returned with the error when it exists.
+// scheduled is set. The record is returned with the error when it exists.
 func (s *Store) resolveWritable(t *tx, id string, scheduled bool) (*secretRecord, error) {
 	var r *secretRecord
 	var err error
