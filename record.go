@@ -79,6 +79,9 @@ type secretRecord struct {
 	VersionSeq uint64 // the Seq of the newest version
 	Replicas   []replicaMeta
 	Rotation   rotationState
+	// Mirror is set on a secret mirrored from another Secrets Manager
+	// endpoint: the source's URL (mirror.go). Such a secret is read-only.
+	Mirror string
 }
 
 // rotationState is a secret's rotation configuration and the state of its
@@ -162,6 +165,7 @@ const (
 	fRotation
 	fDeprecated
 	fVersionSeq
+	fMirror
 )
 
 // Field tags inside a version entry, a tag, a replica entry and a version record.
@@ -468,6 +472,7 @@ func encodeSecret(r *secretRecord) []byte {
 			e.time(foRetryAt, ro.RetryAt)
 		})
 	}
+	e.str(fMirror, r.Mirror)
 	return e.b
 }
 
@@ -672,6 +677,8 @@ func decodeSecret(b []byte) (*secretRecord, error) {
 			}
 		case fVersionSeq:
 			r.VersionSeq = d.uvarint()
+		case fMirror:
+			r.Mirror = d.str()
 		default:
 			d.unknown(t)
 		}

@@ -164,8 +164,8 @@ func (s *Store) resolveLive(t *tx, id string) (*secretRecord, error) {
 }
 
 // resolveWritable resolves a SecretId to a secret that may be changed: not
-// a replica, and not scheduled for deletion unless scheduled is set. The
-// record is returned with the error when it exists.
+// a replica or a mirrored secret, and not scheduled for deletion unless
+// scheduled is set. The record is returned with the error when it exists.
 func (s *Store) resolveWritable(t *tx, id string, scheduled bool) (*secretRecord, error) {
 	var r *secretRecord
 	var err error
@@ -176,6 +176,9 @@ func (s *Store) resolveWritable(t *tx, id string, scheduled bool) (*secretRecord
 	}
 	if err == nil && r.replica() {
 		err = newError(ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
+	}
+	if err == nil && r.Mirror != "" {
+		err = errMirrored(r) // mirror.go
 	}
 	return r, err
 }
