@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 )
 
 // dump returns every key and value in the database, for comparing states.

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 )
 
 // A full disk. Badger writes its write-ahead log and its new tables through

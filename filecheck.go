@@ -12,11 +12,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
-	"github.com/dgraph-io/badger/v4/table"
-	"github.com/dgraph-io/badger/v4/y"
-	"github.com/dgraph-io/ristretto/v2/z"
+	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/badger/options"
+	"github.com/secretstore-go/secretstore/internal/badger/table"
+	"github.com/secretstore-go/secretstore/internal/badger/y"
+	"github.com/secretstore-go/secretstore/internal/ristretto/z"
 )
 
 // Damaged files. Badger copes with a crash, but not with damage, and when it

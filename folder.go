@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 )
 
 // openedFolder is a data folder Open has checked and opened.

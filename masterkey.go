@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 	"golang.org/x/crypto/argon2"
 )
 

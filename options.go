@@ -5,9 +5,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/badger/options"
 )
 
 // Defaults for Options.

@@ -15,10 +15,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
-	"github.com/dgraph-io/badger/v4/table"
-	"github.com/dgraph-io/badger/v4/y"
+	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/badger/options"
+	"github.com/secretstore-go/secretstore/internal/badger/table"
+	"github.com/secretstore-go/secretstore/internal/badger/y"
 )
 
 // RecoverReport says what Recover read and what it could not.

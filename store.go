@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/badger"
 	"github.com/secretstore-go/secretstore/internal/testhook"
 )
 

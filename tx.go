@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/table"
-	"github.com/dgraph-io/badger/v4/y"
+	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/badger/table"
+	"github.com/secretstore-go/secretstore/internal/badger/y"
 )
 
 // tx is one transaction of the store, and the only code that writes Badger

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 )
 
 // TestVerify damages a store in each way Verify looks for and checks that

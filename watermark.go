@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 	"log/slog"
 )
 
