@@ -287,7 +287,13 @@ func (a *Allocator) Allocate(sz int) []byte {
 				continue
 			}
 			a.addBufferAt(bufIdx+1, sz)
-			atomic.StoreUint64(&a.compIdx, uint64((bufIdx+1)<<32))
+			// secretstore patch 5 (internal/badger/PATCHES.md): the shift in
+			// uint64, not in int. uint64((bufIdx+1)<<32) is 0 where int has
+			// 32 bits, so Allocate started over at the start of its first
+			// buffer and handed out the same memory twice: Badger builds
+			// every table in an Allocator, and on 32-bit platforms wrote
+			// tables with overwritten blocks.
+			atomic.StoreUint64(&a.compIdx, uint64(bufIdx+1)<<32)
 			a.Unlock()
 			// We added a new buffer. Let's acquire slice the right way by going back to the top.
 			continue
