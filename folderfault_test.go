@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // Faults that heal without a restart: the data folder made read-only while
@@ -42,7 +43,7 @@ func runChildAs(t *testing.T, test string, uid int, env ...string) string {
 		copyFile(t, os.Args[0], bin, 0o755)
 		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}
 	}
-	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v", "-test.timeout=2m")
+	cmd := testutil.Command(bin, "-test.run=^"+test+"$", "-test.v", "-test.timeout=5m")
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
