@@ -148,11 +148,11 @@ func (h *harness) runCase(ctx context.Context, i int, c dcase) {
 		res.Recover = &rv
 	}
 	res.Seconds = time.Since(t0).Seconds()
-	if ctx.Err() != nil {
-		return // interrupted: not counted
-	}
 	if !h.cfg.keep {
 		os.RemoveAll(cr.dir)
+	}
+	if ctx.Err() != nil {
+		return // interrupted: not counted
 	}
 	h.record(res)
 }

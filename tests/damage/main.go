@@ -11,7 +11,7 @@
 // Child processes (this program run again) write through the library
 // (secretstore.Open with Options.MemoryBudget 8 MiB, so memtables of 1
 // MiB) the writes of a recipe: 24 secrets, each created and then given about 8
-// more versions of 12 to 40 KB, with custom labels, AWSPREVIOUS,
+// more versions of 16 to 56 KB, with custom labels, AWSPREVIOUS,
 // AWSPENDING promoted as a rotation does, AWSCURRENT moved back, a binary
 // secret, descriptions and tags (changed later), and a secret scheduled
 // for deletion; the master key is a file DATA/master.key (base64 of 32

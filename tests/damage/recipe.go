@@ -34,19 +34,19 @@ const (
 	labelGreen    = "damage-green"
 )
 
-// Recipe sizes. With values of 12 to 40 KB and a memtable of 1 MiB
-// (Options.MemoryBudget 8 MiB), the rounds flush a table every 30 or so
-// versions: several tables, and a compaction that puts some on a lower
-// level.
+// Recipe sizes. With values of 16 to 56 KB (about 7 MB in all) and a
+// memtable of 1 MiB (Options.MemoryBudget 8 MiB), the rounds flush a table
+// every 25 or so versions: several tables, and a compaction that puts
+// some on a lower level.
 const (
 	recipeSecrets = 24
 	recipeRounds  = 8
-	// moreWrites is how many puts the killed state adds after the closed
-	// state's writes: about 260 KB, well under a memtable, so that they stay
-	// in the write-ahead log.
+	// morePuts is how many puts the killed state adds after the closed
+	// state's writes: about 360 KB, well under a memtable, so that they
+	// stay in the write-ahead log.
 	morePuts      = 10
-	minValueBytes = 9 << 10  // raw bytes; a string value is their base64
-	maxValueBytes = 30 << 10 // (12 to 40 KB of text)
+	minValueBytes = 12 << 10 // raw bytes; a string value is their base64
+	maxValueBytes = 42 << 10 // (16 to 56 KB of text)
 	// buildBudget is the MemoryBudget of the writing child: 1 MiB
 	// memtables.
 	buildBudget = 8 << 20

@@ -137,7 +137,7 @@ func TestRecipe(t *testing.T) {
 		"a deletion":              l.secret(secretName(roleDeleted)).Deleted,
 		"a deletion in the log":   k.secret(secretName(roleDeleted2)).Deleted && !l.secret(secretName(roleDeleted2)).Deleted,
 		"more puts in the log":    versionCount(k) == versionCount(l)+morePuts,
-		"values of 12 to 40 KB":   !has(l, func(_ *ackSecret, v *ackVersion) bool { return len(v.Value) < 12<<10 || len(v.Value) > 40<<10 }),
+		"values of 16 to 56 KB":   !has(l, func(_ *ackSecret, v *ackVersion) bool { return len(v.Value) < 16<<10 || len(v.Value) > 56<<10 }),
 		"under 100 versions each": !slices.ContainsFunc(k.Secrets, func(s *ackSecret) bool { return len(s.Versions) >= 100 }),
 	} {
 		if !ok {

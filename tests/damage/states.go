@@ -266,6 +266,7 @@ func runBuildChild(cfgFile string) error {
 		// the same way) depends less on the timing of Badger's background
 		// work.
 		testutil.Settle()
+		waitForTwoLevels(cfg.Dir, 15*time.Second)
 		if err := s.Close(); err != nil {
 			return err
 		}
@@ -275,6 +276,18 @@ func runBuildChild(cfgFile string) error {
 	fmt.Printf("acknowledged %d\n", len(writes))
 	time.Sleep(buildTimeout)
 	return errors.New("not killed")
+}
+
+// waitForTwoLevels waits, at most limit, until the MANIFEST of the open
+// store in dir lists tables on two levels: Badger compacts level 0 into a
+// lower level in the background, once it holds 5 tables.
+func waitForTwoLevels(dir string, limit time.Duration) {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, levels, err := tableLevels(dir); err == nil && len(levels) >= 2 {
+			testutil.Settle() // the rest of the compaction
+			return
+		}
+	}
 }
 
 // checkStates checks that the states are what the cases need: the closed
