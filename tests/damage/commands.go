@@ -64,6 +64,25 @@ func changes(data string, before snapshot) []string {
 	return before.diff(after)
 }
 
+// noteDeleted adds to a failure the files of the folder data that the run
+// deleted: a run that opened a damaged folder and lost data has often
+// deleted files (the tables a MANIFEST no longer lists).
+func noteDeleted(v verdict, data string, before snapshot) verdict {
+	if v.Outcome != failure || strings.HasPrefix(v.Category, "refusal") {
+		return v // a refusal's reason lists every change already
+	}
+	var deleted []string
+	for _, c := range changes(data, before) {
+		if strings.HasPrefix(c, "-") {
+			deleted = append(deleted, c[1:])
+		}
+	}
+	if len(deleted) > 0 {
+		v.Reason += "; the run deleted " + summarizeChanges(deleted)
+	}
+	return v
+}
+
 // run runs command name on the case.
 func (cr *caseRun) run(ctx context.Context, name string) verdict {
 	switch name {
@@ -181,7 +200,7 @@ func (cr *caseRun) open(ctx context.Context) verdict {
 	}
 	lo := cr.h.libChild(ctx, data, filepath.Join(data, keyFileName), cr.st.ackPath)
 	cr.lib = &lo
-	return cr.judgeLib(lo, data, before)
+	return noteDeleted(cr.judgeLib(lo, data, before), data, before)
 }
 
 // libRead returns the library's read of a fresh copy: open's, or a new
@@ -305,7 +324,7 @@ func (cr *caseRun) serve(ctx context.Context) verdict {
 		return fail("panic", "serve answered InternalServiceError for a panic: %s", line)
 	}
 	if v := judgeContents(cr.st.acks, compareDump(cr.st.acks, d)); v.Outcome != opened {
-		return v
+		return noteDeleted(v, data, before)
 	}
 	if e := p.ended(); e.Code != 0 {
 		return fail("serve failed to stop cleanly", "serve ended with %v after SIGTERM: %s", e, lastLine(said()))
@@ -363,7 +382,7 @@ func (cr *caseRun) get(ctx context.Context) verdict {
 			return fail("mismatch: "+pDeletion, "get %s prints a value of a secret scheduled for deletion", name)
 		case out.Code == 0:
 			if ps := judgeGet(a, out.Stdout); len(ps) > 0 {
-				return judgeContents(cr.st.acks, ps)
+				return noteDeleted(judgeContents(cr.st.acks, ps), data, before)
 			}
 		case a.Deleted && out.Code == refusalExit && isMarkedForDeletion(out.Stderr):
 		case awsErrorCode(out.Stderr) != "":
@@ -372,8 +391,14 @@ func (cr *caseRun) get(ctx context.Context) verdict {
 			if awsErrorCode(out.Stderr) == "ResourceNotFoundException" {
 				kind = pMissing
 			}
-			return judgeContents(cr.st.acks, []problem{{name, kind, "get: " + errorLine(out.Stderr)}})
+			return noteDeleted(judgeContents(cr.st.acks, []problem{{name, kind, "get: " + errorLine(out.Stderr)}}), data, before)
 		case len(read) > 0:
+			// An earlier get opened this folder (and may have changed it).
+			v := judgeRefusal(attempt{exit: out.exitInfo, message: cliMessage(out)}, cr.c.File)
+			if v.Outcome == failure && !strings.HasPrefix(v.Category, "refusal") {
+				v.Reason = fmt.Sprintf("get %s (after get of %s opened the same folder): %s", name, strings.Join(read, ", "), v.Reason)
+				return v // a panic, a time out
+			}
 			return fail("refused after it opened", "get %s: %v after get of %s opened the same folder: %s",
 				name, out.exitInfo, strings.Join(read, ", "), errorLine(cliMessage(out)))
 		default:
@@ -392,7 +417,7 @@ func (cr *caseRun) list(ctx context.Context) verdict {
 	}
 	out := cr.cli(ctx, "list", "--data", data, "--json")
 	if out.Code == 0 {
-		return judgeContents(cr.st.acks, judgeList(cr.st.acks, out.Stdout))
+		return noteDeleted(judgeContents(cr.st.acks, judgeList(cr.st.acks, out.Stdout)), data, before)
 	}
 	if code := awsErrorCode(out.Stderr); code != "" {
 		return fail("opened, then failed with "+code, "list: %s", errorLine(out.Stderr))
@@ -422,11 +447,11 @@ func (cr *caseRun) verify(ctx context.Context) verdict {
 		return harnessError(err)
 	}
 	if lo.res == nil || !lo.res.Opened {
-		return fail("verify 0 on a damaged folder", "verify exits 0 (no problems), but the library does not open the folder: %s", lo.describe())
+		return noteDeleted(fail("verify 0 on a damaged folder", "verify exits 0 (no problems), but the library does not open the folder: %s", lo.describe()), data, before)
 	}
 	if ps := compareDump(cr.st.acks, lo.res.Dump); len(ps) > 0 {
 		_, reason := summarizeProblems(cr.st.acks, ps)
-		return fail("verify 0 on a damaged folder", "verify exits 0 (no problems), but %s", reason)
+		return noteDeleted(fail("verify 0 on a damaged folder", "verify exits 0 (no problems), but %s", reason), data, before)
 	}
 	return ok()
 }
@@ -458,7 +483,7 @@ func (cr *caseRun) backup(ctx context.Context) verdict {
 	if lo.res == nil || !lo.res.Opened {
 		return fail("backup: restored folder does not open", "the folder restored from the backup does not open: %s", lo.describe())
 	}
-	return judgeContents(cr.st.acks, compareDump(cr.st.acks, lo.res.Dump))
+	return noteDeleted(judgeContents(cr.st.acks, compareDump(cr.st.acks, lo.res.Dump)), data, before)
 }
 
 // ---- recover ----------------------------------------------------------------

@@ -126,6 +126,11 @@ func damagesFor(file string, content, other []byte, rng *rand.Rand) ([]damage, [
 	for _, pct := range []int{25, 50, 75} {
 		add(damage{Group: dmgCut, Label: fmt.Sprintf("cut %d%%", pct), Offset: n * pct / 100})
 	}
+	if end := loggedEnd(content); fileKind(file) == "mem" && end > memHeaderLen {
+		// A log is preallocated: cut where its entries are, too.
+		mid := memHeaderLen + (end-memHeaderLen)/2
+		add(damage{Group: dmgCut, Label: fmt.Sprintf("cut inside the logged entries (byte %d)", mid), Offset: mid})
+	}
 	if fileKind(file) == "MANIFEST" {
 		ends, err := manifestBoundaries(content)
 		if err != nil {

@@ -204,8 +204,8 @@ func TestDamagesFor(t *testing.T) {
 				}
 			}
 		}
-		if logged < 3 {
-			t.Errorf("%d damages inside the logged entries, want 3", logged)
+		if logged < 4 { // a cut, two flips, a run
+			t.Errorf("%d damages inside the logged entries, want 4", logged)
 		}
 	})
 	t.Run("small file", func(t *testing.T) {

@@ -49,7 +49,9 @@
 // in two data blocks, the index, the index length, the checksum and the
 // checksum length, and for a write-ahead log inside its logged entries; a
 // 40-byte run overwritten with seeded random bytes at the start, the
-// middle and a random offset (and inside a log's entries); replaced by the
+// middle and a random offset (and inside a log's entries; a log, which is
+// preallocated and zero past its entries, is also cut in the middle of
+// them); replaced by the
 // file of the same name of the other store. A damage that changes nothing,
 // or repeats another of the same file, is not made, nor "replaced" when the
 // other store has no such file: each is counted in the summary.
