@@ -33,14 +33,19 @@ type caseRun struct {
 	st      *state
 	dir     string // the case's working folder
 	damaged string // the damaged data folder, the source of the copies
-	copies  int
+	// damagedSnap is the damaged folder's snapshot, and so every fresh
+	// copy's (copies keep every byte and mode; the folder itself gets the
+	// state's mode).
+	damagedSnap snapshot
+	copies      int
 
 	// lib is the library's read of a fresh copy of the damaged folder, once
 	// made (by "open", or by "verify" when open is not run).
 	lib *libOutcome
 }
 
-// fresh returns a new copy of the damaged folder, and its snapshot.
+// fresh returns a new copy of the damaged folder, and its snapshot (the
+// damaged folder's: the copy is the same, byte for byte).
 func (cr *caseRun) fresh(name string) (string, snapshot, error) {
 	cr.copies++
 	dir := filepath.Join(cr.dir, fmt.Sprintf("%s-%d", name, cr.copies))
@@ -51,8 +56,7 @@ func (cr *caseRun) fresh(name string) (string, snapshot, error) {
 	if err := copyTree(cr.damaged, data, cr.st.rootMode); err != nil {
 		return "", nil, err
 	}
-	snap, err := takeSnapshot(data)
-	return data, snap, err
+	return data, cr.damagedSnap, nil
 }
 
 // changes returns how the folder data differs from before.

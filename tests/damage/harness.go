@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -183,7 +185,10 @@ func (cr *caseRun) prepare() error {
 	}
 	out, remove := cr.c.Damage.apply(content, other)
 	if remove {
-		return os.Remove(target)
+		if err := os.Remove(target); err != nil {
+			return err
+		}
+		return cr.snapshotDamaged()
 	}
 	// Written in place: the file keeps its mode.
 	f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
@@ -194,7 +199,24 @@ func (cr *caseRun) prepare() error {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return cr.snapshotDamaged()
+}
+
+// snapshotDamaged takes the snapshot of the damaged folder, with the mode
+// its copies get.
+func (cr *caseRun) snapshotDamaged() error {
+	snap, err := takeSnapshot(cr.damaged)
+	if err != nil {
+		return err
+	}
+	root := snap["."]
+	root.Mode = root.Mode&^fs.ModePerm | cr.st.rootMode
+	snap["."] = root
+	cr.damagedSnap = snap
+	return nil
 }
 
 // record prints a case's lines, appends it to results.jsonl and counts it.
@@ -228,13 +250,7 @@ func (h *harness) record(res caseResult) {
 
 // checkSources checks that no case changed a pristine state.
 func (h *harness) checkSources() error {
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range h.states {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(h.states)) {
 		st := h.states[name]
 		now, err := takeSnapshot(st.data)
 		if err != nil {
