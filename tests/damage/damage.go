@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path"
 	"slices"
+	"strings"
 )
 
 // The damages, and the cases: every file of a state's data folder × every
@@ -77,18 +78,16 @@ func (d damage) apply(content, other []byte) (out []byte, remove bool) {
 }
 
 // fileKind is the kind of a data folder's file, as the summary groups
-// them.
+// them: Badger's numbered files by their extension ("sst", "vlog", "mem";
+// "tmp" for 000012.tmp), any other file by its name (MANIFEST, master.key,
+// and any new file of the store's).
 func fileKind(file string) string {
 	name := path.Base(file)
-	switch name {
-	case "MANIFEST", "KEYREGISTRY", "DISCARD", "LOCK", keyFileName:
-		return name
-	}
-	switch ext := path.Ext(name); ext {
-	case ".sst", ".vlog", ".mem":
+	ext := path.Ext(name)
+	if stem := strings.TrimSuffix(name, ext); ext != "" && stem != "" && strings.Trim(stem, "0123456789") == "" {
 		return ext[1:]
 	}
-	return "other"
+	return name
 }
 
 // skip is a case that was not made, and why.

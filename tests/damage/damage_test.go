@@ -121,7 +121,8 @@ func TestFileKind(t *testing.T) {
 	for file, want := range map[string]string{
 		"MANIFEST": "MANIFEST", "KEYREGISTRY": "KEYREGISTRY", "DISCARD": "DISCARD", "LOCK": "LOCK",
 		"master.key": "master.key", "000012.sst": "sst", "000001.vlog": "vlog", "00003.mem": "mem",
-		"server.address": "other", "lost+found/000004.sst": "sst", "MANIFEST.tmp": "other",
+		"server.address": "server.address", "lost+found/000004.sst": "sst", "MANIFEST.tmp": "MANIFEST.tmp",
+		"WATERMARK": "WATERMARK", "000012.tmp": "tmp", ".sst": ".sst",
 	} {
 		if got := fileKind(file); got != want {
 			t.Errorf("fileKind(%q) = %q, want %q", file, got, want)

@@ -24,8 +24,10 @@
 //   - killed: a copy of closed, opened again; ten more puts, a rollback, a
 //     custom label moved, a tag and a second secret scheduled for deletion,
 //     all acknowledged and logged; then SIGKILL. The run checks that it has
-//     a write-ahead log (*.mem) and a LOCK file, and that without its logs
-//     it lacks acknowledged writes (they are in no table);
+//     a write-ahead log (*.mem), and that without its logs it lacks
+//     acknowledged writes (they are in no table); it says when the kill
+//     left no LOCK file (Badger's lock leaves one; a store that locks the
+//     folder another way does not);
 //   - other-closed, other-killed: the same writes with other values and
 //     another master key: the source of "replaced by the other store's file".
 //

@@ -129,7 +129,7 @@ func (s *summary) print(w io.Writer) {
 	}
 	fmt.Fprint(tw, "recover\tunnamed-only\t\n")
 	kinds := slices.Clone(s.kinds)
-	slices.SortFunc(kinds, func(a, b string) int { return kindOrder(a) - kindOrder(b) })
+	slices.SortFunc(kinds, compareKinds)
 	for _, kind := range kinds {
 		for _, group := range damageGroups {
 			g := [2]string{kind, group}
@@ -174,10 +174,13 @@ func (s *summary) print(w io.Writer) {
 			keys = append(keys, k)
 		}
 		slices.SortFunc(keys, func(a, b [2]string) int {
-			if d := kindOrder(a[0]) - kindOrder(b[0]); d != 0 {
+			if d := compareKinds(a[0], b[0]); d != 0 {
 				return d
 			}
-			return s.failures[b].count - s.failures[a].count
+			if d := s.failures[b].count - s.failures[a].count; d != 0 {
+				return d
+			}
+			return strings.Compare(a[1], b[1])
 		})
 		for _, k := range keys {
 			f := s.failures[k]
@@ -212,11 +215,18 @@ func (s *summary) print(w io.Writer) {
 	}
 }
 
-// kindOrder orders the file kinds in the summary.
-func kindOrder(kind string) int {
-	order := []string{"MANIFEST", "sst", "mem", "vlog", "KEYREGISTRY", "DISCARD", "LOCK", keyFileName, "other"}
-	if i := slices.Index(order, kind); i >= 0 {
-		return i
+// compareKinds orders the file kinds in the summary: Badger's, the master
+// key, then any other by name.
+func compareKinds(a, b string) int {
+	order := []string{"MANIFEST", "sst", "mem", "vlog", "KEYREGISTRY", "DISCARD", "LOCK", keyFileName}
+	rank := func(k string) int {
+		if i := slices.Index(order, k); i >= 0 {
+			return i
+		}
+		return len(order)
 	}
-	return len(order)
+	if d := rank(a) - rank(b); d != 0 {
+		return d
+	}
+	return strings.Compare(a, b)
 }

@@ -292,8 +292,9 @@ func waitForTwoLevels(dir string, limit time.Duration) {
 
 // checkStates checks that the states are what the cases need: the closed
 // state has several tables (on two levels, ideally), the killed one
-// write-ahead logs holding acknowledged writes that are in no table, and a
-// LOCK file; and each main state reads back exactly as acknowledged.
+// write-ahead logs holding acknowledged writes that are in no table (and,
+// with Badger's own lock, a LOCK file: it says when there is none); and
+// each main state reads back exactly as acknowledged.
 func (h *harness) checkStates(ctx context.Context, states map[string]*state) error {
 	closed, killed := states[stateClosed], states[stateKilled]
 	tables, levels, err := tableLevels(closed.data)
@@ -312,7 +313,9 @@ func (h *harness) checkStates(ctx context.Context, states map[string]*state) err
 		return errors.New("the killed state has no write-ahead log (*.mem)")
 	}
 	if _, err := os.Stat(filepath.Join(killed.data, "LOCK")); err != nil {
-		return fmt.Errorf("the killed state has no LOCK file: %w", err)
+		// Badger leaves its LOCK behind a kill; a store that locks the folder
+		// another way has none.
+		fmt.Fprintln(h.stdout, "damage: the killed state has no LOCK file: the store leaves none behind a kill")
 	}
 	tmp, err := os.MkdirTemp(h.root, "check-")
 	if err != nil {
