@@ -422,7 +422,10 @@ type recoverVerdict struct {
 // acknowledged list, given what was read from the new folder (ps: how it
 // differs from the list). Every acknowledged secret must be intact or named
 // in the report; every secret named must in fact not be intact; "nothing
-// was lost" only when all are intact.
+// was lost" only when all are intact. A secret whose AWSCURRENT is an
+// earlier acknowledged version or value must be named even when the report
+// has losses it cannot tie to a secret (Unnamed); any other secret that is
+// not intact is then counted in UnnamedOnly instead of failing.
 func judgeRecover(acks *ackList, rep *recoverReport, exit int, ps []problem) recoverVerdict {
 	bad := notIntact(ps)
 	named := rep.named()
@@ -451,7 +454,14 @@ func judgeRecover(acks *ackList, rep *recoverReport, exit int, ps []problem) rec
 		}
 	}
 	if len(stale) > 0 {
-		problems = append(problems, fmt.Sprintf("stale value recovered silently: %s", strings.Join(stale, ", ")))
+		p := fmt.Sprintf("stale value recovered silently: %s", strings.Join(stale, ", "))
+		if len(unnamed) > 0 {
+			// An unnamed loss ("the secrets it held may be older") covers a
+			// secret that is lost or damaged, not one served with an
+			// earlier value as AWSCURRENT: that one must be named.
+			p += fmt.Sprintf(" (not named; the report's unnamed losses: %s)", strings.Join(unnamed, "; "))
+		}
+		problems = append(problems, p)
 	}
 	if len(silent) > 0 {
 		problems = append(problems, fmt.Sprintf("%d secrets lost or damaged without being named: %s", len(silent), strings.Join(silent, ", ")))

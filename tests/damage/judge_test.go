@@ -275,7 +275,9 @@ func TestJudgeRecover(t *testing.T) {
 			Damage  string
 		}{{Name: "000004.sst", Damage: "bad"}}}, 1, []problem{lost}, false, "lost or damaged without being named", 0},
 		{"nothing lost, says exit 0, but a secret lost", recoverReport{}, 0, []problem{lost}, false, "says nothing was lost", 0},
-		{"a stale value not named", recoverReport{Unnamed: []string{"table 000004.sst is missing"}}, 1, []problem{stale}, false, "stale value recovered silently", 0},
+		{"a stale value not named", recoverReport{Lost: []string{"b in us-east-1"}}, 1, []problem{stale, {"b", pMissing, ""}}, false, "stale value recovered silently: a", 0},
+		{"a stale value covered by an unnamed loss", recoverReport{Unnamed: []string{"table 000004.sst is missing"}}, 1, []problem{stale},
+			false, "stale value recovered silently: a (not named; the report's unnamed losses: table 000004.sst is missing)", 0},
 		{"a stale value named", recoverReport{Lost: []string{"a in us-east-1"}}, 1, []problem{stale}, true, "", 0},
 		{"a loss covered by an unnamed one", recoverReport{Unnamed: []string{"table 000004.sst is missing"}}, 1, []problem{lost}, true, "", 1},
 		{"a problem with no name covers nothing", recoverReport{Problems: []struct{ Region, Name, VersionId, Detail string }{{Detail: "an index entry"}}}, 1, []problem{lost}, false, "without being named", 0},
