@@ -50,6 +50,11 @@ func openFolder(ctx context.Context, o Options, bo badger.Options, src keySource
 	if err != nil {
 		return nil, fmt.Errorf("%w: in %s, %s cannot be read: %v. Nothing was changed; run \"secretstore recover --data %s --to NEW_FOLDER\" to copy what can be read into a new folder", ErrCorrupt, o.Dir, watermarkName, err, o.Dir)
 	}
+	if wm != nil && wm.foreign(o.Dir) {
+		// Another store's, copied over this one's: it guards nothing here.
+		aside = append(aside, asideFile{watermarkName, "another store's " + watermarkName + ": it matches none of the folder's logs and tables"})
+		wm = nil
+	}
 	fc, err := checkFolder(o.Dir, bo, wm)
 	if err != nil {
 		return nil, fmt.Errorf("secretstore: reading the data folder %s: %w", o.Dir, err)

@@ -197,7 +197,7 @@ func (o Options) badgerOptions() badger.Options {
 		WithValueThreshold(min(1<<20, memtable*15/100)).
 		WithValueLogFileSize(1 << 20)
 	// Every block's checksum is checked when it is read: with the patched
-	// Badger of third_party/badger (PATCHES.md, patch 2) a block that fails
+	// Badger of internal/badger (PATCHES.md, patch 2) a block that fails
 	// is an error (ErrCorrupt naming the secret read), never a block taken
 	// for the end of its table. Open checks every table's blocks before
 	// Badger opens them (checkFolder), but for the tables the watermark

@@ -171,7 +171,12 @@ type salvage struct {
 func newSalvage(from string, o Options, rep *RecoverReport) *salvage {
 	sv := &salvage{from: from, rep: rep, newest: map[string]salvaged{}, present: map[string]bool{},
 		tablesKnown: map[uint64]wmTable{}, logsKnown: map[string]wmLog{}, keyTerms: map[uint32]bool{}}
-	if wm, err := readWatermark(from); err == nil && wm != nil {
+	wm, err := readWatermark(from)
+	if err == nil && wm != nil && wm.foreign(from) {
+		rep.Files = append(rep.Files, RecoveredFile{Name: watermarkName, Damage: "another store's: it matches none of the folder's logs and tables, and is not used", Leftover: true})
+		wm = nil
+	}
+	if err == nil && wm != nil {
 		sv.wm = wm
 		for _, t := range wm.Tables {
 			sv.tablesKnown[t.ID] = t

@@ -32,6 +32,7 @@ const (
 	problemUnreadableValue = "the value cannot be read: "
 	problemOrphanVersion   = "a version record belongs to no secret"
 	problemDamagedVersions = "a deprecated version's record is damaged: "
+	problemMissingRecord   = "the secret record is missing, though its index entries name it: the secret was lost"
 	problemUnlistedVersion = "the version is stored, but the secret record does not list it: the record is older than its versions (its last changes are lost)"
 )
 
@@ -125,6 +126,7 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		for _, r := range records {
 			problems = append(problems, verifyReplication(r, records)...)
 		}
+		missing := map[string]bool{} // region 0x00 name of the secrets named only by index entries
 		for _, p := range []byte{prefixCreated, prefixDeletion, prefixPrune, prefixRotation} {
 			prefix := []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
@@ -132,6 +134,20 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 				switch {
 				case !ok && damaged[string(v)] || p == prefixCreated && damaged[createdEntryOf(k)]:
 				case !ok:
+					entry := string(v)
+					if p == prefixCreated {
+						entry = createdEntryOf(k)
+					}
+					region, name, named := splitRegionName([]byte(entry))
+					if named && records[entry] == nil {
+						// The secret's record is gone, and its index
+						// entries (kept elsewhere in the tables) name it.
+						if !missing[entry] {
+							add(Problem{Region: region, Name: name, Detail: problemMissingRecord})
+							missing[entry] = true
+						}
+						break
+					}
 					add(Problem{Detail: fmt.Sprintf("index entry %q belongs to no secret record", k)})
 				case wv != string(v):
 					add(Problem{Detail: fmt.Sprintf("index entry %q does not match its secret record", k)})

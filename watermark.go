@@ -275,6 +275,35 @@ func readWatermark(dir string) (*wmState, error) {
 	return decodeWatermark(b)
 }
 
+// foreign reports whether s is another store's watermark (copied over this
+// store's): at least two of the logs and tables in dir that it records are
+// there, and none of them is the one it records. (With one, it cannot tell
+// the watermark from that file; Open then refuses the folder, naming both.)
+func (s *wmState) foreign(dir string) bool {
+	known, matched := 0, 0
+	for _, l := range s.Logs {
+		h, err := readHeader(filepath.Join(dir, l.name()))
+		if err != nil {
+			continue
+		}
+		known++
+		if bytes.Equal(h, l.Header) {
+			matched++
+		}
+	}
+	for _, t := range s.Tables {
+		st, err := statTable(t.ID, filepath.Join(dir, tableName(t.ID)))
+		if err != nil {
+			continue
+		}
+		known++
+		if st.Footer == t.Footer {
+			matched++
+		}
+	}
+	return known >= 2 && matched == 0
+}
+
 // watermark keeps a store's WATERMARK file up to date.
 type watermark struct {
 	dir   string

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretstore-go/secretstore"
 )
 
 func TestVerifyCleanFolder(t *testing.T) {
@@ -495,4 +496,36 @@ func dirDigest(t *testing.T, dir string) string {
 		fmt.Fprintf(&b, "%s %d %x\n", e.Name(), len(c), sha256.Sum256(c))
 	}
 	return b.String()
+}
+
+// TestRecoverLossesAgreeWithNothingLost: recover's summary (and its exit
+// status) counts every kind of loss the report holds, and says nothing was
+// lost exactly when the report does.
+func TestRecoverLossesAgreeWithNothingLost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rep  secretstore.RecoverReport
+	}{
+		{"nothing", secretstore.RecoverReport{Files: []secretstore.RecoveredFile{{Name: "000001.sst", Entries: 3}}}},
+		{"a leftover of a kill", secretstore.RecoverReport{Files: []secretstore.RecoveredFile{{Name: "000009.sst", Damage: "cut", Leftover: true}}}},
+		{"a damaged file", secretstore.RecoverReport{Files: []secretstore.RecoveredFile{{Name: "000001.sst", Damage: "cut"}}}},
+		{"a lost transaction", secretstore.RecoverReport{LostTransactions: 1}},
+		{"a named secret", secretstore.RecoverReport{Lost: []string{"a in us-east-1"}}},
+		{"an unnamed loss", secretstore.RecoverReport{Unnamed: []string{"table 000002.sst is missing"}}},
+		{"a problem", secretstore.RecoverReport{Problems: []secretstore.Problem{{Name: "a", Detail: "x"}}}},
+	}
+	for _, tt := range tests {
+		lost := recoverLosses(&tt.rep)
+		if (len(lost) == 0) != tt.rep.NothingLost() {
+			t.Errorf("%s: recoverLosses = %q, NothingLost = %v", tt.name, lost, tt.rep.NothingLost())
+		}
+		var b strings.Builder
+		if err := printRecoverReport(&b, &tt.rep, "new"); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "nothing was lost") != tt.rep.NothingLost() {
+			t.Errorf("%s: the printed report %q; NothingLost = %v", tt.name, b.String(), tt.rep.NothingLost())
+		}
+	}
 }

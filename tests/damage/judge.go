@@ -416,16 +416,23 @@ type recoverVerdict struct {
 	// and that the report does not name, when it reports losses it cannot
 	// tie to a secret (Unnamed): not a failure, but counted.
 	UnnamedOnly int `json:",omitempty"`
+	// StaleUnnamed counts, among them, the secrets the new folder serves
+	// with an earlier acknowledged AWSCURRENT: the report says that the
+	// secrets it could not name may be older there (the file that held
+	// their last writes is gone, and with it which secrets those were).
+	StaleUnnamed int `json:",omitempty"`
 }
 
 // judgeRecover checks recover's report rep (exit status exit) against the
 // acknowledged list, given what was read from the new folder (ps: how it
 // differs from the list). Every acknowledged secret must be intact or named
 // in the report; every secret named must in fact not be intact; "nothing
-// was lost" only when all are intact. A secret whose AWSCURRENT is an
-// earlier acknowledged version or value must be named even when the report
-// has losses it cannot tie to a secret (Unnamed); any other secret that is
-// not intact is then counted in UnnamedOnly instead of failing.
+// was lost" only when all are intact. When the report has losses it cannot
+// tie to a secret (Unnamed: a missing table, a lost log), a secret that is
+// not intact and not named is counted in UnnamedOnly instead of failing;
+// one whose AWSCURRENT is an earlier acknowledged version or value is
+// counted so (and in StaleUnnamed) only when an unnamed loss says that
+// secrets may be older in the new folder, and fails otherwise.
 func judgeRecover(acks *ackList, rep *recoverReport, exit int, ps []problem) recoverVerdict {
 	bad := notIntact(ps)
 	named := rep.named()
@@ -445,6 +452,9 @@ func judgeRecover(acks *ackList, rep *recoverReport, exit int, ps []problem) rec
 		}
 		isStale := slices.ContainsFunc(ps, func(p problem) bool { return p.Secret == a.Name && p.Kind == pStale })
 		switch {
+		case isStale && len(unnamed) > 0 && saysOlder(unnamed):
+			v.UnnamedOnly++
+			v.StaleUnnamed++
 		case isStale:
 			stale = append(stale, a.Name)
 		case len(unnamed) > 0:
@@ -482,8 +492,17 @@ func judgeRecover(acks *ackList, rep *recoverReport, exit int, ps []problem) rec
 		if v.UnnamedOnly > 0 {
 			v.Reason += fmt.Sprintf(", %d covered only by an unnamed loss", v.UnnamedOnly)
 		}
+		if v.StaleUnnamed > 0 {
+			v.Reason += fmt.Sprintf(" (%d of them with an earlier AWSCURRENT)", v.StaleUnnamed)
+		}
 	}
 	return v
+}
+
+// saysOlder reports whether one of the report's unnamed losses warns that
+// secrets may be older in the new folder.
+func saysOlder(unnamed []string) bool {
+	return slices.ContainsFunc(unnamed, func(u string) bool { return strings.Contains(u, "may be older") })
 }
 
 // someNames lists a few of the names in m.

@@ -278,6 +278,8 @@ func TestJudgeRecover(t *testing.T) {
 		{"a stale value not named", recoverReport{Lost: []string{"b in us-east-1"}}, 1, []problem{stale, {"b", pMissing, ""}}, false, "stale value recovered silently: a", 0},
 		{"a stale value covered by an unnamed loss", recoverReport{Unnamed: []string{"table 000004.sst is missing"}}, 1, []problem{stale},
 			false, "stale value recovered silently: a (not named; the report's unnamed losses: table 000004.sst is missing)", 0},
+		{"a stale value covered by an unnamed loss that says secrets may be older", recoverReport{Unnamed: []string{"table 000004.sst is missing: the records it held are lost, and the secrets they were of may be older in the new folder"}}, 1, []problem{stale},
+			true, "1 covered only by an unnamed loss (1 of them with an earlier AWSCURRENT)", 1},
 		{"a stale value named", recoverReport{Lost: []string{"a in us-east-1"}}, 1, []problem{stale}, true, "", 0},
 		{"a loss covered by an unnamed one", recoverReport{Unnamed: []string{"table 000004.sst is missing"}}, 1, []problem{lost}, true, "", 1},
 		{"a problem with no name covers nothing", recoverReport{Problems: []struct{ Region, Name, VersionId, Detail string }{{Detail: "an index entry"}}}, 1, []problem{lost}, false, "without being named", 0},

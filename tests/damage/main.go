@@ -114,9 +114,13 @@
 // Unnamed, lost transactions or damaged Files) only when every secret is
 // intact; and no secret's AWSCURRENT is an earlier acknowledged version or
 // value without the report naming it ("stale value recovered silently").
-// When the report has losses it cannot tie to a secret (Unnamed), a secret
-// not intact and not named is counted as "covered only by an unnamed loss"
-// instead of failing (a stale AWSCURRENT still fails).
+// When the report has losses it cannot tie to a secret (Unnamed: a table or
+// a write-ahead log that is gone held the only record of which secrets its
+// writes changed), a secret not intact and not named is counted as
+// "covered only by an unnamed loss" instead of failing; a stale AWSCURRENT
+// is counted so (and apart, "with an earlier AWSCURRENT") only when an
+// unnamed loss says that secrets may be older in the new folder, and fails
+// otherwise.
 //
 // # Output
 //

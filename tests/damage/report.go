@@ -25,7 +25,7 @@ func (t *tally) add(outcome string) {
 func (t tally) String() string { return fmt.Sprintf("%d/%d/%d", t.opened, t.refused, t.failed) }
 
 // recTally counts recover's verdicts in a group of cases.
-type recTally struct{ pass, fail, unnamedOnly int }
+type recTally struct{ pass, fail, unnamedOnly, staleUnnamed int }
 
 // failCat is one kind of failure of one file kind: how often, by which
 // commands, and one example.
@@ -89,6 +89,7 @@ func (s *summary) add(res caseResult) {
 				t.fail++
 			}
 			t.unnamedOnly += rv.UnnamedOnly
+			t.staleUnnamed += rv.StaleUnnamed
 		}
 		if !rv.Pass {
 			s.anyFailed = true
@@ -164,8 +165,8 @@ func (s *summary) print(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "%d/%d\t%d\t\n", s.recTotal.pass, s.recTotal.fail, s.recTotal.unnamedOnly)
 	tw.Flush()
-	fmt.Fprintf(w, "\nRuns: %d OPENED, %d REFUSED, %d FAILURE; recover checks: %d passed, %d failed, %d secrets covered only by an unnamed loss\n",
-		o, r, f, s.recTotal.pass, s.recTotal.fail, s.recTotal.unnamedOnly)
+	fmt.Fprintf(w, "\nRuns: %d OPENED, %d REFUSED, %d FAILURE; recover checks: %d passed, %d failed, %d secrets covered only by an unnamed loss (%d of them with an earlier AWSCURRENT)\n",
+		o, r, f, s.recTotal.pass, s.recTotal.fail, s.recTotal.unnamedOnly, s.recTotal.staleUnnamed)
 
 	if len(s.failures) > 0 {
 		fmt.Fprintf(w, "\nFailures by file kind and category (count, commands, an example):\n")
