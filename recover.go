@@ -248,7 +248,7 @@ func (sv *salvage) read(e os.DirEntry) {
 					sv.unnamed("table %s: a block that cannot be read held the records from %s to %s; the secrets among them that are not named as lost are not in the new folder", name, describeKey(r[0]), describeKey(r[1]))
 				}
 				if len(ranges) == 0 {
-					sv.unnamed("table %s cannot be read: %s", name, oneLine(err))
+					sv.unnamed("table %s cannot be read (%s): the records it held are lost, and the secrets they were of may be older in the new folder, or not in it", name, oneLine(err))
 				}
 			}
 		}
@@ -258,14 +258,14 @@ func (sv *salvage) read(e os.DirEntry) {
 		scan, err := scanLog(path)
 		if err != nil {
 			f.Damage = err.Error()
-			sv.unnamed("write-ahead log %s cannot be read (%v): the writes in it are lost", name, err)
+			sv.unnamed("write-ahead log %s cannot be read (%v): the writes in it are lost, and the secrets they changed may be older in the new folder, or not in it", name, err)
 			sv.rep.Files = append(sv.rep.Files, f)
 			return
 		}
 		if k, known := sv.logsKnown[name]; known && len(scan.header) == logHeaderSize && !bytes.Equal(scan.header, k.Header) {
 			f.Damage = "not the log this store wrote (" + watermarkName + " records another): not read"
 			sv.rep.Files = append(sv.rep.Files, f)
-			sv.unnamed("write-ahead log %s was replaced by one that is not this store's: the writes this store had in it are lost", name)
+			sv.unnamed("write-ahead log %s was replaced by one that is not this store's: the writes this store had in it are lost, and the secrets they changed may be older in the new folder, or not in it", name)
 			return
 		}
 		for _, txns := range [][]logTxn{scan.committed, scan.salvage} {

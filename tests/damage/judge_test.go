@@ -269,11 +269,8 @@ func TestJudgeRecover(t *testing.T) {
 		{"nothing lost, all intact", recoverReport{}, 0, nil, true, "", 0},
 		{"a loss named in Lost", recoverReport{Lost: []string{"a in us-east-1"}}, 1, []problem{lost}, true, "", 0},
 		{"a loss named in Problems", recoverReport{Problems: []struct{ Region, Name, VersionId, Detail string }{{Name: "a"}}}, 1, []problem{lost}, true, "", 0},
-		{"a loss not named", recoverReport{Files: []struct {
-			Name    string
-			Entries int
-			Damage  string
-		}{{Name: "000004.sst", Damage: "bad"}}}, 1, []problem{lost}, false, "lost or damaged without being named", 0},
+		{"a loss not named", recoverReport{Files: []recoveredFile{{Name: "000004.sst", Damage: "bad"}}}, 1, []problem{lost}, false, "lost or damaged without being named", 0},
+		{"a leftover's damage loses nothing", recoverReport{Files: []recoveredFile{{Name: "000009.sst", Damage: "cut", Leftover: true}}}, 0, nil, true, "", 0},
 		{"nothing lost, says exit 0, but a secret lost", recoverReport{}, 0, []problem{lost}, false, "says nothing was lost", 0},
 		{"a stale value not named", recoverReport{Lost: []string{"b in us-east-1"}}, 1, []problem{stale, {"b", pMissing, ""}}, false, "stale value recovered silently: a", 0},
 		{"a stale value covered by an unnamed loss", recoverReport{Unnamed: []string{"table 000004.sst is missing"}}, 1, []problem{stale},

@@ -26,11 +26,7 @@ func recoverArgs(data, to, keyFile string) []string {
 // recoverReport is the JSON report of "recover --json". Members with no
 // value are left out of it, so a missing member is its zero value.
 type recoverReport struct {
-	Files []struct {
-		Name    string
-		Entries int
-		Damage  string
-	}
+	Files                []recoveredFile
 	Secrets, Versions    int
 	SalvagedTransactions int
 	LostTransactions     int
@@ -44,6 +40,17 @@ type recoverReport struct {
 	// Unnamed lists losses that cannot be tied to a secret, such as a
 	// missing table (a member the store may not have yet).
 	Unnamed []string
+}
+
+// recoveredFile is one of the report's Files.
+type recoveredFile struct {
+	Name    string
+	Entries int
+	Damage  string
+	// Leftover: the damaged file held nothing of the store's (a table a
+	// kill left unfinished, a file of Badger's the store does not use, a
+	// WATERMARK): its damage loses nothing.
+	Leftover bool
 }
 
 // parseRecoverReport reads the report recover printed on its standard
@@ -74,11 +81,12 @@ func (r *recoverReport) named() map[string]bool {
 // A Problem with no Name is not one of them: it names no loss.
 func (r *recoverReport) unnamed() []string { return r.Unnamed }
 
-// damagedFiles returns the files the report says are damaged.
+// damagedFiles returns the files the report says are damaged and held
+// something of the store's.
 func (r *recoverReport) damagedFiles() []string {
 	var names []string
 	for _, f := range r.Files {
-		if f.Damage != "" {
+		if f.Damage != "" && !f.Leftover {
 			names = append(names, f.Name)
 		}
 	}
