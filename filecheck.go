@@ -201,7 +201,7 @@ func checkFolder(dir string, bo badger.Options, wm *wmState) (*folderCheck, erro
 		}
 		fc.checkUnlisted(dir, id, bo.BlockSize)
 	}
-	fc.checkWatermark(wm, present, manifest)
+	fc.checkWatermark(wm, present)
 	fc.checkBadgerFiles(dir, present)
 	return fc, nil
 }
@@ -353,7 +353,7 @@ func (fc *folderCheck) checkUnlisted(dir string, id uint64, blockSize int) {
 }
 
 // checkWatermark compares the folder with what the watermark recorded.
-func (fc *folderCheck) checkWatermark(wm *wmState, present map[string]os.DirEntry, manifest badger.Manifest) {
+func (fc *folderCheck) checkWatermark(wm *wmState, present map[string]os.DirEntry) {
 	if wm == nil {
 		return
 	}
@@ -404,7 +404,6 @@ func (fc *folderCheck) checkWatermark(wm *wmState, present map[string]os.DirEntr
 			fc.problem("write-ahead log %s is older than the logs %s records, yet not among them: it is not this store's", l.name(), watermarkName)
 		}
 	}
-	_ = manifest
 }
 
 // tablesNewest returns the newest commit in a listed table.
