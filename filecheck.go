@@ -394,13 +394,12 @@ func (fc *folderCheck) checkWatermark(wm *wmState, present map[string]os.DirEntr
 			fc.problem("write-ahead log %s is missing (%s records it), and the writes it held (up to version %d) are in no table", name, watermarkName, l.Last)
 		}
 	}
+	recorded := map[string]bool{}
+	for _, l := range wm.Logs {
+		recorded[l.name()] = true
+	}
 	for _, l := range fc.logs {
-		if _, ok := slices.BinarySearchFunc(wm.Logs, l, func(a, b wmLog) int {
-			if a.Kind != b.Kind {
-				return int(a.Kind) - int(b.Kind)
-			}
-			return cmpUint(a.Fid, b.Fid)
-		}); !ok && l.Fid < newestKnown[l.Kind] && l.Kind == logMem {
+		if l.Kind == logMem && !recorded[l.name()] && l.Fid < newestKnown[l.Kind] {
 			fc.problem("write-ahead log %s is older than the logs %s records, yet not among them: it is not this store's", l.name(), watermarkName)
 		}
 	}
@@ -422,15 +421,6 @@ func logKind(kind byte) string {
 	return "write-ahead log"
 }
 
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // checkBadgerFiles checks KEYREGISTRY and DISCARD, which hold nothing of the
 // store's (it uses neither Badger's encryption nor its value log), but
