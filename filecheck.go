@@ -421,7 +421,6 @@ func logKind(kind byte) string {
 	return "write-ahead log"
 }
 
-
 // checkBadgerFiles checks KEYREGISTRY and DISCARD, which hold nothing of the
 // store's (it uses neither Badger's encryption nor its value log), but
 // which Badger refuses to open, or may panic on, when they are damaged:
