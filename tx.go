@@ -604,12 +604,11 @@ func damagedBlockError(key []byte, be *table.BlockError) error {
 	} else if key != nil {
 		what = "a record"
 	}
-	where := "a table"
-	if be.Table != "" {
-		where = fmt.Sprintf("table %s (block %d)", filepath.Base(be.Table), be.Block)
-	}
-	e := newErrorf(ErrInternalServiceError, "%s cannot be read: %s is damaged. Run secretstore verify, and secretstore recover to copy what can be read into a new folder", what, where)
+	// The table and the block are in the cause (and the log), not in the
+	// message, which a server sends to its client.
+	e := newErrorf(ErrInternalServiceError, "%s cannot be read: a table of the data folder is damaged. Run secretstore verify, and secretstore recover to copy what can be read into a new folder", what)
 	e.also = ErrCorrupt
+	e.cause = be
 	return e
 }
 
