@@ -443,10 +443,14 @@ func copyKeyFile(from, to string) error {
 	return nil
 }
 
-// plural returns "1 thing" or "n things" (an "y" ending becomes "ies").
+// plural returns "1 thing" or "n things" (an "y" ending becomes "ies", an
+// "s" ending "ses").
 func plural(n int, thing string) string {
 	if n == 1 {
 		return "1 " + thing
+	}
+	if strings.HasSuffix(thing, "s") {
+		return fmt.Sprintf("%d %ses", n, thing)
 	}
 	if s, ok := strings.CutSuffix(thing, "y"); ok {
 		return fmt.Sprintf("%d %sies", n, s)

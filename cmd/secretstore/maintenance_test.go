@@ -90,7 +90,8 @@ func TestVerifyAndRecoverDamagedTable(t *testing.T) {
 	before := dirDigest(t, data)
 	to := filepath.Join(t.TempDir(), "recovered")
 	r := runCLI(t, env, "", "recover", "--data", data, "--to", to)
-	if r.code != exitError || !strings.Contains(r.stderr, to+" holds what could be read, but not everything: 1 damaged file") {
+	if r.code != exitError || !strings.Contains(r.stderr, to+" holds what could be read, but not everything: 1 damaged or missing file") ||
+		!strings.Contains(r.stderr, "losses that cannot be tied to secret names") {
 		t.Errorf("recover: exit %d, %q", r.code, r.stderr)
 	}
 	if !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(filepath.Base(victim))+` +0 entries +damaged: table \S+ is damaged`).MatchString(r.stdout) ||
@@ -190,7 +191,7 @@ func TestRecoverDamagedLog(t *testing.T) {
 		lost = append(lost, m[1])
 	}
 	if r.code != exitError || len(lost) == 0 || !regexp.MustCompile(`(?m)^transactions past damage in a log: [1-9]\d* salvaged, [1-9]\d* lost$`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`1 damaged file, [1-9]\d* lost transactions?, [1-9]\d* secrets? with lost changes`).MatchString(r.stderr) {
+		!regexp.MustCompile(`1 damaged or missing file, [1-9]\d* lost transactions?, [1-9]\d* secrets? with lost changes`).MatchString(r.stderr) {
 		t.Fatalf("recover: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// The key was beside the data: it is beside the copy too, so the new

@@ -82,6 +82,10 @@ func (lk *lockedKeys) all() []uint64 {
 type DB struct {
 	testOnlyDBExtensions
 
+	// flushFailed holds the error of a memtable flush given up while
+	// closing (secretstore patch 6).
+	flushFailed atomic.Pointer[error]
+
 	lock sync.RWMutex // Guards list of inmemory tables, not individual reads and writes.
 
 	dirLockGuard *directoryLockGuard
@@ -625,6 +629,9 @@ func (db *DB) close() (err error) {
 		}
 	}
 	db.stopMemoryFlush()
+	if ferr := db.flushFailed.Load(); ferr != nil && err == nil {
+		err = y.Wrap(*ferr, "DB.Close: a memtable could not be flushed; it stays in its write-ahead log")
+	}
 	db.stopCompactions()
 
 	// Force Compact L0
@@ -1162,9 +1169,24 @@ func (db *DB) flushMemtable(lc *z.Closer) {
 		if mt == nil {
 			continue
 		}
+		if db.flushFailed.Load() != nil {
+			// An older memtable stays in its write-ahead log; so do the
+			// newer ones (secretstore patch 6), in order.
+			continue
+		}
 
-		for {
+		for attempt := 1; ; attempt++ {
 			if err := db.handleMemTableFlush(mt, nil); err != nil {
+				// secretstore patch 6 (PATCHES.md): while the database
+				// closes, give up after a few attempts and leave the
+				// memtable in its write-ahead log, which the next Open
+				// replays, rather than retry forever (a folder that is not
+				// writable made Close hang). Until then, retry, as before.
+				if db.IsClosed() && attempt >= closeFlushAttempts {
+					db.opt.Errorf("error flushing memtable to disk while closing: %v; it stays in its write-ahead log", err)
+					db.flushFailed.Store(&err)
+					break
+				}
 				// Encountered error. Retry indefinitely.
 				db.opt.Errorf("error flushing memtable to disk: %v, retrying", err)
 				time.Sleep(time.Second)
@@ -1192,6 +1214,10 @@ func (db *DB) flushMemtable(lc *z.Closer) {
 		}
 	}
 }
+
+// closeFlushAttempts is how many times a memtable flush is tried while the
+// database closes (secretstore patch 6).
+const closeFlushAttempts = 3
 
 func exists(path string) (bool, error) {
 	_, err := os.Stat(path)
