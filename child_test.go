@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // runChild runs the test named test in a child process of this test
@@ -17,7 +18,7 @@ import (
 // what the child printed.
 func runChild(tb testing.TB, test string, env []string, kill bool, limit time.Duration) string {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v", fmt.Sprintf("-test.timeout=%s", limit))
+	cmd := testutil.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v", fmt.Sprintf("-test.timeout=%s", limit))
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

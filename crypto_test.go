@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 	"github.com/secretstore-go/secretstore/internal/record"
 )
 

@@ -20,7 +20,11 @@
 //	operations   one file per group of AWS operations: secret.go, value.go,
 //	             list.go, deletion.go, replication.go, rotation.go,
 //	             resourcepolicy.go, password.go; each operation is a row of
-//	             the operation table (internal/awsmodel/operations.go)
+//	             the operation table (internal/awsmodel/operations.go);
+//	             mirror.go: MirrorSecret and PruneMirror, a mirror's writes
+//	             (not AWS operations, so not rows: each secret in one
+//	             transaction, refused on a mirrored secret by the rows that
+//	             refuse a replica)
 //	             operation.go: run, the one path every operation takes;
 //	             authz.go: Store.As and the one request builder;
 //	             event.go: the events; redact.go: values kept out of output
@@ -31,11 +35,20 @@
 //	             records (and keeps every index in step); internal/record:
 //	             the codec and the key layout; keyring.go and masterkey.go:
 //	             sealing and master keys; cache.go; groupsync.go (group
-//	             commit); diskspace.go (the full-disk guard)
+//	             commit); diskspace.go (the guard before writes: a full disk,
+//	             a folder that is not writable, no file descriptor left);
+//	             the data folder: folder.go (its lock, files moved aside
+//	             into lost+found), filecheck.go (every file checked before
+//	             Badger opens it), watermark.go (WATERMARK: the newest
+//	             durable commit, which tells a lost or foreign file from a
+//	             crash), walog.go (Badger's write-ahead logs read without
+//	             Badger); internal/badger and internal/ristretto: Badger and
+//	             ristretto, with the patches internal/badger/PATCHES.md lists
 //	background   reaper.go and rotationrunner.go: the goroutines Open starts
 //	             and Close stops; rotators.go: the built-in rotators
-//	maintenance  backup.go, verify.go, recover.go, filecheck.go: paths over
-//	             the whole database, which may use Badger directly
+//	maintenance  backup.go (Backup, LoadBackup), verify.go (Verify),
+//	             recover.go (Recover): paths over the whole database, which
+//	             may use Badger directly
 //
 // store.go holds Store, Open and Close; options.go, errors.go, clock.go and
 // tag.go what every layer shares. The engine calls nothing above it: an

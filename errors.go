@@ -110,18 +110,33 @@ type Error struct {
 	Message string
 	err     error // the sentinel
 	also    error // a second sentinel it matches (ErrCorrupt), or nil
+	// cause is what went wrong inside, for InternalServiceError: the
+	// database's or the system's error, whose text (file paths, Badger's
+	// words) is for logs, not for Message, which the server sends to
+	// clients.
+	cause error
 }
 
-// Error returns "Code: Message".
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Unwrap returns the sentinel for e.Code (and ErrCorrupt for damaged data),
-// so errors.Is works.
-func (e *Error) Unwrap() []error {
-	if e.also != nil {
-		return []error{e.err, e.also}
+// Error returns "Code: Message", and the cause in parentheses when there
+// is one.
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return e.Code + ": " + e.Message + " (" + e.cause.Error() + ")"
 	}
-	return []error{e.err}
+	return e.Code + ": " + e.Message
+}
+
+// Unwrap returns the sentinel for e.Code (and ErrCorrupt for damaged data,
+// and the cause of an InternalServiceError), so errors.Is works.
+func (e *Error) Unwrap() []error {
+	errs := []error{e.err}
+	if e.also != nil {
+		errs = append(errs, e.also)
+	}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
 }
 
 // newError returns an *Error for sentinel with message msg, which must

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -41,10 +42,18 @@ type groupSync struct {
 	done      uint64        // syncs finished
 	failed    uint64        // the last sync that failed, 0 if none
 	err       error         // its error
+	good      uint64        // the last sync that succeeded
+	skipped   error         // why the last sync that did not run could not (a log or the folder did not open)
 	took      time.Duration // how long the last sync took
 	gatherGen uint64        // counts gathers, so a late timer ends only its own
 
 	sync func() error // syncFiles; tests replace it
+
+	// Set by the store once the database is open: after each sync,
+	// syncFiles records in wm that the commits up to mark() (taken before
+	// the sync began) are durable, before any writer is acknowledged.
+	wm   *watermark
+	mark func() uint64
 
 	// Used only by the goroutine running a sync.
 	lastLog   [2]int   // the newest write-ahead log (.mem) and value log (.vlog) at the last sync
@@ -102,15 +111,48 @@ func (g *groupSync) end(err error) error {
 		g.took = time.Since(start)
 		g.running = false
 		g.done = n
-		if err != nil {
+		var ns *notSynced
+		switch {
+		case errors.As(err, &ns):
+			// Nothing was synced, and nothing is lost: the next sync
+			// covers these writes too.
+			g.skipped = ns.err
+		case err != nil:
 			g.failed, g.err = n, err
+		default:
+			g.good = n
 		}
 		g.cond.Broadcast()
 	}
 	if g.failed > 0 {
 		return g.failure()
 	}
+	if g.good < need {
+		// The syncs since the commit could not open the logs: the write
+		// is in the database but not known to be on disk.
+		e := newError(ErrInternalServiceError, notSyncedMessage(g.skipped))
+		e.cause = g.skipped
+		return e
+	}
 	return nil
+}
+
+// notSynced is the error of a sync that did not run: a log or the folder
+// could not be opened (no file descriptor left, for one). Unlike a failed
+// fsync it loses nothing, and writes go on.
+type notSynced struct{ err error }
+
+func (e *notSynced) Error() string { return "not synced: " + e.err.Error() }
+func (e *notSynced) Unwrap() error { return e.err }
+
+// notSyncedMessage says, for a client, that a write committed but was not
+// confirmed on disk because of err.
+func notSyncedMessage(err error) string {
+	why := "the database's logs could not be opened to write them to disk"
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		why = "too many open files: the server has no file descriptor left to write the database's logs to disk"
+	}
+	return why + ". The write was made but is not confirmed on disk: send it again (with the same ClientRequestToken, it is not made twice); no restart is needed"
 }
 
 // failure returns the error of a sync that failed, once one has: then the
@@ -119,7 +161,9 @@ func (g *groupSync) end(err error) error {
 // fsync succeeds without them), and no write is acknowledged any more
 // until the store is opened again. Reads go on. Called with mu held.
 func (g *groupSync) failure() error {
-	return newErrorf(ErrInternalServiceError, "secretstore: writing the database's logs to disk failed (%v), so writes can no longer be made durable: close the store, check the disk, and open it again", g.err)
+	e := newError(ErrInternalServiceError, "writing the database's logs to disk failed, so writes can no longer be made durable: close the store, check the disk, and open it again")
+	e.cause = g.err
+	return e
 }
 
 // broken returns failure's error once a sync has failed, else nil: writes
@@ -176,11 +220,26 @@ func (g *groupSync) gather() {
 	timer.Stop()
 }
 
+// watermark sets the watermark syncFiles updates, and how it reads the
+// commit watermark. It does nothing on a nil g.
+func (g *groupSync) watermark(w *watermark, mark func() uint64) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.wm, g.mark = w, mark
+}
+
 // syncFiles fsyncs Badger's logs that may hold unsynced writes.
 func (g *groupSync) syncFiles() error {
+	var durable uint64
+	if g.mark != nil {
+		durable = g.mark() // every commit up to it is in a log now
+	}
 	entries, err := os.ReadDir(g.dir)
 	if err != nil {
-		return err
+		return &notSynced{err}
 	}
 	var names []string // every log, to tell when the folder changed
 	newest := g.lastLog
@@ -214,16 +273,28 @@ func (g *groupSync) syncFiles() error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return err
+		for _, e := range errs {
+			var ns *notSynced
+			if !errors.As(e, &ns) {
+				return err // an fsync failed
+			}
+		}
+		return &notSynced{err}
 	}
 	g.lastLog, g.lastNames = newest, names
+	g.wm.update(durable, entries, true)
 	return nil
 }
 
+// syncFile fsyncs the file or folder at path; an error opening it is a
+// *notSynced.
 func syncFile(path string) error {
 	f, err := openForSync(path)
 	if err != nil {
-		return err
+		if errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return &notSynced{err}
 	}
 	err = datasync(f)
 	if cerr := f.Close(); err == nil {

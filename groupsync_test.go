@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -179,8 +181,8 @@ func TestGroupSyncFailure(t *testing.T) {
 	}
 	g.sync = func() error { return boom }
 	g.begin()
-	if err := g.end(nil); !errors.Is(err, ErrInternalServiceError) || !strings.Contains(err.Error(), boom.Error()) {
-		t.Errorf("end after a failed sync = %v, want InternalServiceError naming %v", err, boom)
+	if err := g.end(nil); !errors.Is(err, ErrInternalServiceError) || !errors.Is(err, boom) || strings.Contains(err.(*Error).Message, boom.Error()) {
+		t.Errorf("end after a failed sync = %v, want InternalServiceError caused by %v, and a message without it", err, boom)
 	}
 	g.sync = func() error { return nil }
 	g.begin()
@@ -189,6 +191,32 @@ func TestGroupSyncFailure(t *testing.T) {
 	}
 	if err := g.broken(); !errors.Is(err, ErrInternalServiceError) {
 		t.Errorf("broken after a failed sync = %v", err)
+	}
+}
+
+// TestGroupSyncNotRun: a sync that could not open a log or the folder (no
+// file descriptor left) synced nothing and lost nothing: its writers get an
+// error saying the write is not confirmed on disk, but the group is not
+// broken, and the next sync that runs covers those writes and acknowledges
+// the ones after.
+func TestGroupSyncNotRun(t *testing.T) {
+	t.Parallel()
+	g := newGroupSync(t.TempDir())
+	emfile := &os.PathError{Op: "open", Path: "/data/00001.mem", Err: syscall.EMFILE}
+	g.sync = func() error { return &notSynced{emfile} }
+	g.begin()
+	err := g.end(nil)
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrInternalServiceError) || !strings.Contains(e.Message, "too many open files") || strings.Contains(e.Message, "/data") {
+		t.Errorf("end after a sync that could not run = %v; want InternalServiceError saying too many open files, naming no file", err)
+	}
+	if err := g.broken(); err != nil {
+		t.Errorf("broken after a sync that could not run = %v", err)
+	}
+	g.sync = func() error { return nil }
+	g.begin()
+	if err := g.end(nil); err != nil {
+		t.Errorf("end after a sync that ran = %v", err)
 	}
 }
 

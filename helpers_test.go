@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 )
 
 // testEpoch is the time every newTestStore's FakeClock starts at.

@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/secretstore-go/secretstore/internal/badger"
 	"github.com/secretstore-go/secretstore/internal/record"
 	"golang.org/x/crypto/argon2"
 )
@@ -109,6 +109,12 @@ func (c *core) loadKeys(ctx context.Context, src keySource) (*keys, error) {
 	if kr == nil {
 		return c.createKeyring(ctx, src)
 	}
+	return keysFor(kr, src)
+}
+
+// keysFor checks the master key of src against keyring kr and returns the
+// keys it opens, or ErrWrongMasterKey.
+func keysFor(kr *record.Keyring, src keySource) (*keys, error) {
 	mk := src.key
 	if src.passphrase != "" {
 		if len(kr.Salt) == 0 {

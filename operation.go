@@ -136,9 +136,10 @@ func (s *Store) runIn(t *tx, x *call, rec **secretRecord, d *decision) error {
 }
 
 // The write path's last step: an operation's change to a secret (and a
-// rotation's, and a prune's) is written through changed or written. Only a
-// read's own LastAccessedDate stamp, and the replicas that written brings
-// in step, are put with tx.putSecret directly.
+// rotation's, a prune's, and a mirror's, which keeps the source's
+// LastChangedDate) is written through changed or written. Only a read's
+// own LastAccessedDate stamp, and the replicas that written brings in
+// step, are put with tx.putSecret directly.
 
 // changed writes back secret r, which an operation (or a rotation)
 // changed: it sets LastChangedDate, the one place that is set, and writes

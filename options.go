@@ -5,9 +5,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/badger/options"
 )
 
 // Defaults for Options.
@@ -184,7 +184,7 @@ func (o Options) badgerOptions() badger.Options {
 	bo := badger.DefaultOptions(o.Dir).
 		WithInMemory(o.InMemory).
 		WithSyncWrites(*o.SyncWrites).
-		WithLogger(badgerLogger{o.Logger}).
+		WithLogger(newBadgerLogger(o.Logger)).
 		WithNumVersionsToKeep(1).
 		WithCompression(options.None). // ciphertext does not compress
 		WithMetricsEnabled(false).
@@ -196,13 +196,13 @@ func (o Options) badgerOptions() badger.Options {
 		// holds nothing, so its (sparse) file stays small.
 		WithValueThreshold(min(1<<20, memtable*15/100)).
 		WithValueLogFileSize(1 << 20)
-	// Blocks are read without checking their checksums (Badger's default,
-	// not options.OnBlockRead): Badger takes a block that fails the check
-	// for the end of its table, without an error, so its secrets would read
-	// as not found and a compaction would delete them for good (see
-	// TestDamagedTableBlock). Unchecked, a changed byte of a record or value
-	// is caught by the store (ErrCorrupt, ErrDecryptionFailure); one in a
-	// key or in a block's entry offsets can still make Badger panic.
+	// Every block's checksum is checked when it is read: with the patched
+	// Badger of internal/badger (PATCHES.md, patch 2) a block that fails
+	// is an error (ErrCorrupt naming the secret read), never a block taken
+	// for the end of its table. Open checks every table's blocks before
+	// Badger opens them (checkFolder), but for the tables the watermark
+	// knows unchanged.
+	bo = bo.WithChecksumVerificationMode(options.OnBlockRead)
 	if o.InMemory {
 		return bo.WithNumMemtables(2).WithBlockCacheSize(0) // tables are in memory already
 	}

@@ -91,7 +91,7 @@ func TestRecoverReportsADamagedBlock(t *testing.T) {
 	if end <= 0 || end > len(b) {
 		t.Fatalf("cannot find the data blocks of %s", victim)
 	}
-	whole, err := readTable(victim, func([]byte, byte, []byte) {})
+	whole, _, err := readTable(victim, func([]byte, byte, []byte) {})
 	if err != nil {
 		t.Fatalf("the table before the damage: %v", err)
 	}
@@ -125,5 +125,8 @@ func TestRecoverReportsADamagedBlock(t *testing.T) {
 	// block's entries are missing.
 	if found.Entries >= whole || found.Entries < whole*3/4 {
 		t.Errorf("read %d entries of the damaged table; want all but those of one block of its %d", found.Entries, whole)
+	}
+	if rep.NothingLost() || len(rep.Unnamed) != 1 || !strings.Contains(rep.Unnamed[0], "a block that cannot be read held the records from") {
+		t.Errorf("Recover report: Unnamed %q, NothingLost %v; want the damaged block's range as a loss", rep.Unnamed, rep.NothingLost())
 	}
 }

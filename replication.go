@@ -288,6 +288,8 @@ func (t *tx) addReplicas(r *secretRecord, regions []ReplicaRegionType, force boo
 		switch {
 		case old != nil && (old.Replica() || len(old.Replicas) > 0):
 			rp.Status, rp.StatusMessage = statusFailed, msgReplicaOfAnother
+		case old != nil && old.Mirror != "":
+			rp.Status, rp.StatusMessage = statusFailed, msgReplicaMirrored(old)
 		case old != nil && !force:
 			rp.Status, rp.StatusMessage = statusFailed, msgReplicaNameInUse
 		case old != nil:

@@ -167,7 +167,8 @@ func (s *Store) resolveFor(t *tx, op awsmodel.Op, id string) (*secretRecord, err
 // usable returns why operation op may not act on secret r, as its row of
 // the operation table says, or nil: r is scheduled for deletion
 // (ErrInvalidRequest) and op does not act on such a secret, or r is a
-// replica (ErrInvalidParameter) and op refuses replicas.
+// replica (ErrInvalidParameter) or a mirrored secret (errMirrored,
+// mirror.go) and op refuses replicas.
 func usable(r *secretRecord, op awsmodel.Op) error {
 	row := op.Row()
 	switch {
@@ -175,6 +176,8 @@ func usable(r *secretRecord, op awsmodel.Op) error {
 		return newError(ErrInvalidRequest, awsmodel.MarkedForDeletion)
 	case r.Replica() && row.RefusedOnReplica:
 		return newError(ErrInvalidParameter, awsmodel.ReplicaNotPermitted)
+	case r.Mirror != "" && row.RefusedOnReplica:
+		return errMirrored(r)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package secretstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,9 +9,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/badger"
 	"github.com/secretstore-go/secretstore/internal/record"
 	"github.com/secretstore-go/secretstore/internal/testhook"
 )
@@ -48,6 +51,8 @@ type core struct {
 	policies   policyCache     // resource policies, parsed
 	disk       *diskGuard      // refuses writes on a full disk; nil in memory
 	group      *groupSync      // makes commits durable; nil without Options.SyncWrites
+	watermark  *watermark      // keeps WATERMARK; nil in memory
+	lock       *os.File        // holds the data folder's lock; nil in memory, or where Badger takes its own
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's
@@ -71,24 +76,24 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !o.InMemory {
-		if err := os.MkdirAll(o.Dir, 0o700); err != nil {
-			return nil, fmt.Errorf("secretstore: creating the data folder: %w", err)
-		}
-	}
 	bo := o.badgerOptions()
 	var group *groupSync
 	if !o.InMemory && *o.SyncWrites {
 		group = newGroupSync(o.Dir)
 		bo = bo.WithSyncWrites(false) // the store syncs, once per group of commits
 	}
-	db, err := openBadger(o, bo)
-	if err != nil {
-		if strings.Contains(err.Error(), "Another process is using this Badger database") {
-			return nil, fmt.Errorf("%w: %s", ErrDataFolderInUse, o.Dir)
+	var folder *openedFolder
+	if o.InMemory {
+		db, err := badger.Open(bo)
+		if err != nil {
+			return nil, fmt.Errorf("secretstore: opening the database in memory: %w", err)
 		}
-		return nil, fmt.Errorf("secretstore: opening the database in %q: %w", o.Dir, err)
+		folder = &openedFolder{db: db}
+	} else if folder, err = openFolder(ctx, o, bo, src); err != nil {
+		clear(src.key)
+		return nil, err
 	}
+	db := folder.db
 	c := &core{
 		db:      db,
 		clock:   o.Clock,
@@ -97,6 +102,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		onEvent: o.OnEvent,
 		opts:    o,
 		group:   group,
+		lock:    folder.lock,
 	}
 	c.cache.budget = int(o.MemoryBudget / 8)
 	if o.InMemory {
@@ -105,13 +111,21 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		c.cache.budget = int(o.MemoryBudget / 2)
 	}
 	if !o.InMemory {
-		c.disk = newDiskGuard(o.Dir, bo)
+		c.disk = newDiskGuard(o.Dir, bo, folder.lock)
 	}
-	c.keys, err = c.loadKeys(ctx, src)
+	if folder.keys != nil {
+		c.keys, err = folder.keys, c.sameKeyring(folder.keyring)
+	} else {
+		c.keys, err = c.loadKeys(ctx, src)
+	}
 	clear(src.key)
 	if err != nil {
-		closeDB(db)
+		c.closeDB()
 		return nil, err
+	}
+	if !o.InMemory {
+		c.watermark = newWatermark(o.Dir, folder.state, *o.SyncWrites, o.Logger)
+		group.watermark(c.watermark, c.commitMark)
 	}
 	if !o.DisableReaper {
 		c.reaper = startReaper(c, o.ReapInterval)
@@ -144,7 +158,50 @@ func (s *Store) Close() error {
 		clear(mk)
 	}
 	c.keys.mu.Unlock()
-	return closeDB(c.db)
+	return c.closeDB()
+}
+
+// closeDB closes the database, records in the watermark that every commit
+// is durable (Badger's Close writes the memtables into synced tables), and
+// releases the folder's lock.
+//
+// The lock (the store's, or Badger's where Badger takes its own) is
+// released by closing the file that holds it; a child process being
+// started meanwhile (os/exec) holds a copy of that file until it runs its
+// program, and with it the lock, so an Open of the folder at that moment
+// would fail as if another process had it. Closing under syscall.ForkLock
+// waits for such a start to end.
+func (c *core) closeDB() error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	mark := c.commitMark()
+	err := c.db.Close()
+	if err != nil {
+		mark = 0
+	}
+	if werr := c.watermark.close(mark); werr != nil {
+		c.log.Warn("secretstore: closing the watermark", "err", werr)
+	}
+	if c.lock != nil {
+		c.lock.Close()
+	}
+	return err
+}
+
+// sameKeyring checks that the keyring Badger reads is the one Open's check
+// of the folder read from the files (stored), which it checked the master
+// key against.
+func (c *core) sameKeyring(stored []byte) error {
+	return c.read(func(t *tx) error {
+		b, err := t.get(record.KeyringKey())
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(b, stored) {
+			return fmt.Errorf("%w: the keyring the database reads is not the one in its files", ErrCorrupt)
+		}
+		return nil
+	})
 }
 
 func init() {
@@ -252,17 +309,51 @@ func (s *Store) Get(ctx context.Context, name string) (string, error) {
 }
 
 // badgerLogger sends Badger's log lines to slog: its chatter at debug level,
-// its warnings and errors as such.
-type badgerLogger struct{ l *slog.Logger }
+// its warnings and errors as such, each kind of warning or error at most
+// once every badgerLogEvery (Badger retries a failing compaction every few
+// milliseconds, logging each attempt), with the count of those left out.
+type badgerLogger struct {
+	l *slog.Logger
 
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger: " + fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger: " + fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.debug(f, a) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.debug(f, a) }
+	mu      sync.Mutex
+	last    map[string]time.Time // format -> when a line of it was last logged
+	dropped map[string]int       // format -> lines left out since
+}
+
+const badgerLogEvery = 10 * time.Second
+
+func newBadgerLogger(l *slog.Logger) *badgerLogger {
+	return &badgerLogger{l: l, last: map[string]time.Time{}, dropped: map[string]int{}}
+}
+
+func (b *badgerLogger) Errorf(f string, a ...any)   { b.log(slog.LevelError, f, a) }
+func (b *badgerLogger) Warningf(f string, a ...any) { b.log(slog.LevelWarn, f, a) }
+func (b *badgerLogger) Infof(f string, a ...any)    { b.debug(f, a) }
+func (b *badgerLogger) Debugf(f string, a ...any)   { b.debug(f, a) }
+
+func (b *badgerLogger) log(level slog.Level, f string, a []any) {
+	b.mu.Lock()
+	now := time.Now()
+	if now.Sub(b.last[f]) < badgerLogEvery {
+		b.dropped[f]++
+		b.mu.Unlock()
+		return
+	}
+	b.last[f] = now
+	dropped := b.dropped[f]
+	delete(b.dropped, f)
+	b.mu.Unlock()
+	msg := "badger: " + strings.TrimSpace(fmt.Sprintf(f, a...))
+	if dropped > 0 {
+		b.l.Log(context.Background(), level, msg, "alike lines left out", dropped)
+		return
+	}
+	b.l.Log(context.Background(), level, msg)
+}
 
 // debug formats a line only when the logger would write it: Badger logs
 // at debug level on every write.
-func (b badgerLogger) debug(f string, a []any) {
+func (b *badgerLogger) debug(f string, a []any) {
 	if b.l.Enabled(context.Background(), slog.LevelDebug) {
 		b.l.Debug("badger: " + fmt.Sprintf(f, a...))
 	}

@@ -5,13 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/badger/table"
+	"github.com/secretstore-go/secretstore/internal/badger/y"
 	"github.com/secretstore-go/secretstore/internal/record"
 )
 
@@ -82,6 +87,14 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 	}))
 }
 
+// commitMark returns the newest commit version whose transaction has
+// finished: every commit up to it is in a log or a table.
+func (c *core) commitMark() uint64 {
+	txn := c.db.NewTransaction(false)
+	defer txn.Discard()
+	return txn.ReadTs()
+}
+
 // errNeedsWrite is what a read returns from a read-only transaction when
 // it must write (LastAccessedDate, the first read of a day): readOrWrite
 // then runs it again in a read-write one.
@@ -99,18 +112,19 @@ func (t *tx) needsWrite() error {
 // readOrWrite runs fn in a read-only transaction, and again in a
 // read-write one if it returns errNeedsWrite. Reads, which rarely write,
 // so avoid the cost of a read-write transaction. When the write is refused
-// (the disk is too full, or a sync of the logs has failed), fn runs once
-// more as a read that writes nothing (tx.noStamp): a read never fails for
-// want of recording LastAccessedDate.
+// (the disk is too full, the folder is not writable, a sync of the logs has
+// failed or could not run), fn runs once more as a read that writes nothing
+// (tx.noStamp): a read never fails for want of recording LastAccessedDate.
 func (c *core) readOrWrite(ctx context.Context, fn func(t *tx) error) error {
 	err := c.read(fn)
 	if !errors.Is(err, errNeedsWrite) {
 		return err
 	}
 	err = c.update(ctx, fn)
-	if errors.Is(err, ErrDiskFull) || (err != nil && c.group.broken() != nil) {
-		// The stamp cannot be written (a full disk, a failed sync): the
-		// read goes on without it.
+	if errors.Is(err, ErrInternalServiceError) && !errors.Is(err, ErrCorrupt) {
+		// The stamp cannot be written (a full disk, a folder that is not
+		// writable, no file descriptor left, a failed sync): the read goes
+		// on without it.
 		err = c.readTx(true, fn)
 	}
 	return err
@@ -195,28 +209,70 @@ func dbError(err error) error {
 		return nil
 	}
 	var e *Error
+	var be *table.BlockError
 	switch {
 	case errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, errNeedsWrite):
 		return err
 	case errors.Is(err, badger.ErrDBClosed):
 		return ErrClosed
+	case errors.As(err, &be):
+		return damagedBlockError(nil, be)
 	case errors.Is(err, badger.ErrTxnTooBig):
 		return newError(ErrLimitExceeded, "the operation changes too much data for one transaction")
 	}
-	return newErrorf(ErrInternalServiceError, "database error: %v", err)
+	e = newError(ErrInternalServiceError, systemMessage(err))
+	e.cause = err
+	return e
 }
+
+// systemMessage says in plain words, for a client, what the database's or
+// the system's error err means: never its text, which names files and
+// Badger's internals (the server logs that).
+func systemMessage(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return msgNotWritable
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return msgTooManyFiles
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk holding the data folder is full. Nothing was written; free some space and try again (no restart is needed)"
+	case errors.Is(err, syscall.EIO):
+		return "the disk holding the data folder reported an I/O error (the server's log has the details)"
+	}
+	return "the database failed (the server's log has the details)"
+}
+
+// The messages of the faults that heal without a restart.
+const (
+	msgNotWritable  = "the data folder is not writable. Nothing was written; make it writable again for the server's user (no restart is needed)"
+	msgTooManyFiles = "too many open files: the server has no file descriptor left. Nothing was written; writes work again once files are closed (no restart is needed; raise the limit with ulimit -n)"
+)
 
 // get returns a copy of the value of key, or nil if there is none (every
 // record's value has at least its kind and schema bytes).
 func (t *tx) get(key []byte) ([]byte, error) {
+	item, err := t.lookup(key)
+	if item == nil || err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// lookup returns the item of key, nil when there is none. A table block
+// that cannot be read is an error matching ErrCorrupt.
+func (t *tx) lookup(key []byte) (_ *badger.Item, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			be := asBlockError(v)
+			t.c.logDamagedBlock(be)
+			err = damagedBlockError(key, be)
+		}
+	}()
 	item, err := t.txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return item.ValueCopy(nil)
+	return item, err
 }
 
 // Secret records and their indexes.
@@ -432,8 +488,22 @@ func (t *tx) purge(r *secretRecord) error {
 }
 
 // deleteEntry removes an index entry that points at no secret (its Key, as
-// readIndex returned it).
-func (t *tx) deleteEntry(key []byte) error { return t.txn.Delete(key) }
+// readIndex returned it), or the queue entry of records shredded. The
+// transaction also writes the commit mark (see markCommit), since it may
+// write nothing else.
+func (t *tx) deleteEntry(key []byte) error {
+	if err := t.txn.Delete(key); err != nil {
+		return err
+	}
+	return t.markCommit()
+}
+
+// markCommit writes the commit mark (record.CommitMarkKey), with no value:
+// a transaction that may write nothing but deletions writes it, so that
+// the newest commit stays in the folder, which Open compares with the
+// watermark; Badger forgets a deletion once a compaction has dropped what
+// it deleted.
+func (t *tx) markCommit() error { return t.txn.Set(record.CommitMarkKey(), nil) }
 
 // Version records.
 
@@ -467,11 +537,8 @@ func decodeVersion(b []byte) (*record.Version, error) {
 // with internal id, decoded in place: fn must not keep its byte slices. It
 // reports whether the record exists.
 func (t *tx) viewVersion(id record.ID, versionID string, fn func(v *record.Version) error) (found bool, err error) {
-	item, err := t.txn.Get(record.VersionKey(id, versionID))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	item, err := t.lookup(record.VersionKey(id, versionID))
+	if item == nil || err != nil {
 		return false, err
 	}
 	return true, item.Value(func(b []byte) error {
@@ -631,24 +698,108 @@ func (t *tx) putKeyring(kr *record.Keyring) error {
 
 // iterate walks the keys with prefix from start (forward) or from start
 // backwards (reverse; start == prefix then means from the end), calling fn
-// with each key and value until it returns false. The value is a copy.
+// with each key and value until it returns false. The value is a copy. A
+// table block that cannot be read is logged and its keys are skipped (the
+// walk goes on after it), so that damage hides what it holds, not the
+// secrets after it; reading one of those keys directly fails with
+// ErrCorrupt.
 func (t *tx) iterate(prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
-	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
-	defer it.Close()
 	seek := start
 	if reverse && bytes.Equal(start, prefix) {
 		seek = append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 16)...)
 	}
-	for it.Seek(seek); it.Valid(); it.Next() {
+	var skipped *table.BlockError
+	for range maxSkippedBlocks {
+		resume, be, err := t.iterateFrom(prefix, seek, reverse, fn)
+		if be == nil {
+			return err
+		}
+		t.c.logDamagedBlock(be)
+		if be.Block < 0 {
+			return damagedBlockError(nil, be) // no key range to go on past
+		}
+		if skipped != nil && skipped.Table == be.Table && skipped.Block == be.Block {
+			// Going on at the key after the block met the block again
+			// (that key has versions in it): go on after that key.
+			resume = pastKey(seek, reverse)
+		}
+		if !reverse && resume != nil && bytes.Compare(resume, seek) <= 0 {
+			resume = pastKey(seek, false) // always forward
+		}
+		if resume == nil || !reverse && !bytes.HasPrefix(resume, prefix) {
+			return nil // nothing of prefix after the damaged block
+		}
+		skipped, seek = be, resume
+	}
+	return newErrorf(ErrInternalServiceError, "more than %d damaged table blocks in one walk of the database: run secretstore verify", maxSkippedBlocks)
+}
+
+// maxSkippedBlocks bounds the damaged blocks one walk goes past.
+const maxSkippedBlocks = 1000
+
+// iterateFrom is one walk of iterate from seek. When a table block cannot be
+// read it returns the block's error and the key to go on from (nil when
+// there is nothing after it in that direction).
+func (t *tx) iterateFrom(prefix, seek []byte, reverse bool, fn func(k, v []byte) (bool, error)) (resume []byte, be *table.BlockError, err error) {
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: 16})
+	defer it.Close()
+	step := func(first bool) (be *table.BlockError) {
+		defer func() {
+			if v := recover(); v != nil {
+				be = asBlockError(v)
+			}
+		}()
+		if first {
+			it.Seek(seek)
+		} else {
+			it.Next()
+		}
+		return nil
+	}
+	for be = step(true); be == nil && it.Valid(); be = step(false) {
 		item := it.Item()
 		v, err := item.ValueCopy(nil)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		more, err := fn(item.Key(), v)
 		if err != nil || !more {
-			return err
+			return nil, nil, err
 		}
+	}
+	if be == nil {
+		return nil, nil, nil
+	}
+	return resumeAfter(be, reverse), be, nil
+}
+
+// asBlockError returns the panic v of a Badger read as a *table.BlockError:
+// itself, or a panic of Badger's on a block that does not decode, which has
+// no key range (so a walk cannot go past it).
+func asBlockError(v any) *table.BlockError {
+	if be, ok := v.(*table.BlockError); ok {
+		return be
+	}
+	if err, ok := v.(error); ok {
+		return &table.BlockError{Block: -1, Err: err}
+	}
+	return &table.BlockError{Block: -1, Err: fmt.Errorf("%s", oneLine(v))}
+}
+
+// resumeAfter returns the user key a walk goes on from after the damaged
+// block of be, or nil when there is none.
+func resumeAfter(be *table.BlockError, reverse bool) []byte {
+	switch {
+	case be.Block < 0:
+		return nil
+	case reverse && be.First != nil:
+		return pastKey(y.ParseKey(be.First), true)
+	case reverse:
+		return nil
+	case be.Next != nil:
+		return bytes.Clone(y.ParseKey(be.Next))
+	case be.Last != nil:
+		return pastKey(y.ParseKey(be.Last), false)
 	}
 	return nil
 }
@@ -773,7 +924,7 @@ func (c *core) shredQueued(ctx context.Context, n int) (read, shredded int, err 
 	}
 	err = c.update(ctx, func(t *tx) error {
 		for _, k := range queued {
-			if err := t.txn.Delete(k); err != nil {
+			if err := t.deleteEntry(k); err != nil {
 				return err
 			}
 		}
@@ -785,19 +936,71 @@ func (c *core) shredQueued(ctx context.Context, n int) (read, shredded int, err 
 	return read, len(queued), nil
 }
 
-// closeDB closes db. Badger releases the folder's lock by closing the file
-// that holds it; a child process being started meanwhile (os/exec) holds a
-// copy of that file until it runs its program, and with it the lock, so an
-// Open of the folder at that moment would fail as if another process had
-// it. Closing under syscall.ForkLock waits for such a start to end.
-func closeDB(db *badger.DB) error {
-	syscall.ForkLock.RLock()
-	defer syscall.ForkLock.RUnlock()
-	return db.Close()
+// pastKey returns the first user key after k (forward), or one before it
+// (reverse: the largest key below k that a reverse seek lands at or below),
+// nil when there is none.
+func pastKey(k []byte, reverse bool) []byte {
+	if !reverse {
+		return append(bytes.Clone(k), 0)
+	}
+	if len(k) == 0 {
+		return nil
+	}
+	if k[len(k)-1] == 0 {
+		return bytes.Clone(k[:len(k)-1])
+	}
+	p := bytes.Clone(k)
+	p[len(p)-1]--
+	return append(p, bytes.Repeat([]byte{0xff}, 16)...)
+}
+
+// logDamagedBlock logs a table block that cannot be read, once.
+func (c *core) logDamagedBlock(be *table.BlockError) {
+	if _, logged := c.damaged.LoadOrStore(fmt.Sprintf("block %s %d", be.Table, be.Block), true); logged {
+		return
+	}
+	c.log.Error("secretstore: a block of a table cannot be read; the keys it holds cannot be read either. Run secretstore verify, and secretstore recover to copy what can be read into a new folder",
+		"table", filepath.Base(be.Table), "block", be.Block, "first", printableKey(be.First), "err", be.Err)
+}
+
+// damagedBlockError is the error of a read of key (nil: of several keys)
+// that met a table block that cannot be read: InternalServiceError matching
+// ErrCorrupt, naming the secret when key is a secret's record.
+func damagedBlockError(key []byte, be *table.BlockError) error {
+	what := "records"
+	if len(key) > 1 && key[0] == record.PrefixSecret {
+		if region, name, ok := record.SplitRegionName(key[1:]); ok {
+			what = fmt.Sprintf("the record of secret %s in %s", name, region)
+		}
+	} else if key != nil {
+		what = "a record"
+	}
+	// The table and the block are in the cause (and the log), not in the
+	// message, which a server sends to its client.
+	e := newErrorf(ErrInternalServiceError, "%s cannot be read: a table of the data folder is damaged. Run secretstore verify, and secretstore recover to copy what can be read into a new folder", what)
+	e.also = ErrCorrupt
+	e.cause = be
+	return e
+}
+
+// printableKey returns a Badger key (with its version) for a log line.
+func printableKey(k []byte) string {
+	if len(k) > 8 {
+		k = y.ParseKey(k)
+	}
+	return strconv.QuoteToASCII(string(k))
 }
 
 // dropPrefixes removes every key under prefixes from every level of the
 // database, outside any transaction (Badger blocks writes meanwhile).
+//
+// A commit mark is written first (see tx.markCommit): the records dropped
+// may hold the newest commit the watermark knows, which the folder must
+// still show after the drop.
 func (c *core) dropPrefixes(prefixes ...[]byte) error {
+	err := c.update(context.Background(), func(t *tx) error { return t.markCommit() })
+	if err != nil {
+		return err
+	}
 	return dbError(c.cache.change(func() error { return c.db.DropPrefix(prefixes...) }))
 }

@@ -98,7 +98,7 @@ func badgerCalls(t *testing.T) map[string][]string {
 			recv = p.Elem()
 		}
 		named, ok := recv.(*types.Named)
-		if !ok || named.Obj().Pkg() == nil || named.Obj().Pkg().Path() != "github.com/dgraph-io/badger/v4" {
+		if !ok || named.Obj().Pkg() == nil || named.Obj().Pkg().Path() != "github.com/secretstore-go/secretstore/internal/badger" {
 			continue
 		}
 		for _, m := range badgerWrites[named.Obj().Name()] {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
@@ -186,7 +188,18 @@ func (c *core) readValue(t *tx, r *secretRecord, id string) (plaintext []byte, b
 	if err == nil && !found {
 		err = newError(ErrResourceNotFound, awsmodel.NoValueForVersion(id))
 	}
-	return plaintext, binary, err
+	return plaintext, binary, namedCorrupt(err, r, id)
+}
+
+// namedCorrupt returns err, which a read of version id of secret r
+// returned, naming the secret and the version when it is damage
+// (ErrCorrupt) that does not name them yet.
+func namedCorrupt(err error, r *secretRecord, id string) error {
+	var e *Error
+	if errors.Is(err, ErrCorrupt) && errors.As(err, &e) && !strings.Contains(e.Message, "secret "+r.Name+" ") {
+		e.Message = fmt.Sprintf("secret %s in %s, version %s: %s", r.Name, r.Region, id, e.Message)
+	}
+	return err
 }
 
 // UpdateSecretVersionStageInput is the input of UpdateSecretVersionStage.

@@ -34,6 +34,8 @@ const (
 	problemUnreadableValue = "the value cannot be read: "
 	problemOrphanVersion   = "a version record belongs to no secret"
 	problemDamagedVersions = "a deprecated version's record is damaged: "
+	problemMissingRecord   = "the secret record is missing, though its index entries name it: the secret was lost"
+	problemUnlistedVersion = "the version is stored, but the secret record does not list it: the record is older than its versions (its last changes are lost)"
 )
 
 // ownRecords counts the versions of r read from records of their own.
@@ -63,6 +65,11 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 	defer c.end()
 	var problems []Problem
 	add := func(p Problem) { problems = append(problems, p) }
+	// Every block of every table, whatever the watermark says of it: Open
+	// checks only the tables that changed since the store last saw them.
+	if err := c.db.VerifyChecksum(); err != nil {
+		add(Problem{Detail: "a table is damaged: " + oneLine(err)})
+	}
 	err = c.readTx(true, func(t *tx) error {
 		if _, err := readKeyring(t); err != nil {
 			add(Problem{Detail: "the keyring: " + err.Error()})
@@ -121,6 +128,7 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		for _, r := range records {
 			problems = append(problems, verifyReplication(r, records)...)
 		}
+		missing := map[string]bool{} // region 0x00 name of the secrets named only by index entries
 		for _, p := range []byte{record.PrefixCreated, record.PrefixDeletion, record.PrefixPrune, record.PrefixRotation} {
 			prefix := []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, v []byte) (bool, error) {
@@ -128,6 +136,20 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 				switch {
 				case !ok && damaged[string(v)] || p == record.PrefixCreated && damaged[createdEntryOf(k)]:
 				case !ok:
+					entry := string(v)
+					if p == record.PrefixCreated {
+						entry = createdEntryOf(k)
+					}
+					region, name, named := record.SplitRegionName([]byte(entry))
+					if named && records[entry] == nil {
+						// The secret's record is gone, and its index
+						// entries (kept elsewhere in the tables) name it.
+						if !missing[entry] {
+							add(Problem{Region: region, Name: name, Detail: problemMissingRecord})
+							missing[entry] = true
+						}
+						break
+					}
 					add(Problem{Detail: fmt.Sprintf("index entry %q belongs to no secret record", k)})
 				case wv != string(v):
 					add(Problem{Detail: fmt.Sprintf("index entry %q does not match its secret record", k)})
@@ -151,13 +173,25 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 		}); err != nil {
 			return err
 		}
+		// The versions each secret record lists, by the secret's id.
+		listed := map[[record.IDLen]byte]*secretRecord{}
+		for _, r := range records {
+			listed[r.ID] = r
+		}
 		for _, p := range []byte{record.PrefixVersion, record.PrefixMeta} {
 			prefix = []byte{p}
 			err := t.iterate(prefix, prefix, false, func(k, _ []byte) (bool, error) {
 				var id [record.IDLen]byte
 				copy(id[:], k[1:])
-				if !ids[id] && !queued[string(k)] && !queued[string(record.VersionPrefix(id))] {
-					add(Problem{VersionId: string(k[1+record.IDLen:]), Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+				versionID := string(k[1+record.IDLen:])
+				switch r := listed[id]; {
+				case queued[string(k)] || queued[string(record.VersionPrefix(id))]:
+				case !ids[id]:
+					add(Problem{VersionId: versionID, Detail: fmt.Sprintf("%s (id %x)", problemOrphanVersion, id)})
+				case r != nil && p == record.PrefixVersion && r.version(versionID) < 0:
+					// A version the record does not know: the record is
+					// older than its versions (its last writes are lost).
+					add(Problem{Region: r.Region, Name: r.Name, VersionId: versionID, Detail: problemUnlistedVersion})
 				}
 				return true, nil
 			})

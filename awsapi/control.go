@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -198,6 +199,9 @@ func (h *Handler) controlClock(_ *http.Request, body []byte) (int, any) {
 			return http.StatusBadRequest, controlError{Error: `"advance" must be a Go duration such as "720h": ` + err.Error()}
 		}
 		if d != 0 {
+			if to := h.opts.Clock.Now().Add(d); !h.clockCanHold(to) {
+				return http.StatusBadRequest, h.clockRangeError(`"advance" of `+in.Advance, to)
+			}
 			h.opts.Clock.Advance(d)
 		}
 	case in.Set == "now":
@@ -207,9 +211,29 @@ func (h *Handler) controlClock(_ *http.Request, body []byte) (int, any) {
 		if err != nil {
 			return http.StatusBadRequest, controlError{Error: `"set" must be an RFC 3339 time such as "2030-01-01T00:00:00Z": ` + err.Error()}
 		}
+		if !h.clockCanHold(t) {
+			return http.StatusBadRequest, h.clockRangeError(`"set" of `+in.Set, t)
+		}
 		h.opts.Clock.Set(t)
 	}
 	return http.StatusOK, clockResponse{Now: h.opts.Clock.Now().UTC().Format(time.RFC3339Nano)}
+}
+
+// maxClockOffset is how far from the real time the test clock may be moved:
+// the server's clock runs as the real time plus an offset, a time.Duration,
+// which holds about 292 years either way.
+const maxClockOffset = 290 * 365 * 24 * time.Hour
+
+// clockCanHold reports whether the test clock can be moved to t.
+func (h *Handler) clockCanHold(t time.Time) bool {
+	d := t.Sub(h.opts.Now())
+	return d > -maxClockOffset && d < maxClockOffset
+}
+
+func (h *Handler) clockRangeError(what string, t time.Time) controlError {
+	now := h.opts.Now().UTC()
+	return controlError{Error: fmt.Sprintf("%s would move the clock to %s, outside what it can hold: it must stay between %s and %s (290 years either side of the real time); nothing was changed",
+		what, t.UTC().Format(time.RFC3339), now.Add(-maxClockOffset).Format(time.RFC3339), now.Add(maxClockOffset).Format(time.RFC3339))}
 }
 
 func (h *Handler) controlReap(r *http.Request, _ []byte) (int, any) {

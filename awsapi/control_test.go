@@ -44,9 +44,19 @@ func TestControlClock(t *testing.T) {
 		{`{"advance":"1h","set":"2030-01-01T00:00:00Z"}`, 400, ""},
 		{`{"advance":3600}`, 400, ""},
 		{`not json`, 400, ""},
+		// Outside what the clock can hold (the server's runs as the real
+		// time plus a time.Duration): refused, the clock unmoved.
+		{`{"set":"0001-01-01T00:00:00Z"}`, 400, ""},
+		{`{"set":"9999-12-31T00:00:00Z"}`, 400, ""},
+		{`{"advance":"2562047h"}`, 400, ""},
+		{`{"advance":"-2600000h"}`, 400, ""},
 	}
 	for _, tt := range tests {
+		before := clock.Now()
 		res := control(t, h, http.MethodPost, "/_secretstore/clock", tt.body)
+		if tt.status != 200 && !clock.Now().Equal(before) {
+			t.Errorf("%s: refused, but the clock moved from %s to %s", tt.body, before, clock.Now())
+		}
 		if res.status != tt.status || res.header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s: %d %s, want %d", tt.body, res.status, res.body, tt.status)
 			continue

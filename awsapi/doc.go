@@ -25,6 +25,10 @@
 // principal whose AuditOnly is set it is only logged. The control
 // endpoints below answer only keys with no Principal.
 //
+// An Agent serves the local API of the AWS Secrets Manager Agent (GET
+// /secretsmanager/get, /v1/ID and /ping, guarded by its SSRF token) from
+// the same store, with the Agent's answers and refusals: see agent.go.
+//
 // Divergences from AWS, all deliberate:
 //   - The store is consistent at once: a forced delete frees the name
 //     immediately (AWS takes a few seconds), and ListSecrets shows a new

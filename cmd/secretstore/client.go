@@ -210,6 +210,13 @@ func setupRestore(fs *flag.FlagSet) runFunc {
 		if isBackupFile(args[0]) {
 			return restoreBackup(ctx, c, &f, args[0])
 		}
+		if fi, err := os.Stat(args[0]); err == nil && fi.Mode().IsRegular() {
+			what := "it does not start as a backup does"
+			if fi.Size() == 0 {
+				what = "it is empty"
+			}
+			return fmt.Errorf("%s is a file, but not a backup written by \"secretstore backup\" (%s): give a backup file; to restore a deleted secret of that name, run restore where no file has its name", args[0], what)
+		}
 		return f.withStore(ctx, c, false, func(s *secretstore.Store) error {
 			out, err := s.RestoreSecret(ctx, &secretstore.RestoreSecretInput{SecretId: args[0]})
 			if err != nil {

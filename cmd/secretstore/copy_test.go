@@ -14,9 +14,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/awsapi"
+	"github.com/secretstore-go/secretstore/internal/mirror"
 )
 
 // valueMark starts every secret value the copy tests write, so a test can
@@ -372,8 +374,8 @@ func TestCopyProgress(t *testing.T) {
 	t.Parallel()
 	var out, progress bytes.Buffer
 	p := &copyPrinter{w: &out, progress: &progress, total: 2}
-	p.print(copyResult{Name: "a", Action: copyCreated, Changes: []string{"1 version, labels AWSCURRENT"}})
-	p.print(copyResult{Name: "b", Action: copyFailed, Error: "at the destination: CreateSecret: AccessDeniedException: no"})
+	p.print(mirror.Result{Name: "a", Action: mirror.Created, Changes: []string{"1 version, labels AWSCURRENT"}})
+	p.print(mirror.Result{Name: "b", Action: mirror.Failed, Error: "at the destination: CreateSecret: AccessDeniedException: no"})
 	p.clearProgress()
 	if want := "created      a  1 version, labels AWSCURRENT\nfailed       b  at the destination: CreateSecret: AccessDeniedException: no\n"; out.String() != want {
 		t.Errorf("report lines %q, want %q", out.String(), want)
@@ -404,11 +406,11 @@ func TestCopyReportsWhatItCannotDo(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "1 of 2 secrets failed") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	var rep copyReport
+	var rep mirror.Report
 	decode(t, r.stdout, &rep)
 	if len(rep.Secrets) != 2 || rep.Created != 1 || rep.Failed != 1 ||
 		rep.Secrets[0].Name != "a/gone-there" || !strings.Contains(rep.Secrets[0].Error, "scheduled for deletion") ||
-		rep.Secrets[1].Name != "a/keep" || rep.Secrets[1].Action != copyCreated {
+		rep.Secrets[1].Name != "a/keep" || rep.Secrets[1].Action != mirror.Created {
 		t.Errorf("report: %+v", rep)
 	}
 }
@@ -447,102 +449,115 @@ func TestCopyUsage(t *testing.T) {
 	}
 }
 
-func TestParseFilters(t *testing.T) {
+// TestCopyPrune: with --prune, the destination's secrets under the filter
+// that the source does not have, or has scheduled for deletion, are
+// scheduled for deletion there (after a dry run that only says so); a
+// secret outside the filter stays; one the source has again is restored.
+func TestCopyPrune(t *testing.T) {
 	t.Parallel()
-	got, err := parseFilters([]string{"name=prod/", "tag-key=team", "name=!prod/old"})
-	if err != nil {
+	ctx := t.Context()
+	src, dst := newCopyServer(t), newCopyServer(t)
+	for _, name := range []string{"app/a", "app/b"} {
+		if _, err := src.store.Put(ctx, name, valueMark); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"--from", src.URL, "--to", dst.URL, "--filter", "name=app/"}
+	if r := runCopyCLI(ctx, t, args...); r.code != exitOK {
+		t.Fatalf("copy: exit %d, %s", r.code, r.stderr)
+	}
+	for _, name := range []string{"app/c", "other/d"} {
+		if _, err := dst.store.Put(ctx, name, valueMark); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := src.store.Delete(ctx, "app/b", 7); err != nil {
 		t.Fatal(err)
 	}
-	want := "name=[prod/ !prod/old] tag-key=[team]"
-	var parts []string
-	for _, f := range got {
-		parts = append(parts, fmt.Sprintf("%s=%v", f.Key, f.Values))
+
+	dst.writes.Store(0)
+	r := runCopyCLI(ctx, t, append(args, "--prune", "--dry-run")...)
+	for _, line := range []string{"would delete app/b  scheduled for deletion at the source\n", "would delete app/c  not at the source\n",
+		": 0 would be created, 0 would be updated, 1 unchanged, 0 skipped, 0 failed, 2 would be deleted\n"} {
+		if !strings.Contains(r.stdout, line) {
+			t.Errorf("dry run: no line %q in:\n%s", line, r.stdout)
+		}
 	}
-	if s := strings.Join(parts, " "); s != want {
-		t.Errorf("parseFilters = %s, want %s", s, want)
+	if r.code != exitOK || dst.writes.Load() != 0 {
+		t.Errorf("dry run: exit %d, %d writes, %s", r.code, dst.writes.Load(), r.stderr)
+	}
+
+	r = runCopyCLI(ctx, t, append(args, "--prune")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "deleted      app/c  not at the source\n") || !strings.Contains(r.stdout, ", 2 deleted\n") {
+		t.Errorf("prune: exit %d, %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	for name, deleted := range map[string]bool{"app/a": false, "app/b": true, "app/c": true, "other/d": false} {
+		d, err := dst.store.DescribeSecret(ctx, &secretstore.DescribeSecretInput{SecretId: name})
+		if err != nil || d.DeletedDate.IsZero() == deleted {
+			t.Errorf("%s at the destination: %+v, %v; want deleted %v", name, d, err, deleted)
+		} else if deleted && time.Until(d.DeletedDate.AddDate(0, 0, 30)) < 29*24*time.Hour {
+			t.Errorf("%s: scheduled for deletion with less than the 30-day window", name)
+		}
+	}
+
+	// The source has app/b again: the next run restores it.
+	if err := src.store.Restore(ctx, "app/b"); err != nil {
+		t.Fatal(err)
+	}
+	r = runCopyCLI(ctx, t, append(args, "--prune")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "updated      app/b  restored\n") {
+		t.Errorf("restore: exit %d, %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	if v, err := dst.store.Get(ctx, "app/b"); v != valueMark || err != nil {
+		t.Errorf("app/b at the destination: %q, %v", v, err)
 	}
 }
 
-// TestLabelMoves checks the label moves a copy computes against AWS's rules.
-func TestLabelMoves(t *testing.T) {
+// TestCopyEvery: copy --every runs a pass each period, printing only what
+// changed and a summary line; a pass that fails (the source is down) is
+// reported and retried, and the loop goes on until it is stopped, with
+// exit status 0.
+func TestCopyEvery(t *testing.T) {
 	t.Parallel()
-	const cur, prev, pend = secretstore.StageCurrent, secretstore.StagePrevious, secretstore.StagePending
-	tests := []struct {
-		name      string
-		state     labelState
-		want      wantLabels
-		allLabels bool
-		moves     []stageMove
-		after     labelState
-	}{
-		{"in place", labelState{"v1": {cur}}, wantLabels{cur: "v1"}, true, nil, labelState{"v1": {cur}}},
-		{"current moves, previous follows", labelState{"v1": {cur}, "v2": {prev}}, wantLabels{cur: "v2", prev: "v1"}, true,
-			[]stageMove{{cur, "v2", "v1"}}, labelState{"v1": {prev}, "v2": {cur}}},
-		{"custom label added", labelState{"v1": {cur}}, wantLabels{cur: "v1", "x": "v1"}, true,
-			[]stageMove{{"x", "v1", ""}}, labelState{"v1": {cur, "x"}}},
-		{"previous the copy made is removed", labelState{"v1": {prev}, "v2": {cur}}, wantLabels{cur: "v2", "x": "v1"}, true,
-			[]stageMove{{"x", "v1", ""}, {prev, "", "v1"}}, labelState{"v1": {"x"}, "v2": {cur}}},
-		{"previous on the destination's own version stays", labelState{"own": {prev}, "v2": {cur}}, wantLabels{cur: "v2"}, true,
-			nil, labelState{"own": {prev}, "v2": {cur}}},
-		{"current only leaves previous alone", labelState{"v1": {prev}, "v2": {cur}}, wantLabels{cur: "v2"}, false,
-			nil, labelState{"v1": {prev}, "v2": {cur}}},
-		{"labels taken from the destination's own version", labelState{"own": {cur, pend}, "v1": {prev}}, wantLabels{cur: "v1", pend: "v1"}, true,
-			[]stageMove{{cur, "v1", "own"}, {pend, "v1", "own"}}, labelState{"own": {prev}, "v1": {cur, pend}}},
+	src, dst := newCopyServer(t), newCopyServer(t)
+	if _, err := src.store.Put(t.Context(), "a", valueMark+"1"); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		got := tt.state.movesTo(tt.want, tt.allLabels)
-		if !reflect.DeepEqual(got, tt.moves) {
-			t.Errorf("%s: moves %v, want %v", tt.name, got, tt.moves)
-		}
-		for id := range tt.state {
-			slices.Sort(tt.state[id])
-		}
-		for id := range tt.after {
-			slices.Sort(tt.after[id])
-		}
-		if !reflect.DeepEqual(tt.state, tt.after) {
-			t.Errorf("%s: labels after %v, want %v", tt.name, tt.state, tt.after)
-		}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out := &syncBuffer{}
+	c := &cli{stdin: strings.NewReader(""), stdout: out, stderr: out, getenv: func(string) string { return "" }}
+	done := make(chan int)
+	go func() { done <- c.run(ctx, []string{"copy", "--from", src.URL, "--to", dst.URL, "--every", "1s"}) }()
+	wait := func(what string) { t.Helper(); waitFor(t, out, what) }
+	wait("pass 1 at ")
+	wait(": 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed\n")
+	if _, err := src.store.Put(t.Context(), "a", valueMark+"2"); err != nil {
+		t.Fatal(err)
 	}
-}
+	wait("updated      a  1 version written\n")
+	wait(": 0 created, 1 updated, 0 unchanged, 0 skipped, 0 failed\n")
+	wait(": 0 created, 0 updated, 1 unchanged, 0 skipped, 0 failed\n")
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+	if strings.Contains(out.String(), "unchanged    a") || strings.Contains(out.String(), valueMark) {
+		t.Errorf("a line for an unchanged secret, or a value:\n%s", out.String())
+	}
 
-// TestCopyEndpoints: what each form of URL means.
-func TestCopyEndpoints(t *testing.T) {
-	// The standard configuration, with no file and no region of its own.
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_DEFAULT_REGION", "")
-	tests := []struct {
-		raw    string
-		env    map[string]string // for an endpoint: c.getenv
-		desc   string
-		region string
-		err    string
-	}{
-		{"aws://eu-west-1", nil, "aws://eu-west-1", "eu-west-1", ""},
-		{"aws", nil, "", "", "no region is configured"},
-		{"http://127.0.0.1:4566", nil, "http://127.0.0.1:4566?region=us-east-1", "us-east-1", ""},
-		{"https://sm.example:443/", map[string]string{"AWS_REGION": "ap-south-1"}, "https://sm.example:443?region=ap-south-1", "ap-south-1", ""},
-		{"http://127.0.0.1:4566?region=eu-west-1", map[string]string{"AWS_REGION": "ap-south-1"}, "http://127.0.0.1:4566?region=eu-west-1", "eu-west-1", ""},
-		{"http://user:pw@127.0.0.1:4566", nil, "", "", "is not aws"},
-		{"127.0.0.1:4566", nil, "", "", "is not aws"},
-	}
-	for _, tt := range tests {
-		e, err := newCopyEndpoint(t.Context(), "source", tt.raw, func(k string) string { return tt.env[k] })
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%s: %v, want an error with %q", tt.raw, err, tt.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", tt.raw, err)
-			continue
-		}
-		if e.desc != tt.desc || e.client.Options().Region != tt.region {
-			t.Errorf("%s: %s in %s, want %s in %s", tt.raw, e.desc, e.client.Options().Region, tt.desc, tt.region)
-		}
+	// A source that is down: each pass fails, the loop goes on.
+	ctx, cancel = context.WithCancel(t.Context())
+	defer cancel()
+	out = &syncBuffer{}
+	c = &cli{stdin: strings.NewReader(""), stdout: out, stderr: out, getenv: func(string) string { return "" }}
+	go func() {
+		done <- c.run(ctx, []string{"copy", "--from", "http://127.0.0.1:1", "--to", dst.URL, "--every", "1s"})
+	}()
+	wait("copy: pass 1 failed: listing the secrets of http://127.0.0.1:1?region=us-east-1")
+	wait("copy: pass 2 failed")
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d:\n%s", code, out.String())
 	}
 }

@@ -221,6 +221,10 @@ func TestFolderInUseNamesTheServersAddress(t *testing.T) {
 	if want := "aws --endpoint-url " + srv.URL + " secretsmanager"; r.code != exitError || !strings.Contains(r.stderr, want) {
 		t.Errorf("list on a folder in use: exit %d, %q; want %q", r.code, r.stderr, want)
 	}
+	r = runCLI(t, env, "", "backup", filepath.Join(t.TempDir(), "b"), "--data", data)
+	if want := "--endpoint-url " + srv.URL; r.code != exitError || !strings.Contains(r.stderr, want) {
+		t.Errorf("backup of a folder in use: exit %d, %q; want %q", r.code, r.stderr, want)
+	}
 	if code := srv.stop(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, srv.log)
 	}

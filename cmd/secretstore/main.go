@@ -151,8 +151,30 @@
 // with a progress line when stderr is a terminal, and exits with status 1
 // if any secret failed or the copy was interrupted. With --json it prints
 // one report: From, To, DryRun, Secrets (Name, Action, Changes, Error, by
-// name), Created, Updated, Unchanged, Skipped, Failed, NotStarted,
-// Interrupted.
+// name), Created, Updated, Unchanged, Skipped, Failed, Deleted, NotStarted,
+// Interrupted. A secret unchanged since the last copy costs nothing but
+// the listing of both sides. --prune schedules for deletion (30-day
+// window) the destination's secrets under the filters that the source
+// lacks, and restores those it has again; --every DURATION repeats the copy
+// until stopped, printing what each pass changed and a summary line, and
+// retrying a failed pass sooner, with backoff.
+//
+// serve --agent-addr HOST:PORT (a loopback address, such as 127.0.0.1:2773)
+// also serves the AWS Secrets Manager Agent's local API from the store:
+// GET /secretsmanager/get?secretId=ID and /v1/ID, /ping, with the Agent's
+// SSRF token (AWS_TOKEN, AWS_SESSION_TOKEN or
+// AWS_CONTAINER_AUTHORIZATION_TOKEN, file://PATH read; serve refuses to
+// start without one), its refusals and its answers; with --principals it
+// reads as --agent-principal. serve --mirror-from URL (a URL as copy's)
+// keeps the store a read-only mirror of that endpoint's secrets, a pass at
+// start and every --mirror-every (5m), of the secrets --mirror-filter
+// selects; each secret's new state is written in one transaction, writes
+// to a mirrored secret are refused naming the source, and the store serves
+// what it has while the source is down. "secretstore mirror status" prints
+// the status serve keeps in DATA/mirror.status (--json: as JSON). These
+// flags also read SECRETSTORE_AGENT_ADDR, SECRETSTORE_AGENT_PRINCIPAL,
+// SECRETSTORE_AGENT_MAX_CONNECTIONS, SECRETSTORE_MIRROR_FROM,
+// SECRETSTORE_MIRROR_EVERY and SECRETSTORE_MIRROR_FILTER.
 //
 // Only get prints a secret value. Errors go to stderr; an AWS error prints
 // its code and message ("ResourceNotFoundException: Secrets Manager can't
@@ -227,6 +249,7 @@ func commands() []command {
 	return []command{
 		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe},
 		{name: "copy", summary: "copy secrets between two Secrets Manager endpoints (secretstore servers, AWS) over the AWS wire protocol; re-running it changes nothing", setup: setupCopy},
+		{name: "mirror", args: "status", nargs: 1, summary: "print the status of serve --mirror-from on --data: its last good pass, its last error, what the last pass did", setup: setupMirror},
 		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
 		{name: "put", args: "NAME", nargs: 1, summary: "store stdin as the new current value of a secret, creating it if needed", setup: setupPut},
 		{name: "delete", args: "NAME", nargs: 1, summary: "schedule a secret for deletion, or delete it at once with --force", setup: setupDelete},
@@ -374,7 +397,7 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	common := clientFlagNames()
 	clientHeader := false
 	for _, cmd := range commands() {
-		if cmd.name == "serve" || cmd.name == "copy" { // no client flags: no data folder, or one of its own
+		if cmd.name == "serve" || cmd.name == "copy" || cmd.name == "mirror" { // no client flags: no data folder, or one of its own
 			commandUsage(w, cmd, nil)
 			fmt.Fprintln(w)
 			continue
@@ -410,6 +433,11 @@ Environment:
   SECRETSTORE_SECRET_ACCESS_KEY   like serve --secret-access-key
   AWS_ACCESS_KEY_ID               like backup --access-key-id
   AWS_SECRET_ACCESS_KEY           like backup --secret-access-key
+  SECRETSTORE_AGENT_ADDR, SECRETSTORE_AGENT_PRINCIPAL, SECRETSTORE_AGENT_MAX_CONNECTIONS,
+  SECRETSTORE_MIRROR_FROM, SECRETSTORE_MIRROR_EVERY, SECRETSTORE_MIRROR_FILTER
+                                  like the serve flags of the same names
+  AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN
+                                  the Agent API's SSRF token (serve --agent-addr), first set wins
 `)
 }
 

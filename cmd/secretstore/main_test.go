@@ -208,7 +208,7 @@ type server struct {
 // cleanup.
 func startProcess(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := testutil.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), runMainEnv + "=1"}, env...)
 	dir := t.TempDir()
 	cmd.Dir = dir // the default ./secretstore-data lands here, not in the source tree

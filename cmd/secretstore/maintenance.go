@@ -124,7 +124,11 @@ func setupBackup(fs *flag.FlagSet) runFunc {
 				return err
 			})
 			if isLocked(err) {
-				return fmt.Errorf("the data folder %s is in use — is `secretstore serve` running? Take the backup from the server: secretstore backup %s --endpoint-url http://%s", f.data, file, defaultAddr)
+				u := runningServerURL(f.data)
+				if u == "" {
+					u = "http://<the server's address>"
+				}
+				return fmt.Errorf("the data folder %s is in use — is `secretstore serve` running? Take the backup from the server: secretstore backup %s --endpoint-url %s", f.data, file, u)
 			}
 			if err != nil {
 				return err
@@ -346,23 +350,27 @@ func setupRecover(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// recoverLosses lists what rep says was damaged or lost, for the summary.
+// recoverLosses lists what rep says was damaged or lost, for the summary:
+// empty exactly when rep.NothingLost.
 func recoverLosses(rep *secretstore.RecoverReport) []string {
 	var lost []string
 	damaged := 0
 	for _, f := range rep.Files {
-		if f.Damage != "" {
+		if f.Damage != "" && !f.Leftover {
 			damaged++
 		}
 	}
 	if damaged > 0 {
-		lost = append(lost, plural(damaged, "damaged file"))
+		lost = append(lost, plural(damaged, "damaged or missing file"))
 	}
 	if rep.LostTransactions > 0 {
 		lost = append(lost, plural(rep.LostTransactions, "lost transaction"))
 	}
 	if len(rep.Lost) > 0 {
 		lost = append(lost, plural(len(rep.Lost), "secret")+" with lost changes")
+	}
+	if len(rep.Unnamed) > 0 {
+		lost = append(lost, plural(len(rep.Unnamed), "loss")+" that cannot be tied to secret names")
 	}
 	if len(rep.Problems) > 0 {
 		lost = append(lost, plural(len(rep.Problems), "problem"))
@@ -375,7 +383,10 @@ func printRecoverReport(w io.Writer, rep *secretstore.RecoverReport, to string) 
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, f := range rep.Files {
 		fmt.Fprintf(tw, "%s\t%s", f.Name, plural(f.Entries, "entry"))
-		if f.Damage != "" {
+		switch {
+		case f.Damage != "" && f.Leftover:
+			fmt.Fprintf(tw, "\tholds nothing of the store's: %s", strings.Join(strings.Fields(f.Damage), " "))
+		case f.Damage != "":
 			fmt.Fprintf(tw, "\tdamaged: %s", strings.Join(strings.Fields(f.Damage), " ")) // one line
 		}
 		fmt.Fprintln(tw)
@@ -387,14 +398,20 @@ func printRecoverReport(w io.Writer, rep *secretstore.RecoverReport, to string) 
 	if rep.SalvagedTransactions > 0 || rep.LostTransactions > 0 {
 		fmt.Fprintf(w, "transactions past damage in a log: %d salvaged, %d lost\n", rep.SalvagedTransactions, rep.LostTransactions)
 	}
+	for _, note := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", note)
+	}
 	for _, name := range rep.Lost {
 		fmt.Fprintf(w, "lost: the last changes of %s\n", name)
+	}
+	for _, u := range rep.Unnamed {
+		fmt.Fprintf(w, "lost: %s\n", u)
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
 	}
 	var err error
-	if len(recoverLosses(rep)) == 0 {
+	if rep.NothingLost() {
 		_, err = fmt.Fprintln(w, "nothing was lost")
 	}
 	return err
@@ -426,10 +443,14 @@ func copyKeyFile(from, to string) error {
 	return nil
 }
 
-// plural returns "1 thing" or "n things" (an "y" ending becomes "ies").
+// plural returns "1 thing" or "n things" (an "y" ending becomes "ies", an
+// "s" ending "ses").
 func plural(n int, thing string) string {
 	if n == 1 {
 		return "1 " + thing
+	}
+	if strings.HasSuffix(thing, "s") {
+		return fmt.Sprintf("%d %ses", n, thing)
 	}
 	if s, ok := strings.CutSuffix(thing, "y"); ok {
 		return fmt.Sprintf("%d %sies", n, s)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretstore-go/secretstore"
 )
 
 func TestVerifyCleanFolder(t *testing.T) {
@@ -90,7 +91,8 @@ func TestVerifyAndRecoverDamagedTable(t *testing.T) {
 	before := dirDigest(t, data)
 	to := filepath.Join(t.TempDir(), "recovered")
 	r := runCLI(t, env, "", "recover", "--data", data, "--to", to)
-	if r.code != exitError || !strings.Contains(r.stderr, to+" holds what could be read, but not everything: 1 damaged file") {
+	if r.code != exitError || !strings.Contains(r.stderr, to+" holds what could be read, but not everything: 1 damaged or missing file") ||
+		!strings.Contains(r.stderr, "losses that cannot be tied to secret names") {
 		t.Errorf("recover: exit %d, %q", r.code, r.stderr)
 	}
 	if !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(filepath.Base(victim))+` +0 entries +damaged: table \S+ is damaged`).MatchString(r.stdout) ||
@@ -191,7 +193,7 @@ func TestRecoverDamagedLog(t *testing.T) {
 		lost = append(lost, m[1])
 	}
 	if r.code != exitError || len(lost) == 0 || !regexp.MustCompile(`(?m)^transactions past damage in a log: [1-9]\d* salvaged, [1-9]\d* lost$`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`1 damaged file, [1-9]\d* lost transactions?, [1-9]\d* secrets? with lost changes`).MatchString(r.stderr) {
+		!regexp.MustCompile(`1 damaged or missing file, [1-9]\d* lost transactions?, [1-9]\d* secrets? with lost changes`).MatchString(r.stderr) {
 		t.Fatalf("recover: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// The key was beside the data: it is beside the copy too, so the new
@@ -289,6 +291,23 @@ func TestBackupOfflineAndRestore(t *testing.T) {
 		t.Errorf("restore app/s03 = %q", out)
 	}
 
+	// A file that is not a backup (empty, or anything else) is said to be
+	// one, not taken for a secret's name.
+	for _, content := range []string{"", "not a backup\n"} {
+		other := filepath.Join(dir, "other")
+		if err := os.WriteFile(other, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(dir, "fromother")
+		r := runCLI(t, env, "", "restore", other, "--data", target)
+		if r.code != exitError || !strings.Contains(r.stderr, "not a backup written by \"secretstore backup\"") {
+			t.Errorf("restore of a file that is not a backup (%q): exit %d, %q", content, r.code, r.stderr)
+		}
+		if _, err := os.Stat(target); !os.IsNotExist(err) {
+			t.Errorf("restore of a file that is not a backup made %s: %v", target, err)
+		}
+	}
+
 	// Into a folder with something in it: refused, nothing changed.
 	before := dirDigest(t, restored)
 	r := runCLI(t, env, "", "restore", file, "--data", restored)
@@ -366,7 +385,7 @@ func TestBackupFromRunningServer(t *testing.T) {
 	// The folder is the server's: an offline backup says how to take one.
 	file := filepath.Join(dir, "online.backup")
 	r := runCLI(t, env, "", "backup", file, "--data", data)
-	if r.code != exitError || !strings.Contains(r.stderr, "secretstore backup "+file+" --endpoint-url http://127.0.0.1:4566") {
+	if r.code != exitError || !strings.Contains(r.stderr, "secretstore backup "+file+" --endpoint-url "+srv.URL) {
 		t.Errorf("offline backup of a folder in use: exit %d, %q", r.code, r.stderr)
 	}
 
@@ -497,4 +516,36 @@ func dirDigest(t *testing.T, dir string) string {
 		fmt.Fprintf(&b, "%s %d %x\n", e.Name(), len(c), sha256.Sum256(c))
 	}
 	return b.String()
+}
+
+// TestRecoverLossesAgreeWithNothingLost: recover's summary (and its exit
+// status) counts every kind of loss the report holds, and says nothing was
+// lost exactly when the report does.
+func TestRecoverLossesAgreeWithNothingLost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rep  secretstore.RecoverReport
+	}{
+		{"nothing", secretstore.RecoverReport{Files: []secretstore.RecoveredFile{{Name: "000001.sst", Entries: 3}}}},
+		{"a leftover of a kill", secretstore.RecoverReport{Files: []secretstore.RecoveredFile{{Name: "000009.sst", Damage: "cut", Leftover: true}}}},
+		{"a damaged file", secretstore.RecoverReport{Files: []secretstore.RecoveredFile{{Name: "000001.sst", Damage: "cut"}}}},
+		{"a lost transaction", secretstore.RecoverReport{LostTransactions: 1}},
+		{"a named secret", secretstore.RecoverReport{Lost: []string{"a in us-east-1"}}},
+		{"an unnamed loss", secretstore.RecoverReport{Unnamed: []string{"table 000002.sst is missing"}}},
+		{"a problem", secretstore.RecoverReport{Problems: []secretstore.Problem{{Name: "a", Detail: "x"}}}},
+	}
+	for _, tt := range tests {
+		lost := recoverLosses(&tt.rep)
+		if (len(lost) == 0) != tt.rep.NothingLost() {
+			t.Errorf("%s: recoverLosses = %q, NothingLost = %v", tt.name, lost, tt.rep.NothingLost())
+		}
+		var b strings.Builder
+		if err := printRecoverReport(&b, &tt.rep, "new"); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "nothing was lost") != tt.rep.NothingLost() {
+			t.Errorf("%s: the printed report %q; NothingLost = %v", tt.name, b.String(), tt.rep.NothingLost())
+		}
+	}
 }

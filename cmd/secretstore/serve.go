@@ -57,6 +57,7 @@ type serveFlags struct {
 	memoryBudget    memoryBudget  // --memory-budget (membudget.go)
 	rotators        rotatorFlags  // --rotator, --rotation-step-timeout (rotators.go)
 	access          accessControl // --principals, --authz-mode (principals.go)
+	device          deviceFlags   // --agent-*, --mirror-* (device.go)
 
 	dataSet bool // --data was given explicitly
 }
@@ -77,8 +78,15 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	f.memoryBudget.register(fs)
 	f.rotators.register(fs)
 	f.access.register(fs)
+	f.device.register(fs)
 	return func(ctx context.Context, c *cli, args []string) error {
 		f.dataSet = isSet(fs, "data")
+		if err := setFromEnv(fs, c.getenv, deviceFlagNames); err != nil {
+			return err
+		}
+		if err := f.device.check(f.access.principals != ""); err != nil {
+			return err
+		}
 		if err := f.limits.check(); err != nil {
 			return err
 		}
@@ -151,6 +159,12 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		return err
 	}
 	defer ln.Close() // on the early returns; Shutdown closes it otherwise
+	// Bind --agent-addr, check its token and the mirror's source, as early.
+	setup, err := f.device.prepare(ctx, c.getenv, principals)
+	if err != nil {
+		return err
+	}
+	defer setup.close()
 	o, keySource, err := f.storeOptions(c.getenv, log)
 	if err != nil {
 		return err
@@ -182,6 +196,11 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		return openError(err, o.Dir, keySource, false)
 	}
 	rotatorEndpoint.listening(endpointURL(ln.Addr())) // exec rotators wait for it
+	dev, err := setup.start(store, o.Dir, log, f.quiet)
+	if err != nil {
+		store.Close()
+		return err
+	}
 	srv := f.limits.server(awsapi.New(store, ho), log)
 	limited := newLimitListener(ln, f.limits.maxConnections, log)
 	if c.onListen != nil {
@@ -196,6 +215,7 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	select {
 	case err := <-served: // Serve fails only if the listener does
 		removeAddr()
+		dev.stop()
 		store.Close()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
@@ -205,6 +225,7 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	}
 	log.Info("shutting down: waiting for requests in flight")
 	removeAddr() // before the folder is unlocked: a new server may write its own
+	dev.stop()   // the mirror's pass and the Agent API, before the store closes
 	return shutdown(srv, store, log)
 }
 

@@ -8,6 +8,7 @@
 // Keys (one byte of prefix, then fields; names never contain 0x00):
 //
 //	0x01 "keyring"                          the keyring record
+//	0x02                                    the commit mark (empty value)
 //	's' region 0x00 name                    a secret's record
 //	'v' id(16) versionID                    one version's encrypted value
 //	'm' id(16) versionID                    a deprecated version's metadata

@@ -8,6 +8,7 @@ import (
 // The prefixes of the keys (see the package documentation).
 const (
 	PrefixKeyring  = 0x01
+	PrefixCommit   = 0x02 // the commit mark: see CommitMarkKey
 	PrefixSecret   = 's'
 	PrefixVersion  = 'v'
 	PrefixMeta     = 'm'
@@ -28,6 +29,14 @@ type ID = [IDLen]byte
 
 // KeyringKey is the key of the keyring record.
 func KeyringKey() []byte { return []byte{PrefixKeyring, 'k', 'e', 'y', 'r', 'i', 'n', 'g'} }
+
+// CommitMarkKey is the key of the commit mark, written with no value by the
+// transactions that may write nothing but deletions, and before a drop of
+// prefixes: the newest commit must stay in the folder, which Open compares
+// with the watermark, and Badger forgets a deletion once a compaction has
+// dropped what it deleted. Every other transaction writes a record, whose
+// newest version a compaction keeps.
+func CommitMarkKey() []byte { return []byte{PrefixCommit} }
 
 // SecretKey is the key of the record of secret name in region.
 func SecretKey(region, name string) []byte {

@@ -83,6 +83,7 @@ func fullSecretRecord() *Secret {
 			LastDate: at(time.Hour), NextDate: at(8 * 24 * time.Hour), WindowAt: at(7 * 24 * time.Hour),
 			Token: testToken("4"), TestOnly: true, Attempts: 2, RetryAt: at(2 * time.Hour),
 		},
+		Mirror: "https://secretsmanager.eu-central-1.amazonaws.com?region=eu-central-1",
 	}
 	for i := range r.ID {
 		r.ID[i] = byte(i + 1)

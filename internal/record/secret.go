@@ -35,6 +35,10 @@ type Secret struct {
 	VersionSeq uint64 // the Seq of the newest version
 	Replicas   []Replica
 	Rotation   Rotation
+	// Mirror is set on a secret mirrored from another Secrets Manager
+	// endpoint: the source's URL (the root package's mirror.go). Such a
+	// secret is read-only.
+	Mirror string
 }
 
 // Tag is a tag of a secret.
@@ -138,6 +142,7 @@ const (
 	fRotation
 	fDeprecated
 	fVersionSeq
+	fMirror
 )
 
 // FieldSecretID is the tag of a secret record's first field, its ID, which
@@ -246,6 +251,7 @@ func EncodeSecret(r *Secret) []byte {
 			e.time(foRetryAt, ro.RetryAt)
 		})
 	}
+	e.str(fMirror, r.Mirror)
 	return e.b
 }
 
@@ -452,6 +458,8 @@ func DecodeSecret(b []byte, r *Secret) error {
 			}
 		case fVersionSeq:
 			r.VersionSeq = d.uvarint()
+		case fMirror:
+			r.Mirror = d.str()
 		default:
 			d.unknown(t)
 		}

@@ -1,7 +1,8 @@
 // Package testutil holds plumbing shared by the module's tests: one way to
-// build an AWS SDK for Go v2 Secrets Manager client for a test server, and
-// a benchmark's wait for the background work of its setup (Settle).
-// Only _test.go files import it.
+// build an AWS SDK for Go v2 Secrets Manager client for a test server, a
+// benchmark's wait for the background work of its setup (Settle), and the
+// way to start a child process of a test built for its platform, also
+// under an emulator (Command). Only _test.go files import it.
 package testutil
 
 import (

@@ -1,0 +1,84 @@
+package testutil
+
+import (
+	"debug/elf"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+)
+
+// Command is exec.Command for a program built for this process's GOOS and
+// GOARCH (the test binary itself, or one a test built with go build). It
+// runs the program directly, except when this process is itself emulated
+// (GOARCH=arm go test -exec qemu-arm-static on an x86-64 machine): the
+// kernel cannot run such a program (exec format error, as no binfmt_misc
+// handler is registered for it), so it runs it through the same user-mode
+// emulator, qemu-ARCH-static or qemu-ARCH, found in PATH. Signals reach the
+// program through the emulator, which forwards them; the process id is the
+// emulator's.
+func Command(name string, args ...string) *exec.Cmd {
+	if emu := emulator(); emu != "" {
+		return exec.Command(emu, append([]string{name}, args...)...)
+	}
+	return exec.Command(name, args...)
+}
+
+// Emulator returns the emulator Command runs programs through, or "" when
+// it runs them directly.
+func Emulator() string { return emulator() }
+
+var emulator = sync.OnceValue(func() string {
+	if runtime.GOOS != "linux" {
+		return ""
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return emulatorFor(elfMachine(self), elfMachine("/bin/sh"), runtime.GOARCH, exec.LookPath)
+})
+
+// emulatorFor returns the emulator for programs of machine target on a
+// host whose own programs (its /bin/sh) are of machine host, or "": none
+// is needed (the same machine, or x86-64 running 386 programs natively),
+// either machine is unknown (0), or no emulator for goarch is in PATH
+// (lookPath finds none), in which case the kernel is left to run the
+// program or say why it cannot.
+func emulatorFor(target, host elf.Machine, goarch string, lookPath func(string) (string, error)) string {
+	if target == 0 || host == 0 || target == host || (host == elf.EM_X86_64 && target == elf.EM_386) {
+		return ""
+	}
+	name := goarch
+	if n, ok := qemuNames[goarch]; ok {
+		name = n
+	}
+	for _, emu := range []string{"qemu-" + name + "-static", "qemu-" + name} {
+		if path, err := lookPath(emu); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+// qemuNames are QEMU's names for the GOARCH values that differ.
+var qemuNames = map[string]string{
+	"386":      "i386",
+	"amd64":    "x86_64",
+	"arm64":    "aarch64",
+	"loong64":  "loongarch64",
+	"mips64le": "mips64el",
+	"mipsle":   "mipsel",
+}
+
+// elfMachine returns the machine of the ELF file at path, or 0 when it
+// cannot be read as one. (An emulated process reads the host's files: a
+// user-mode emulator does not translate paths.)
+func elfMachine(path string) elf.Machine {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	return f.Machine
+}

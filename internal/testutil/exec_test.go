@@ -1,0 +1,67 @@
+package testutil
+
+import (
+	"debug/elf"
+	"errors"
+	"os"
+	"runtime"
+	"testing"
+)
+
+func TestEmulatorFor(t *testing.T) {
+	inPath := func(names ...string) func(string) (string, error) {
+		return func(name string) (string, error) {
+			for _, n := range names {
+				if n == name {
+					return "/usr/bin/" + name, nil
+				}
+			}
+			return "", errors.New("not found")
+		}
+	}
+	tests := []struct {
+		name         string
+		target, host elf.Machine
+		goarch       string
+		path         func(string) (string, error)
+		want         string
+	}{
+		{"native", elf.EM_X86_64, elf.EM_X86_64, "amd64", inPath("qemu-x86_64-static"), ""},
+		{"arm on x86-64", elf.EM_ARM, elf.EM_X86_64, "arm", inPath("qemu-arm-static"), "/usr/bin/qemu-arm-static"},
+		{"arm64 on x86-64", elf.EM_AARCH64, elf.EM_X86_64, "arm64", inPath("qemu-aarch64-static"), "/usr/bin/qemu-aarch64-static"},
+		{"a dynamic qemu", elf.EM_AARCH64, elf.EM_X86_64, "arm64", inPath("qemu-aarch64"), "/usr/bin/qemu-aarch64"},
+		{"the static one first", elf.EM_ARM, elf.EM_X86_64, "arm", inPath("qemu-arm", "qemu-arm-static"), "/usr/bin/qemu-arm-static"},
+		{"386 runs natively on x86-64", elf.EM_386, elf.EM_X86_64, "386", inPath("qemu-i386-static"), ""},
+		{"386 on arm64", elf.EM_386, elf.EM_AARCH64, "386", inPath("qemu-i386-static"), "/usr/bin/qemu-i386-static"},
+		{"no emulator: the kernel decides", elf.EM_ARM, elf.EM_X86_64, "arm", inPath(), ""},
+		{"unknown target", 0, elf.EM_X86_64, "arm", inPath("qemu-arm-static"), ""},
+		{"unknown host", elf.EM_ARM, 0, "arm", inPath("qemu-arm-static"), ""},
+	}
+	for _, tt := range tests {
+		if got := emulatorFor(tt.target, tt.host, tt.goarch, tt.path); got != tt.want {
+			t.Errorf("%s: emulatorFor = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCommandRunsThisBinary runs this test binary through Command, as the
+// tests that start child processes do: natively, and under an emulator
+// when this process is emulated.
+func TestCommandRunsThisBinary(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Command only looks for emulators on Linux")
+	}
+	if os.Getenv("TESTUTIL_CHILD") == "1" {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("emulator: %q", Emulator())
+	cmd := Command(self, "-test.run=^TestCommandRunsThisBinary$")
+	cmd.Env = append(os.Environ(), "TESTUTIL_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("running this test binary (emulator %q): %v\n%s", Emulator(), err, out)
+	}
+}
