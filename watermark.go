@@ -75,14 +75,6 @@ const (
 	logVlog byte = 1 // a value log, *.vlog
 )
 
-// logExt is the file name extension of a log of kind k.
-func logExt(k byte) string {
-	if k == logVlog {
-		return ".vlog"
-	}
-	return ".mem"
-}
-
 // name returns the log's file name as Badger writes it.
 func (l wmLog) name() string { return logName(l.Kind, l.Fid) }
 
