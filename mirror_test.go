@@ -69,6 +69,7 @@ func mustMirror(t *testing.T, s *Store, in *MirrorSecretInput) *MirrorSecretResu
 }
 
 func TestMirrorSecretKeepsTheSourcesState(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	v1, v2, v3 := testToken("1"), testToken("2"), testToken("3")
 	src := &mirrorSource{values: map[string]string{v1: "one", v2: "bin:two", v3: "three"}}
@@ -125,6 +126,7 @@ func TestMirrorSecretKeepsTheSourcesState(t *testing.T) {
 }
 
 func TestMirroredSecretIsReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s, _ := newTestStore(t, func(o *Options) { o.Region = "us-east-1" })
 	v1 := testToken("1")
@@ -226,6 +228,7 @@ func TestMirroredSecretIsReadOnly(t *testing.T) {
 }
 
 func TestMirrorSecretLeavesOtherSecretsAlone(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s, _ := newTestStore(t)
 	v1 := testToken("1")
@@ -271,6 +274,7 @@ func TestMirrorSecretLeavesOtherSecretsAlone(t *testing.T) {
 }
 
 func TestMirrorSecretRefusesWhatAWSWouldRefuse(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	v1, v2 := testToken("1"), testToken("2")
 	src := &mirrorSource{values: map[string]string{v1: "one", v2: strings.Repeat("x", 65537)}}
@@ -319,6 +323,7 @@ func TestMirrorSecretRefusesWhatAWSWouldRefuse(t *testing.T) {
 // TestMirrorSecretWritesOnce: a secret's new state, however many versions
 // and labels it changes, is one transaction.
 func TestMirrorSecretWritesOnce(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	commits := 0
 	s.c.beforeCommit = func() { commits++ }
@@ -348,6 +353,7 @@ func TestMirrorSecretWritesOnce(t *testing.T) {
 // for yet keeps its label, reads as AWS's "no value" error, and gets its
 // value when the source has one.
 func TestMirrorSecretWithAPendingVersion(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	v1, v2 := testToken("1"), testToken("2")
 	src := &mirrorSource{values: map[string]string{v1: "one", v2: ""}}
@@ -366,6 +372,7 @@ func TestMirrorSecretWithAPendingVersion(t *testing.T) {
 }
 
 func TestMirrorDeletionAndPrune(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s, clk := newTestStore(t)
 	v1 := testToken("1")
@@ -429,6 +436,7 @@ func TestMirrorDeletionAndPrune(t *testing.T) {
 // created again under the same name (another ARN suffix) replaces the old
 // one: its versions are the new secret's alone.
 func TestMirrorSecretRecreatedAtTheSource(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestStore(t)
 	v1, v2 := testToken("1"), testToken("2")
 	src := &mirrorSource{values: map[string]string{v1: "one", v2: "two"}}
@@ -478,6 +486,7 @@ func ExampleStore_MirrorSecret() {
 // with its versions and labels as they were, no value read; one the store
 // does not have is not created.
 func TestMirrorSecretScheduledAtTheSource(t *testing.T) {
+	t.Parallel()
 	s, clk := newTestStore(t)
 	v1, v2 := testToken("1"), testToken("2")
 	src := &mirrorSource{values: map[string]string{v1: "one"}}

@@ -373,7 +373,9 @@ func TestAgentConnectionLimit(t *testing.T) {
 func TestAgentConnectionLifetime(t *testing.T) {
 	t.Parallel()
 	f := newAgentFixture(t, AgentOptions{})
-	f.agent.lifetime = 100 * time.Millisecond
+	// Long enough for the ping on a loaded machine (100 ms was not, under
+	// the race detector beside the other parallel tests).
+	f.agent.lifetime = time.Second
 	addr := serveAgent(t, f)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -108,6 +108,7 @@ func runTool(t *testing.T, name string, args ...string) (stdout, stderr string, 
 // the refusals; and the AWS caching library for Go, pointed at the SDK
 // port alongside, reads the same secret.
 func TestAgentREADMEExamples(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"bash", "curl", "python3"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not on PATH", tool)
@@ -288,6 +289,7 @@ print(json.dumps(results))
 // TestServeAgentFlags: what serve refuses about --agent-addr, before it
 // creates anything, and the environment variables of its flags.
 func TestServeAgentFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct {
 		name string
@@ -328,6 +330,7 @@ func TestServeAgentFlags(t *testing.T) {
 // TestServeAgentAsPrincipal: with --principals, the Agent API reads as
 // the principal --agent-principal names, under its policies.
 func TestServeAgentAsPrincipal(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	principals := writePrincipals(t, testPrincipals)
 	env := map[string]string{"AWS_TOKEN": "t0ken", "SECRETSTORE_ACCESS_KEY_ID": adminKey, "SECRETSTORE_SECRET_ACCESS_KEY": adminSecret}

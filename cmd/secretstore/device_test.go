@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -24,12 +25,8 @@ import (
 // waitLog waits until log holds what, or fails the test.
 func waitLog(t *testing.T, log *syncBuffer, what string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(log.String(), what) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q in the log:\n%s", what, log)
-		}
-		time.Sleep(20 * time.Millisecond) // the server logs as it goes
+	if log.await(regexp.MustCompile(regexp.QuoteMeta(what)), nil, 60*time.Second) == nil {
+		t.Fatalf("no %q in the log:\n%s", what, log)
 	}
 }
 
@@ -38,6 +35,7 @@ func waitLog(t *testing.T, log *syncBuffer, what string) {
 // line per pass, refuses writes to what it mirrors over the SDK, and
 // "mirror status" reports the passes while it runs and after.
 func TestServeMirror(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	up := newCopyServer(t)
 	for i := range 3 {
@@ -149,6 +147,7 @@ func deviceStates(t *testing.T, store *secretstore.Store) map[string]deviceState
 // description of each): every secret is then either as it was or as the
 // source has it, never a mix; the next run completes the pass.
 func TestServeMirrorKill9(t *testing.T) {
+	t.Parallel()
 	n := 500
 	if raceEnabled {
 		n = 150
@@ -230,21 +229,22 @@ func TestServeMirrorKill9(t *testing.T) {
 	// new values of about half the secrets.
 	var kill sync.Once
 	var device2 *server
-	ready := make(chan struct{})
+	ready, killed := make(chan struct{}), make(chan struct{})
 	values.Store(0)
 	onValue.Store(func(c int64) {
 		if c == int64(n/2) {
 			kill.Do(func() {
 				<-ready
 				device2.kill()
+				close(killed)
 			})
 		}
 	})
 	device2 = startProcess(t, nil, args...)
 	close(ready)
-	deadline := time.Now().Add(60 * time.Second)
-	for values.Load() < int64(n/2) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // the pass runs in the device
+	select {
+	case <-killed:
+	case <-time.After(60 * time.Second): // the pass runs in the device
 	}
 	kill.Do(func() { t.Fatalf("the device's pass did not reach %d values:\n%s", n/2, device2.log) })
 	onValue.Store(func(int64) {})

@@ -36,6 +36,7 @@ func fillUpstream(tb testing.TB, s *secretstore.Store, n int) {
 // destination's listing too. BENCHMARKS.md records the numbers it logs
 // (go test -run TestPassCallsForUnchangedSecrets -v ./internal/mirror).
 func TestPassCallsForUnchangedSecrets(t *testing.T) {
+	t.Parallel()
 	n := unchangedSecrets
 	if raceEnabled {
 		n = 300 // each request is many times slower

@@ -16,6 +16,7 @@ import (
 )
 
 func TestParseFilters(t *testing.T) {
+	t.Parallel()
 	got, err := ParseFilters("--filter", []string{"name=prod/", "tag-key=team", "name=!prod/old"})
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +33,7 @@ func TestParseFilters(t *testing.T) {
 
 // TestLabelMoves checks the label moves a copy computes against AWS's rules.
 func TestLabelMoves(t *testing.T) {
+	t.Parallel()
 	const cur, prev, pend = secretstore.StageCurrent, secretstore.StagePrevious, secretstore.StagePending
 	tests := []struct {
 		name      string
@@ -183,6 +185,7 @@ func TestAWSEndpointUsesTheStandardChain(t *testing.T) {
 }
 
 func TestParseFiltersRefusesMistakes(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ flag, want string }{
 		{"name", "want KEY=VALUE"},
 		{"name=", "want KEY=VALUE"},

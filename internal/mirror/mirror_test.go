@@ -38,6 +38,7 @@ func counts(r *Report) string {
 // writes to what it mirrors; it serves everything while the upstream is
 // down, and catches up when it is back.
 func TestMirrorBetweenTwoServers(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	up := newServer(t, secretstore.Options{})
 	device := newServer(t, secretstore.Options{})
@@ -180,6 +181,7 @@ func TestMirrorBetweenTwoServers(t *testing.T) {
 // TestMirrorFilters: only the secrets the filters find are mirrored, and a
 // secret that leaves the filter leaves the device.
 func TestMirrorFilters(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	up := newServer(t, secretstore.Options{})
 	device := newServer(t, secretstore.Options{})
@@ -213,6 +215,7 @@ func TestMirrorFilters(t *testing.T) {
 // a name the upstream has too is reported and left alone; the device's
 // other secrets are never pruned.
 func TestMirrorLeavesTheDevicesOwnSecrets(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	up := newServer(t, secretstore.Options{})
 	device := newServer(t, secretstore.Options{})
@@ -245,6 +248,7 @@ func TestMirrorLeavesTheDevicesOwnSecrets(t *testing.T) {
 // TestMirrorFromMoto: moto_server, a second implementation of the API, as
 // the upstream: the device gets its secrets and each change to them.
 func TestMirrorFromMoto(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	motoURL := startMoto(t)
 	device := newServer(t, secretstore.Options{})
@@ -290,6 +294,7 @@ func TestMirrorFromMoto(t *testing.T) {
 // a doubling wait up to the period; a good pass brings the period back;
 // the loop ends only with its context.
 func TestLoopRetriesWithBackoff(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	outcomes := []error{nil, errDown, errDown, errDown, errDown, nil, errDown}
@@ -327,6 +332,7 @@ func TestLoopRetriesWithBackoff(t *testing.T) {
 var errDown = fmt.Errorf("the source is down")
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n     int
 		every time.Duration
@@ -351,6 +357,7 @@ func TestBackoff(t *testing.T) {
 // before they listed the destination); --prune, which needs the listing,
 // fails, having changed nothing.
 func TestCopyWithoutTheDestinationsListing(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	up, dst := newServer(t, secretstore.Options{}), newServer(t, secretstore.Options{})
 	for _, name := range []string{"a", "b"} {
@@ -378,6 +385,7 @@ func TestCopyWithoutTheDestinationsListing(t *testing.T) {
 // TestMirrorPassInterrupted: a pass whose context ends stops, says so, and
 // is not counted as the source's failure.
 func TestMirrorPassInterrupted(t *testing.T) {
+	t.Parallel()
 	up := newServer(t, secretstore.Options{})
 	device := newServer(t, secretstore.Options{})
 	fillUpstream(t, up.store, 20)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestEmulatorFor(t *testing.T) {
+	t.Parallel()
 	inPath := func(names ...string) func(string) (string, error) {
 		return func(name string) (string, error) {
 			for _, n := range names {
@@ -48,6 +49,7 @@ func TestEmulatorFor(t *testing.T) {
 // tests that start child processes do: natively, and under an emulator
 // when this process is emulated.
 func TestCommandRunsThisBinary(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("Command only looks for emulators on Linux")
 	}

@@ -23,6 +23,7 @@ func manifestOf(payloads ...string) []byte {
 }
 
 func TestManifestBoundaries(t *testing.T) {
+	t.Parallel()
 	good := manifestOf("\x0a\x02\x08\x01", "", "a longer record's payload")
 	badSum := slices.Clone(good)
 	badSum[8+8+4-1] ^= 1 // the last byte of the first payload
@@ -65,6 +66,7 @@ func sstOf(data, index, checksum []byte) []byte {
 }
 
 func TestParseSSTLayout(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		b    []byte
@@ -87,6 +89,7 @@ func TestParseSSTLayout(t *testing.T) {
 }
 
 func TestDamageApply(t *testing.T) {
+	t.Parallel()
 	content := []byte("0123456789")
 	other := []byte("another file")
 	for _, c := range []struct {
@@ -118,6 +121,7 @@ func TestDamageApply(t *testing.T) {
 }
 
 func TestFileKind(t *testing.T) {
+	t.Parallel()
 	for file, want := range map[string]string{
 		"MANIFEST": "MANIFEST", "KEYREGISTRY": "KEYREGISTRY", "DISCARD": "DISCARD", "LOCK": "LOCK",
 		"master.key": "master.key", "000012.sst": "sst", "000001.vlog": "vlog", "00003.mem": "mem",
@@ -142,6 +146,7 @@ func labels(ds []damage, group string) []string {
 }
 
 func TestDamagesFor(t *testing.T) {
+	t.Parallel()
 	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 	t.Run("MANIFEST", func(t *testing.T) {
 		m := manifestOf("first record", "second", "the last record")
@@ -267,6 +272,7 @@ func TestDamagesFor(t *testing.T) {
 }
 
 func TestSampleCases(t *testing.T) {
+	t.Parallel()
 	var all []dcase
 	for _, f := range []string{"000001.sst", "000002.sst", "MANIFEST", "LOCK"} {
 		for _, g := range []string{dmgDeleted, dmgFlip, dmgFlip, dmgFlip} {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestJudgeRefusal(t *testing.T) {
+	t.Parallel()
 	const folder = "/tmp/run/cases/case-00001/open-1/data"
 	refusal := "secretstore list: secretstore: the stored data is damaged: table 000004.sst is damaged: bad footer. " +
 		"Nothing was changed; run \"secretstore recover\" to copy what can be read into a new folder"
@@ -91,6 +92,7 @@ func intactDump(l *ackList) *dump {
 }
 
 func TestCompareDump(t *testing.T) {
+	t.Parallel()
 	l := acked(t)
 	for _, c := range []struct {
 		name   string
@@ -171,6 +173,7 @@ func worstOf(kinds []string) string {
 }
 
 func TestJudgeGet(t *testing.T) {
+	t.Parallel()
 	l := acked(t)
 	a := l.secret("a")
 	out := func(id, value string, stages ...string) string {
@@ -206,6 +209,7 @@ func TestJudgeGet(t *testing.T) {
 }
 
 func TestJudgeList(t *testing.T) {
+	t.Parallel()
 	l := acked(t)
 	entry := func(name string, deleted bool, stages map[string][]string, desc string, tags map[string]string) map[string]any {
 		e := map[string]any{"Name": name, "SecretVersionsToStages": stages}
@@ -254,6 +258,7 @@ func TestJudgeList(t *testing.T) {
 }
 
 func TestJudgeRecover(t *testing.T) {
+	t.Parallel()
 	l := acked(t)
 	stale := problem{"a", pStale, "AWSCURRENT is version a1"}
 	lost := problem{"a", pMissing, "does not exist"}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAckListApply(t *testing.T) {
+	t.Parallel()
 	create := write{Op: "create", Secret: "s", Token: "v1", Value: "1"}
 	put := func(token string, stages ...string) write {
 		return write{Op: "put", Secret: "s", Token: token, Value: token, Stages: stages}
@@ -71,6 +72,7 @@ func TestAckListApply(t *testing.T) {
 }
 
 func TestAckListMetadata(t *testing.T) {
+	t.Parallel()
 	l, err := ackListOf("test", []write{
 		{Op: "create", Secret: "s", Token: "v1", Value: "1", Description: "d", Tags: map[string]string{"a": "1"}},
 		{Op: "tag", Secret: "s", Tags: map[string]string{"a": "2", "b": "3"}},
@@ -87,6 +89,7 @@ func TestAckListMetadata(t *testing.T) {
 }
 
 func TestRecipe(t *testing.T) {
+	t.Parallel()
 	closed, more := recipe(7, false)
 	closed2, more2 := recipe(7, false)
 	otherClosed, otherMore := recipe(7, true)
@@ -153,6 +156,7 @@ func writeEqual(a, b write) bool {
 }
 
 func TestReadAckLog(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "acknowledged.log")
 	log, err := openAckLog(path)
 	if err != nil {

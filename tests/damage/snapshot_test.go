@@ -8,6 +8,7 @@ import (
 )
 
 func TestSnapshotDiff(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		change func(t *testing.T, dir string)
@@ -47,6 +48,7 @@ func TestSnapshotDiff(t *testing.T) {
 }
 
 func TestCopyTree(t *testing.T) {
+	t.Parallel()
 	src := filepath.Join(t.TempDir(), "src")
 	must(t, os.Mkdir(src, 0o700))
 	writeFile(t, src, "MANIFEST", "Bdgr")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestErrorLine(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ msg, want string }{
 		{"secretstore list: damaged\nTo salvage ...", "secretstore list: damaged"},
 		{"time=1 level=WARN msg=\"key beside the data\"\ntime=2 level=ERROR msg=badger\nsecretstore get: damaged", "secretstore get: damaged"},
@@ -19,6 +20,7 @@ func TestErrorLine(t *testing.T) {
 }
 
 func TestAWSErrorCode(t *testing.T) {
+	t.Parallel()
 	for msg, want := range map[string]string{
 		"secretstore get: ResourceNotFoundException: Secrets Manager can't find the specified secret.":    "ResourceNotFoundException",
 		"time=x level=WARN msg=y\nsecretstore list: InternalServiceError: the stored data is damaged":     "InternalServiceError",
@@ -38,6 +40,7 @@ func TestAWSErrorCode(t *testing.T) {
 }
 
 func TestRecoverReport(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name        string
 		json        string
@@ -79,6 +82,7 @@ func TestRecoverReport(t *testing.T) {
 }
 
 func TestServedPanic(t *testing.T) {
+	t.Parallel()
 	log := "time=1 level=INFO msg=listening addr=127.0.0.1:1\n" +
 		"time=2 level=ERROR msg=\"secretstore internal error\" request_id=r operation=GetSecretValue error=\"panic serving GetSecretValue: runtime error: slice bounds out of range\"\n"
 	if got := servedPanic(log); got != `panic serving GetSecretValue: runtime error: slice bounds out of range"` {
