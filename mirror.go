@@ -21,11 +21,12 @@ import (
 // pass: its name and ARN suffix, description, tags, KmsKeyId, owning
 // service, dates, and its labelled versions with their ids, labels, dates
 // and values. It is read-only: every write to it is refused as a write to a
-// replica is, naming the source (resolveWritable). MirrorSecret brings one
-// secret to its source's state in ONE transaction, so a crash in the middle
-// of a pass leaves each secret at its old state or its new one, never a mix
-// of the two; PruneMirror schedules the deletion of the mirrored secrets
-// the source no longer has.
+// replica is, naming the source (usable, in resolve.go, for the rows of the
+// operation table that refuse a replica). MirrorSecret brings one secret to
+// its source's state in ONE transaction, so a crash in the middle of a pass
+// leaves each secret at its old state or its new one, never a mix of the
+// two; PruneMirror schedules the deletion of the mirrored secrets the
+// source no longer has.
 //
 // What a mirror leaves out: resource policies (the source's own, not
 // listed), rotation (the source rotates; its new values reach the mirror),
