@@ -184,7 +184,7 @@ func LoadBackup(ctx context.Context, r io.Reader, o Options) (err error) {
 	fr := &backupFrameReader{r: br, sum: sha256.New()}
 	fr.sum.Write(magic)
 	err = loadStream(ctx, db, fr)
-	if cerr := db.Close(); err == nil && cerr != nil {
+	if cerr := unlocking(db.Close); err == nil && cerr != nil {
 		err = fmt.Errorf("secretstore: loading the backup: %w", cerr)
 	}
 	if err != nil {

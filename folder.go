@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/badger"
@@ -24,6 +25,19 @@ type openedFolder struct {
 	keys    *keys    // the keys it opens with the master key
 }
 
+// unlocking runs release, which releases a lock on a data folder (the
+// store's, or Badger's own: both are a lock of an open file) by closing the
+// file that holds it, under syscall.ForkLock. A child process being started
+// meanwhile (os/exec) holds a copy of that file until it runs its program,
+// and with it the lock, so an Open of the folder at that moment would fail
+// as if another process had it; the read lock waits for such a start to
+// end.
+func unlocking(release func() error) error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	return release()
+}
+
 // openFolder opens the Badger database in o.Dir with bo, refusing a damaged
 // folder with ErrCorrupt and a wrong master key with ErrWrongMasterKey
 // before Badger changes anything (see checkFolder).
@@ -37,7 +51,7 @@ func openFolder(ctx context.Context, o Options, bo badger.Options, src keySource
 	}
 	defer func() {
 		if err != nil && lock != nil {
-			lock.Close()
+			unlocking(lock.Close)
 		}
 	}()
 	wm, err := readWatermark(o.Dir)

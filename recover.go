@@ -374,7 +374,7 @@ func (sv *salvage) keyring(o Options, src keySource) error {
 		return err
 	}
 	err = db.Update(func(txn *badger.Txn) error { return txn.Set(record.KeyringKey(), record.EncodeKeyring(kr)) })
-	if cerr := db.Close(); err == nil {
+	if cerr := unlocking(db.Close); err == nil {
 		err = cerr
 	}
 	if err == nil {
@@ -551,7 +551,7 @@ func writeSalvaged(o Options, newest map[string]salvaged, rep *RecoverReport) er
 	} else {
 		wb.Cancel()
 	}
-	if cerr := db.Close(); err == nil {
+	if cerr := unlocking(db.Close); err == nil {
 		err = cerr
 	}
 	return err

@@ -163,16 +163,10 @@ func (s *Store) Close() error {
 
 // closeDB closes the database, records in the watermark that every commit
 // is durable (Badger's Close writes the memtables into synced tables), and
-// releases the folder's lock.
-//
-// The lock (the store's, or Badger's where Badger takes its own) is
-// released by closing the file that holds it; a child process being
-// started meanwhile (os/exec) holds a copy of that file until it runs its
-// program, and with it the lock, so an Open of the folder at that moment
-// would fail as if another process had it. Closing under syscall.ForkLock
-// waits for such a start to end.
+// releases the folder's lock (the store's, or Badger's where Badger takes
+// its own: see unlocking).
 func (c *core) closeDB() error {
-	syscall.ForkLock.RLock()
+	syscall.ForkLock.RLock() // see unlocking
 	defer syscall.ForkLock.RUnlock()
 	mark := c.commitMark()
 	err := c.db.Close()
