@@ -206,8 +206,11 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	if c.onListen != nil {
 		c.onListen(limited) // before the "listening" line a test waits for
 	}
-	logStart(log, c, f, ln.Addr(), len(creds) > 0)
+	// The address file first: whoever sees the "listening" line (a person,
+	// a script, a test) finds it when a client command meets the folder in
+	// use.
 	removeAddr := writeServerAddress(o.Dir, endpointURL(ln.Addr()), log) // for the clients' folder-in-use message
+	logStart(log, c, f, ln.Addr(), len(creds) > 0)
 	ln = limited
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
