@@ -98,6 +98,7 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 	type client struct {
 		what string
 		conn net.Conn
+		at   time.Time // when it connected: its timeout runs from then
 	}
 	var clients []client
 	dial := func(what, send string) net.Conn {
@@ -110,7 +111,7 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 		if _, err := io.WriteString(conn, send); err != nil {
 			t.Fatal(err)
 		}
-		clients = append(clients, client{what, conn})
+		clients = append(clients, client{what, conn, time.Now()})
 		return conn
 	}
 	start := time.Now()
@@ -159,7 +160,7 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 			pipeliners = append(pipeliners, c)
 			continue
 		}
-		closedBy(t, c.what, c.conn, start, start.Add(5*timeout))
+		closedBy(t, c.what, c.conn, c.at, c.at.Add(5*timeout))
 	}
 	// A pipelining reader is closed once the server's write has been
 	// blocked for the write timeout, after the server has filled the
