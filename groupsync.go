@@ -42,6 +42,8 @@ type groupSync struct {
 	failed    uint64        // the last sync that failed, 0 if none
 	err       error         // its error
 	took      time.Duration // how long the last sync took
+	failures  uint64        // syncs that failed
+	durations durationHistogram
 	gatherGen uint64        // counts gathers, so a late timer ends only its own
 
 	sync func() error // syncFiles; tests replace it
@@ -100,10 +102,12 @@ func (g *groupSync) end(err error) error {
 		err := g.sync()
 		g.mu.Lock()
 		g.took = time.Since(start)
+		g.durations.observe(g.took)
 		g.running = false
 		g.done = n
 		if err != nil {
 			g.failed, g.err = n, err
+			g.failures++
 		}
 		g.cond.Broadcast()
 	}
@@ -119,7 +123,9 @@ func (g *groupSync) end(err error) error {
 // fsync succeeds without them), and no write is acknowledged any more
 // until the store is opened again. Reads go on. Called with mu held.
 func (g *groupSync) failure() error {
-	return newErrorf(ErrInternalServiceError, "secretstore: writing the database's logs to disk failed (%v), so writes can no longer be made durable: close the store, check the disk, and open it again", g.err)
+	e := newErrorf(ErrInternalServiceError, "secretstore: writing the database's logs to disk failed (%v), so writes can no longer be made durable: close the store, check the disk, and open it again", g.err)
+	e.also = ErrSyncFailed
+	return e
 }
 
 // broken returns failure's error once a sync has failed, else nil: writes

@@ -60,6 +60,7 @@ type core struct {
 	policies   policyCache     // resource policies, parsed
 	disk       *diskGuard      // refuses writes on a full disk; nil in memory
 	group      *groupSync      // makes commits durable; nil without Options.SyncWrites
+	stats      stats           // the counters of Store.Stats (health.go)
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's
