@@ -68,6 +68,9 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
 		if !h.opts.Backup {
 			return writeControl(w, http.StatusNotFound, controlError{Error: "not found: the backup endpoint needs Options.Backup"})
 		}
+		if h.opts.BackupRefusal != "" {
+			return writeControl(w, http.StatusConflict, controlError{Error: h.opts.BackupRefusal})
+		}
 		method = http.MethodGet
 	case !h.opts.TestMode:
 		name := h.opts.TestModeName
@@ -126,6 +129,15 @@ func (h *Handler) authorizeControl(r *http.Request, body []byte, backup bool) (i
 		return http.StatusForbidden, &controlError{Error: "the backup endpoint answers a client on another machine only when the server checks signatures (Options.Credentials, serve --access-key-id)"}
 	}
 	return 0, nil
+}
+
+// knownControlPath reports whether path is one of the control endpoints.
+func knownControlPath(path string) bool {
+	switch path[len(controlPrefix):] {
+	case "backup", "clock", "reap", "reset":
+		return true
+	}
+	return false
 }
 
 // loopbackClient reports whether r came from a loopback address.
