@@ -44,7 +44,7 @@ type groupSync struct {
 	took      time.Duration // how long the last sync took
 	failures  uint64        // syncs that failed
 	durations durationHistogram
-	gatherGen uint64        // counts gathers, so a late timer ends only its own
+	gatherGen uint64 // counts gathers, so a late timer ends only its own
 
 	sync func() error // syncFiles; tests replace it
 

@@ -68,9 +68,6 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
 		if !h.opts.Backup {
 			return writeControl(w, http.StatusNotFound, controlError{Error: "not found: the backup endpoint needs Options.Backup"})
 		}
-		if h.opts.BackupRefusal != "" {
-			return writeControl(w, http.StatusConflict, controlError{Error: h.opts.BackupRefusal})
-		}
 		method = http.MethodGet
 	case !h.opts.TestMode:
 		name := h.opts.TestModeName
@@ -97,6 +94,9 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
 	}
 	if status, e := h.authorizeControl(r, body, backup); e != nil {
 		return writeControl(w, status, e)
+	}
+	if backup && h.opts.BackupRefusal != "" {
+		return writeControl(w, http.StatusConflict, controlError{Error: h.opts.BackupRefusal})
 	}
 	if backup {
 		return h.controlBackup(w, r)
