@@ -245,6 +245,11 @@ func runCopy(ctx context.Context, c *cli, f *copyFlags) error {
 	if src.key == dst.key {
 		return usageErrorf("--from and --to are the same endpoint and region (%s)", src.desc)
 	}
+	for _, e := range []*copyEndpoint{src, dst} {
+		if err := e.reachable(ctx); err != nil {
+			return err
+		}
+	}
 	cp := &copier{src: src, dst: dst, includeVersions: f.includeVersions, dryRun: f.dryRun}
 
 	entries, err := cp.listSource(ctx, filters)

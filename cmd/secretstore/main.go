@@ -167,6 +167,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -175,11 +176,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := &cli{
-		stdin:       os.Stdin,
-		stdout:      os.Stdout,
-		stderr:      os.Stderr,
-		getenv:      os.Getenv,
-		stopSignals: stop,
+		stdin:          os.Stdin,
+		stdout:         os.Stdout,
+		stderr:         os.Stderr,
+		getenv:         os.Getenv,
+		stopSignals:    stop,
+		setMemoryLimit: debug.SetMemoryLimit,
 	}
 	os.Exit(c.run(ctx, os.Args[1:]))
 }
@@ -202,6 +204,10 @@ type cli struct {
 	// that a second signal during a graceful shutdown kills the process.
 	// Nil in tests.
 	stopSignals func()
+	// setMemoryLimit sets the Go runtime's soft memory limit
+	// (debug.SetMemoryLimit), for serve --memory-budget. Nil in tests,
+	// whose process is not serve's.
+	setMemoryLimit func(int64) int64
 }
 
 // runFunc runs a subcommand with its positional arguments, once its flags
@@ -217,12 +223,17 @@ type command struct {
 	// setup registers the subcommand's flags on fs and returns the function
 	// that runs it with their values.
 	setup func(fs *flag.FlagSet) runFunc
+	// env says that every flag has an environment variable (env.go), which
+	// the usage text lists beside it; the command applies them.
+	env bool
+	// more is printed after the flags by "secretstore help COMMAND".
+	more string
 }
 
 // commands returns every subcommand, in the order the usage text lists them.
 func commands() []command {
 	return []command{
-		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe},
+		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe, env: true, more: serveMore},
 		{name: "copy", summary: "copy secrets between two Secrets Manager endpoints (secretstore servers, AWS) over the AWS wire protocol; re-running it changes nothing", setup: setupCopy},
 		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
 		{name: "put", args: "NAME", nargs: 1, summary: "store stdin as the new current value of a secret, creating it if needed", setup: setupPut},
@@ -237,8 +248,35 @@ func commands() []command {
 		{name: "backup", args: "FILE", nargs: 1, summary: "write a consistent snapshot of the store to FILE: of --data, or of a running server with --endpoint-url", setup: setupBackup},
 		{name: "recover", summary: "copy what can be read of a damaged --data folder into a new folder --to, and report what was lost", setup: setupRecover},
 		{name: "policy", args: "simulate", nargs: 1, summary: "print whether serve --principals would allow a principal's request, and the statement that decides it (the secret, its tags and resource policy are read from --data if it is there)", setup: setupPolicy},
+		{name: "health", summary: "ask a running server whether it is ready (exit status 0) or not (1, saying why): for a container's HEALTHCHECK or a script", setup: setupHealth},
+		{name: "version", summary: "print the build: module version, VCS revision, Go version and platform (also: secretstore --version)", setup: setupVersion},
 	}
 }
+
+// serveMore is what "secretstore help serve" prints after the flags.
+const serveMore = `
+  Every flag has an environment variable: SECRETSTORE_ and the flag's name
+  upper-cased, '-' as '_' (listed beside each flag). A flag given on the
+  command line wins over its variable; an empty variable is ignored; a
+  repeatable flag (--rotator) takes one value a line. The master key may
+  also come from SECRETSTORE_MASTER_KEY (base64 of 32 bytes).
+
+  Health, without signing, whatever --access-key-id or --principals say:
+    GET /ping                  "healthy" (as the Secrets Manager Agent answers)
+    GET /_secretstore/health   JSON: status (ok, read-only, stopping), version,
+                               uptime, whether a write can be made now and why not
+    GET /_localstack/health    {"services":{"secretsmanager":"running"},...}
+  They answer 503 when a write would be refused (a full disk, a failed fsync,
+  a read-only data folder) or the server is stopping. "secretstore health"
+  asks /_secretstore/health and exits with status 0 when the server is ready.
+
+  The build (module version, VCS revision) is logged at start, shown in the
+  health document, and printed by "secretstore version".
+
+  --metrics-addr serves Prometheus metrics (requests by operation and error
+  code, latency, fsyncs and their duration, writes refused and why, secrets
+  and versions stored, reaper passes, rotations) on a listener of its own.
+`
 
 func lookup(name string) (command, bool) {
 	for _, cmd := range commands() {
@@ -266,6 +304,8 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "-version", "--version":
+		args = []string{"version"}
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			cmd, ok := lookup(args[1])
@@ -274,6 +314,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 				return exitUsage
 			}
 			commandUsage(c.stdout, cmd, nil)
+			fmt.Fprint(c.stdout, cmd.more)
 			return exitOK
 		}
 		c.usage(c.stdout)
@@ -290,6 +331,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		commandUsage(c.stdout, cmd, nil)
+		fmt.Fprint(c.stdout, cmd.more)
 		return exitOK
 	case err == nil && len(pos) != cmd.nargs:
 		err = usageErrorf("%s takes %s, got %d argument(s)", cmd.name, nargsText(cmd), len(pos))
@@ -371,13 +413,13 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	common := clientFlagNames()
 	clientHeader := false
 	for _, cmd := range commands() {
-		if cmd.name == "serve" || cmd.name == "copy" { // no client flags: no data folder, or one of its own
+		if cmd.name == "serve" || cmd.name == "copy" || cmd.name == "health" || cmd.name == "version" { // no client flags: no data folder, or one of its own
 			commandUsage(w, cmd, nil)
 			fmt.Fprintln(w)
 			continue
 		}
 		if !clientHeader {
-			fmt.Fprint(w, "Client commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup).\n\n")
+			fmt.Fprint(w, "Client commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup; verify and recover need the folder to\nthemselves: stop the server first).\n\n")
 			clientHeader = true
 		}
 		skip := common
@@ -390,7 +432,7 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	fmt.Fprintln(w, "Flags of every client command:")
 	fs := newFlagSet("client")
 	(&clientFlags{}).register(fs)
-	printFlags(w, fs, nil)
+	printFlags(w, fs, nil, false)
 	fmt.Fprint(w, `
 Master key, first found wins:
   --master-key-file FILE       32 raw bytes or their base64
@@ -403,8 +445,9 @@ With --memory and no key, serve uses a throwaway key.
 
 Environment:
   SECRETSTORE_MASTER_KEY          the master key, base64
-  SECRETSTORE_ACCESS_KEY_ID       like serve --access-key-id
-  SECRETSTORE_SECRET_ACCESS_KEY   like serve --secret-access-key
+  SECRETSTORE_<FLAG>              every flag of serve: SECRETSTORE_ADDR, SECRETSTORE_DATA,
+                                  SECRETSTORE_TEST_MODE, ... ("secretstore help serve")
+  SECRETSTORE_ADDR                also where "secretstore health" asks by default
   AWS_ACCESS_KEY_ID               like backup --access-key-id
   AWS_SECRET_ACCESS_KEY           like backup --secret-access-key
 `)
@@ -430,11 +473,12 @@ func commandUsage(w io.Writer, cmd command, skip map[string]bool) {
 		line += " " + cmd.args
 	}
 	fmt.Fprintf(w, "%s\n    %s\n", line, cmd.summary)
-	printFlags(w, fs, skip)
+	printFlags(w, fs, skip, cmd.env)
 }
 
-// printFlags prints the flags of fs but those in skip, one a line.
-func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool) {
+// printFlags prints the flags of fs but those in skip, one a line, and with
+// env each one's environment variable.
+func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool, env bool) {
 	fs.VisitAll(func(f *flag.Flag) {
 		if skip[f.Name] {
 			return
@@ -448,5 +492,8 @@ func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool) {
 			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(w, "  %-27s  %s\n", arg, usage)
+		if env {
+			fmt.Fprintf(w, "  %-27s  (env %s)\n", "", envName(f.Name))
+		}
 	})
 }

@@ -360,7 +360,7 @@ func TestBackupFromRunningServer(t *testing.T) {
 	// The folder is the server's: an offline backup says how to take one.
 	file := filepath.Join(dir, "online.backup")
 	r := runCLI(t, env, "", "backup", file, "--data", data)
-	if r.code != exitError || !strings.Contains(r.stderr, "secretstore backup "+file+" --endpoint-url http://127.0.0.1:4566") {
+	if r.code != exitError || !strings.Contains(r.stderr, "secretstore backup "+file+" --endpoint-url "+srv.URL) {
 		t.Errorf("offline backup of a folder in use: exit %d, %q", r.code, r.stderr)
 	}
 
@@ -426,7 +426,7 @@ func TestBackupFromRunningServer(t *testing.T) {
 // TestBackupFromServerWithCredentials: a server that checks signatures
 // serves a backup only to a signed request.
 func TestBackupFromServerWithCredentials(t *testing.T) {
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
+	srv := startInProcess(t, map[string]string{masterKeyEnv: testKeyB64}, "--memory", "--quiet", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret") // a key: backups of a throwaway one are refused
 	if _, err := sdkClient(srv.URL, "AKIDGOOD", "good-secret").CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("a"), SecretString: aws.String("v")}); err != nil {
 		t.Fatal(err)
 	}
