@@ -159,8 +159,8 @@ func (f *serveFlags) limitMemory(c *cli, budget int64, log *slog.Logger) {
 }
 
 // goMemoryLimit returns the Go runtime's soft memory limit serve sets for a
-// store on disk with budget bytes.
-func goMemoryLimit(budget int64) int64 { return budget / 4 * 7 }
+// store on disk with budget bytes: the library's advice.
+func goMemoryLimit(budget int64) int64 { return secretstore.GoMemoryLimit(budget) }
 
 // bodyUnit is the unit in which bodyLimiter counts request bodies: a
 // request takes one for each started 4 KiB of its body, and at least one.
