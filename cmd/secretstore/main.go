@@ -104,7 +104,9 @@
 // verify reads every record and opens every value of every region and
 // prints each problem a line, or a sentence when there is none; it exits
 // with status 1 if there is any, or if the folder's files are damaged (the
-// message names them and gives the recover command to run).
+// message names them and gives the recover command to run). On a folder a
+// server holds it says to stop the server, or to verify a copy restored
+// from the server's backup.
 //
 // backup FILE writes a consistent snapshot of the store to FILE (through
 // FILE.tmp, mode 0600, synced, then renamed): of the folder, or with
@@ -153,7 +155,9 @@
 // region), aws://REGION, or http(s)://HOST:PORT[?region=REGION]. AWS is
 // reached with the SDK's standard credential chain; an http(s) endpoint is
 // signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the dummy
-// keys "test". It copies each secret's AWSCURRENT version, or with
+// keys "test". It first makes one call to each side: an endpoint that
+// cannot be reached is reported once, and nothing is copied. It copies each
+// secret's AWSCURRENT version, or with
 // --include-versions every labelled version, oldest first, with its labels;
 // each version keeps its id (ClientRequestToken = the source's VersionId),
 // so a second run, or one finishing an interrupted copy, writes only what is
