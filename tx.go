@@ -75,10 +75,12 @@ func (c *core) update(ctx context.Context, fn func(t *tx) error) error {
 // writable returns why a write may not begin, or nil: the disk is too full
 // (ErrDiskFull), or a sync of the logs has failed (groupSync.broken).
 func (c *core) writable() error {
-	if err := c.disk.check(); err != nil {
-		return err
+	err := c.disk.check()
+	if err == nil {
+		err = c.group.broken()
 	}
-	return c.group.broken()
+	c.stats.refused(err) // for Store.Stats
+	return err
 }
 
 // commit runs fn in txn and commits it.

@@ -163,7 +163,7 @@ func apiError(err error) (code, message string, status int) {
 func TestServePrincipalsSDK(t *testing.T) {
 	ctx := t.Context()
 	file := writePrincipals(t, testPrincipals)
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret)
+	srv := startInProcess(t, map[string]string{masterKeyEnv: testKeyB64}, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret) // a key: backups of a throwaway one are refused
 	admin := sdkClient(srv.URL, adminKey, adminSecret)
 	seedAccessSecrets(t, admin)
 	clients := map[string]*secretsmanager.Client{

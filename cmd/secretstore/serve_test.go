@@ -318,7 +318,9 @@ func TestServeFinishesRequestsInFlight(t *testing.T) {
 // waitFor waits until log contains s.
 func waitFor(t *testing.T, log *syncBuffer, s string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	// The deadline only bounds a failure: under emulation (qemu-arm-static
+	// in .ci/run) a rotation function's steps take seconds each.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if strings.Contains(log.String(), s) {
 			return
 		}
