@@ -68,7 +68,7 @@ func (g *diskGuard) check() error {
 	if err := g.writable(); err != nil { // cheap: before every write
 		g.low.Store(true)
 		e := newError(ErrInternalServiceError, systemMessage(err))
-		e.cause = err
+		e.cause, e.also = err, ErrDataFolderNotWritable
 		return e
 	}
 	now := time.Now().UnixNano()

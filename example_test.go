@@ -196,3 +196,12 @@ func ExampleStore_AllSecrets() {
 	// prod/api
 	// prod/db
 }
+
+// A program that keeps a store on disk bounds its own memory with the Go
+// runtime's soft limit that the store's budget calls for.
+func ExampleGoMemoryLimit() {
+	budget := int64(64 << 20) // Options.MemoryBudget
+	// In main: debug.SetMemoryLimit(secretstore.GoMemoryLimit(budget))
+	fmt.Println(secretstore.GoMemoryLimit(budget)>>20, "MiB")
+	// Output: 112 MiB
+}

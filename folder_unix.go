@@ -52,9 +52,11 @@ func fileIdentity(fi os.FileInfo) (ctime int64, ino uint64) {
 const spareFiles = 3
 
 // folderWritable returns nil when this process may create files in dir
-// (EACCES or EROFS otherwise).
+// (EACCES or EROFS otherwise): access(2) with W_OK and X_OK, which sees the
+// folder's permissions, the process's user and groups, and a file system
+// mounted read-only.
 func folderWritable(dir string) error {
-	if err := unix.Access(dir, unix.W_OK); err != nil {
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
 		return &os.PathError{Op: "access", Path: dir, Err: err}
 	}
 	return nil

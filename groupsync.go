@@ -45,7 +45,9 @@ type groupSync struct {
 	good      uint64        // the last sync that succeeded
 	skipped   error         // why the last sync that did not run could not (a log or the folder did not open)
 	took      time.Duration // how long the last sync took
-	gatherGen uint64        // counts gathers, so a late timer ends only its own
+	failures  uint64        // syncs that failed
+	durations durationHistogram
+	gatherGen uint64 // counts gathers, so a late timer ends only its own
 
 	sync func() error // syncFiles; tests replace it
 
@@ -109,6 +111,7 @@ func (g *groupSync) end(err error) error {
 		err := g.sync()
 		g.mu.Lock()
 		g.took = time.Since(start)
+		g.durations.observe(g.took)
 		g.running = false
 		g.done = n
 		var ns *notSynced
@@ -119,6 +122,7 @@ func (g *groupSync) end(err error) error {
 			g.skipped = ns.err
 		case err != nil:
 			g.failed, g.err = n, err
+			g.failures++
 		default:
 			g.good = n
 		}
@@ -163,6 +167,7 @@ func notSyncedMessage(err error) string {
 func (g *groupSync) failure() error {
 	e := newError(ErrInternalServiceError, "writing the database's logs to disk failed, so writes can no longer be made durable: close the store, check the disk, and open it again")
 	e.cause = g.err
+	e.also = ErrSyncFailed
 	return e
 }
 

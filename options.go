@@ -99,7 +99,9 @@ type Options struct {
 	// hundreds of thousands of secrets, or for writes that change more than
 	// about 15% of a memtable at once (a key change of a secret with large
 	// values, replicas of large values), which otherwise fail with
-	// ErrLimitExceeded.
+	// ErrLimitExceeded. The Go runtime's heap is the process's, not the
+	// store's: GoMemoryLimit gives the limit that keeps a busy process
+	// within about twice the budget.
 	MemoryBudget int64
 
 	// Rotators are the rotation functions RotateSecret can use, by the

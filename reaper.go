@@ -59,13 +59,14 @@ const (
 // clock call it after moving the clock; callers that set
 // Options.DisableReaper call it on their own schedule. It returns early,
 // with ctx's error, when ctx is done.
-func (s *Store) Reap(ctx context.Context) (ReapStats, error) {
+func (s *Store) Reap(ctx context.Context) (st ReapStats, err error) {
 	c, err := s.begin()
 	if err != nil {
 		return ReapStats{}, err
 	}
-	st, err := c.reap(ctx)
+	st, err = c.reap(ctx)
 	c.end()
+	defer func() { c.stats.reaped(st, err) }() // for Store.Stats
 	if err != nil || len(c.opts.Rotators) == 0 {
 		return st, err
 	}

@@ -93,6 +93,11 @@ func TestRotationThatCannotStart(t *testing.T) {
 		}, true},
 		{"a damaged record", func(t *testing.T, s *Store) {
 			mustCreate(t, s, "bad", "bad's value")
+			// RotateSecret kicks the runner: its pass waits until the
+			// record is damaged (on a slow CPU it would otherwise run the
+			// rotation first).
+			s.c.rotationMu.Lock()
+			defer s.c.rotationMu.Unlock()
 			mustRotate(t, s, &RotateSecretInput{SecretId: "bad", RotationLambdaARN: testLambda, RotateImmediately: new(false)})
 			var rec []byte
 			if err := s.c.read(func(t *tx) (err error) {

@@ -53,6 +53,7 @@ type core struct {
 	group      *groupSync      // makes commits durable; nil without Options.SyncWrites
 	watermark  *watermark      // keeps WATERMARK; nil in memory
 	lock       *os.File        // holds the data folder's lock; nil in memory, or where Badger takes its own
+	stats      stats           // the counters of Store.Stats (health.go)
 
 	// beforeCommit, when set (by tests, before the store is used), is called
 	// before each read-write transaction commits: a failpoint, as bbolt's

@@ -151,10 +151,12 @@ func (c *core) liveUpdate(ctx context.Context, fn func(t *tx) error) error {
 // writable returns why a write may not begin, or nil: the disk is too full
 // (ErrDiskFull), or a sync of the logs has failed (groupSync.broken).
 func (c *core) writable() error {
-	if err := c.disk.check(); err != nil {
-		return err
+	err := c.disk.check()
+	if err == nil {
+		err = c.group.broken()
 	}
-	return c.group.broken()
+	c.stats.refused(err) // for Store.Stats
+	return err
 }
 
 // commit runs fn in txn and commits it.
@@ -771,6 +773,31 @@ func (t *tx) iterateFrom(prefix, seek []byte, reverse bool, fn func(k, v []byte)
 		return nil, nil, nil
 	}
 	return resumeAfter(be, reverse), be, nil
+}
+
+// keys calls fn with each key under prefix, reading no value. It returns
+// early with ctx's error when ctx is done, and with ErrCorrupt at a damaged
+// table block (a count cannot go on past it and stay a count).
+func (t *tx) keys(ctx context.Context, prefix byte, fn func(k []byte)) (err error) {
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}})
+	defer it.Close()
+	defer func() {
+		if v := recover(); v != nil {
+			be := asBlockError(v)
+			t.c.logDamagedBlock(be)
+			err = damagedBlockError(nil, be)
+		}
+	}()
+	n := 0
+	for it.Rewind(); it.Valid(); it.Next() {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		fn(it.Item().Key())
+	}
+	return ctx.Err()
 }
 
 // asBlockError returns the panic v of a Badger read as a *table.BlockError:

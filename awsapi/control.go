@@ -96,6 +96,9 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) int {
 	if status, e := h.authorizeControl(r, body, backup); e != nil {
 		return writeControl(w, status, e)
 	}
+	if backup && h.opts.BackupRefusal != "" {
+		return writeControl(w, http.StatusConflict, controlError{Error: h.opts.BackupRefusal})
+	}
 	if backup {
 		return h.controlBackup(w, r)
 	}
@@ -127,6 +130,15 @@ func (h *Handler) authorizeControl(r *http.Request, body []byte, backup bool) (i
 		return http.StatusForbidden, &controlError{Error: "the backup endpoint answers a client on another machine only when the server checks signatures (Options.Credentials, serve --access-key-id)"}
 	}
 	return 0, nil
+}
+
+// knownControlPath reports whether path is one of the control endpoints.
+func knownControlPath(path string) bool {
+	switch path[len(controlPrefix):] {
+	case "backup", "clock", "reap", "reset":
+		return true
+	}
+	return false
 }
 
 // loopbackClient reports whether r came from a loopback address.

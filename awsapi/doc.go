@@ -35,7 +35,8 @@
 //     secret at once (AWS may lag by minutes).
 //   - A body larger than Options.MaxBodyBytes (default 1 MiB) is refused with
 //     413 RequestEntityTooLargeException; AWS's front end has its own limit.
-//   - A method other than POST gets 404 UnknownOperationException.
+//   - A method other than POST gets 404 UnknownOperationException (but for
+//     the health endpoints below).
 //   - Messages for malformed JSON are in AWS's style but not word for word.
 //   - A string member that is not valid UTF-8, or has a \u escape for an
 //     unpaired UTF-16 surrogate, gets 400 SerializationException naming the
@@ -58,4 +59,15 @@
 // Store.Backup. With Credentials these endpoints must be signed like any
 // call (403 otherwise); without, the backup is served to loopback clients
 // only.
+//
+// Whatever the Options, the handler answers health checks, unsigned, with
+// GET (or HEAD): GET /ping answers "healthy" (as the Secrets Manager Agent
+// does), GET /_secretstore/health the readiness document (HealthStatus:
+// status, version, uptime, whether a write can be made now and why not,
+// and the mirror's last pass when there is one), and GET
+// /_localstack/health LocalStack's shape ({"services":{"secretsmanager":
+// "running"},...}), so tools written to wait for LocalStack wait for this.
+// They answer 503 when a write would be refused (a full disk, a failed
+// fsync, a read-only data folder) or the store is closed, and name no
+// secret. Options.OnRequest reports every other request, for metrics.
 package awsapi

@@ -63,9 +63,46 @@ type Options struct {
 	// on the real time; another TestClock is set to Now() by {"set":"now"}
 	// and left where it is by a reset.
 	Clock TestClock
+	// BackupRefusal, when set, is why GET /_secretstore/backup is refused
+	// although Backup is set: it answers 409 with this message. serve sets
+	// it for a store in memory under a throwaway master key, whose backup
+	// could never be restored.
+	BackupRefusal string
 	// Now is the real time used for SigV4 date checks; default time.Now.
 	// (Not the store's clock: a test may have moved that by months.)
 	Now func() time.Time
+
+	// Version is the build the health document names (HealthStatus); serve
+	// sets its module version and VCS revision.
+	Version string
+	// Started is when the server started, for the health document's
+	// uptime; default when New was called.
+	Started time.Time
+	// Mirror, when set, returns the status of the mirror the server runs,
+	// for the health document; nil (the default) when there is none.
+	Mirror func() *MirrorStatus
+	// OnRequest, when set, is called after each request with what it was
+	// and how it ended, for a server's metrics. It is called on the
+	// request's goroutine: keep it fast. Health checks are not reported.
+	OnRequest func(RequestInfo)
+}
+
+// RequestInfo is what Options.OnRequest learns of a request. It never holds
+// a secret name or value, and each field takes a bounded set of values,
+// whatever clients send.
+type RequestInfo struct {
+	// Operation is the Secrets Manager operation (GetSecretValue), or for
+	// the server's own endpoints their path (/_secretstore/backup); "" for
+	// anything else (an unknown operation or path).
+	Operation string
+	// Status is the HTTP status answered, and ErrorCode the AWS exception
+	// (or, for the server's endpoints, the status's text) when it is not
+	// 200; "" on success.
+	Status    int
+	ErrorCode string
+	// Duration is how long the request took, from its headers to its
+	// answer.
+	Duration time.Duration
 }
 
 // TestClock is a clock the test-control endpoint can move.
@@ -99,6 +136,9 @@ func New(store *secretstore.Store, o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Started.IsZero() {
+		o.Started = time.Now()
+	}
 	o.Credentials = append([]Credentials(nil), o.Credentials...)
 	return &Handler{store: store, opts: o}
 }
@@ -115,17 +155,38 @@ type exchange struct {
 // ServeHTTP serves one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if path := healthEndpoint(r); path != "" {
+		h.serveHealth(w, r, path) // not logged: a health check may come every second
+		return
+	}
 	x := &exchange{requestID: uuid.NewString()}
 	w.Header().Set("X-Amzn-Requestid", x.requestID)
 	if serve := h.endpoint(r); serve != nil {
 		x.operation = clip(r.URL.Path, maxEchoedTargetRunes)
 		status := serve(w, r)
 		h.logRequest(r.Context(), x, status, "", time.Since(start))
+		if h.opts.OnRequest != nil {
+			info := RequestInfo{Status: status, Duration: time.Since(start)}
+			if knownControlPath(r.URL.Path) {
+				info.Operation = r.URL.Path
+			}
+			if status != http.StatusOK {
+				info.ErrorCode = http.StatusText(status)
+			}
+			h.opts.OnRequest(info)
+		}
 		return
 	}
 	resp, err := h.serveAPIRecovering(w, r, x)
 	status, code := h.respond(w, resp, err, x)
 	h.logRequest(r.Context(), x, status, code, time.Since(start))
+	if h.opts.OnRequest != nil {
+		info := RequestInfo{Status: status, ErrorCode: code, Duration: time.Since(start)}
+		if lookupOperation(x.operation) != nil {
+			info.Operation = x.operation
+		}
+		h.opts.OnRequest(info)
+	}
 }
 
 // endpoint returns what serves r when it is not a call of the Secrets
@@ -134,7 +195,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // other endpoints are routed. Each serves its request, writes its own
 // response, and returns the status it wrote, for the log. A new endpoint
 // that is not Secrets Manager's (another service's API, a local one) is a
-// case here and a file of its own, as control.go is.
+// case here and a file of its own, as control.go is. The health checks
+// (health.go) are answered before, and not logged.
 func (h *Handler) endpoint(r *http.Request) func(http.ResponseWriter, *http.Request) int {
 	switch {
 	case strings.HasPrefix(r.URL.Path, controlPrefix):

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore"
-	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
 // maxStdin bounds what put reads from stdin; the store refuses values above
@@ -48,8 +47,8 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 // no master key given, it writes a new key to DATA/master.key and warns, as
 // serve does.
 func (f *clientFlags) withStore(ctx context.Context, c *cli, create bool, fn func(*secretstore.Store) error) error {
-	if !arn.ValidRegion(f.region) {
-		return usageErrorf("--region %q is not a region name like us-east-1", f.region)
+	if err := checkPlace(nil, f.region, f.account); err != nil {
+		return err
 	}
 	if _, err := os.Stat(f.data); errors.Is(err, os.ErrNotExist) && !create {
 		return fmt.Errorf("there is no data folder %s (give it with --data)", f.data)

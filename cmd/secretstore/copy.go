@@ -38,6 +38,7 @@ type filterList []string
 
 func (l *filterList) String() string     { return strings.Join(*l, " ") }
 func (l *filterList) Set(s string) error { *l = append(*l, s); return nil }
+func (l *filterList) repeatable()        {} // serve's --mirror-filter: one filter a line of its variable
 
 func setupCopy(fs *flag.FlagSet) runFunc {
 	f := &copyFlags{}
@@ -123,6 +124,14 @@ func copyOnce(ctx context.Context, c *cli, f *copyFlags, cp *mirror.Copy) error 
 	p := &copyPrinter{w: c.stdout, dryRun: f.dryRun, quiet: f.json}
 	if isTerminal(c.stderr) && !f.json {
 		p.progress = c.stderr
+	}
+	for _, side := range []struct {
+		name string
+		e    *mirror.Endpoint
+	}{{"source", cp.From}, {"destination", cp.To}} {
+		if err := reachable(ctx, side.name, side.e); err != nil {
+			return err
+		}
 	}
 	cp.Listed = func(n int) { p.total = n }
 	rep, err := cp.Run(ctx, p.print)

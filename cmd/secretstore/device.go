@@ -45,38 +45,13 @@ type deviceFlags struct {
 	mirrorFilters  filterList
 }
 
-// deviceFlagNames are the flags of deviceFlags, each also read from its
-// environment variable (envName).
-var deviceFlagNames = []string{"agent-addr", "agent-principal", "agent-max-connections", "mirror-from", "mirror-every", "mirror-filter"}
-
 func (d *deviceFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.agentAddr, "agent-addr", "", "also serve the AWS Secrets Manager Agent's local API (GET /secretsmanager/get, /v1/NAME, /ping) on loopback `HOST:PORT`, such as "+awsapi.AgentDefaultAddr+"; its SSRF token comes from "+strings.Join(awsapi.AgentTokenVariables(), ", ")+" (file://PATH reads a file), as the Agent's does (env "+envName("agent-addr")+")")
-	fs.StringVar(&d.agentPrincipal, "agent-principal", "", "with --principals: the Agent API reads as this principal, by `ARN` or access key id, under its policies (env "+envName("agent-principal")+")")
-	fs.IntVar(&d.agentMaxConns, "agent-max-connections", awsapi.AgentDefaultMaxConnections, "the Agent API serves at most `N` connections at once, 1 to 1000 (env "+envName("agent-max-connections")+")")
-	fs.StringVar(&d.mirrorFrom, "mirror-from", "", "keep the store a read-only mirror of the secrets at `URL`: aws, aws://REGION (AWS, with the standard credential chain) or http(s)://HOST:PORT[?region=REGION] (env "+envName("mirror-from")+")")
-	fs.DurationVar(&d.mirrorEvery, "mirror-every", defaultMirrorEvery, "with --mirror-from: a pass every `DURATION`; a failed pass is retried sooner, with backoff (env "+envName("mirror-every")+")")
-	fs.Var(&d.mirrorFilters, "mirror-filter", "with --mirror-from: mirror only the secrets ListSecrets finds with this `KEY=VALUE` filter, as copy --filter; repeatable (env "+envName("mirror-filter")+", one filter)")
-}
-
-// envName is the environment variable of serve flag name: SECRETSTORE_
-// and the name upper-cased, '-' made '_'.
-func envName(flag string) string {
-	return "SECRETSTORE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-}
-
-// setFromEnv sets each flag of names that the command line does not give
-// from its environment variable, when that is set.
-func setFromEnv(fs *flag.FlagSet, getenv func(string) string, names []string) error {
-	for _, name := range names {
-		v := getenv(envName(name))
-		if v == "" || isSet(fs, name) {
-			continue
-		}
-		if err := fs.Set(name, v); err != nil {
-			return usageErrorf("%s=%q: %v", envName(name), v, err)
-		}
-	}
-	return nil
+	fs.StringVar(&d.agentAddr, "agent-addr", "", "also serve the AWS Secrets Manager Agent's local API (GET /secretsmanager/get, /v1/NAME, /ping) on loopback `HOST:PORT`, such as "+awsapi.AgentDefaultAddr+"; its SSRF token comes from "+strings.Join(awsapi.AgentTokenVariables(), ", ")+" (file://PATH reads a file), as the Agent's does")
+	fs.StringVar(&d.agentPrincipal, "agent-principal", "", "with --principals: the Agent API reads as this principal, by `ARN` or access key id, under its policies")
+	fs.IntVar(&d.agentMaxConns, "agent-max-connections", awsapi.AgentDefaultMaxConnections, "the Agent API serves at most `N` connections at once, 1 to 1000")
+	fs.StringVar(&d.mirrorFrom, "mirror-from", "", "keep the store a read-only mirror of the secrets at `URL`: aws, aws://REGION (AWS, with the standard credential chain) or http(s)://HOST:PORT[?region=REGION]")
+	fs.DurationVar(&d.mirrorEvery, "mirror-every", defaultMirrorEvery, "with --mirror-from: a pass every `DURATION`; a failed pass is retried sooner, with backoff")
+	fs.Var(&d.mirrorFilters, "mirror-filter", "with --mirror-from: mirror only the secrets ListSecrets finds with this `KEY=VALUE` filter, as copy --filter; repeatable")
 }
 
 // check refuses what is wrong on the command line, before anything is
@@ -250,6 +225,20 @@ func (dev *device) stop() {
 		cancel()
 	}
 	dev.wg.Wait()
+}
+
+// mirrorHealth is what the health document and the metrics say of the
+// mirror with status st.
+func mirrorHealth(st mirror.Status) *awsapi.MirrorStatus {
+	h := &awsapi.MirrorStatus{From: st.Source, Passes: uint64(st.Passes), FailedPasses: uint64(st.Failures),
+		LastPassEnded: st.LastPassAt, NextPass: st.NextPassAt}
+	if st.LastErrorAt.Equal(st.LastPassAt) {
+		h.LastPassError = st.LastError
+	}
+	if !st.LastPassAt.IsZero() && st.LastGoodPassAt.Equal(st.LastPassAt) {
+		h.LastPassStarted = st.LastPassAt.Add(-st.LastPass.Duration)
+	}
+	return h
 }
 
 // mirrorStatusDoc is the mirror's status as serve writes it and "mirror

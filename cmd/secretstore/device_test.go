@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,6 +70,20 @@ func TestServeMirror(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "not running") {
 		t.Errorf("mirror status says serve is not running:\n%s", r.stdout)
+	}
+	// The health document has the mirror's section.
+	resp, err := http.Get(srv.URL + "/_secretstore/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Mirror *awsapi.MirrorStatus `json:"mirror"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if err != nil || health.Mirror == nil || health.Mirror.From != up.URL+"?region=us-east-1" || health.Mirror.Passes < 2 ||
+		health.Mirror.FailedPasses != 0 || health.Mirror.LastPassEnded.IsZero() || health.Mirror.LastPassError != "" {
+		t.Errorf("the health document's mirror: %+v, %v", health.Mirror, err)
 	}
 	if code := srv.stop(); code != exitOK {
 		t.Fatalf("serve exited %d:\n%s", code, srv.log)

@@ -46,6 +46,10 @@ const (
 	keyEphemeral
 )
 
+// keySourceThrowaway is the source setMasterKey names for a key it made up
+// (keyEphemeral), which is never shown.
+const keySourceThrowaway = "a throwaway key"
+
 // given reports whether a master key is given by a flag or the environment
 // (not by a key file in the data folder).
 func (k keyFlags) given(getenv func(string) string) bool {
@@ -74,7 +78,7 @@ func (k keyFlags) setMasterKey(o *secretstore.Options, getenv func(string) strin
 			return "", errors.New("no master key given")
 		}
 		o.MasterKey, err = secretstore.NewMasterKey()
-		return "a throwaway key", err
+		return keySourceThrowaway, err
 	}
 	path := filepath.Join(o.Dir, keyFileName)
 	switch _, err := os.Stat(path); {

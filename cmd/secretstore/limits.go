@@ -25,29 +25,29 @@ type serverLimits struct {
 }
 
 func (l *serverLimits) register(fs *flag.FlagSet) {
-	fs.DurationVar(&l.readTimeout, "read-timeout", defaultReadTimeout, "close a connection whose request (headers and body) takes longer than `DURATION` to arrive")
-	fs.DurationVar(&l.writeTimeout, "write-timeout", defaultWriteTimeout, "close a connection whose answer takes longer than `DURATION` to send (a backup download: a minute with no progress)")
-	fs.DurationVar(&l.idleTimeout, "idle-timeout", defaultIdleTimeout, "close a keep-alive connection idle for `DURATION`")
+	durationVar(fs, &l.readTimeout, "read-timeout", defaultReadTimeout, "close a connection whose request (headers and body) takes longer than `DURATION` to arrive")
+	durationVar(fs, &l.writeTimeout, "write-timeout", defaultWriteTimeout, "close a connection whose answer takes longer than `DURATION` to send (a backup download: a minute with no progress)")
+	durationVar(fs, &l.idleTimeout, "idle-timeout", defaultIdleTimeout, "close a keep-alive connection idle for `DURATION`")
 	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "refuse requests whose headers are larger than `N` bytes (431)")
 	fs.IntVar(&l.maxConnections, "max-connections", defaultMaxConnections, "serve at most `N` connections at once; more wait to be accepted")
 }
 
 // check refuses limits that would turn a limit off or make the server
-// useless.
-func (l *serverLimits) check() error {
+// useless; src names the flags, for a value that came from the environment.
+func (l *serverLimits) check(src flagSources) error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
 	}{{"read-timeout", l.readTimeout}, {"write-timeout", l.writeTimeout}, {"idle-timeout", l.idleTimeout}} {
 		if d.v <= 0 {
-			return usageErrorf("--%s must be a positive duration such as 30s, not %v", d.name, d.v)
+			return usageErrorf("%s must be a positive duration such as 30s, not %v", src.name(d.name), d.v)
 		}
 	}
 	if l.maxHeaderBytes < 4<<10 {
-		return usageErrorf("--max-header-bytes must be at least 4096 (signed requests have headers of 1 to 2 KiB), not %d", l.maxHeaderBytes)
+		return usageErrorf("%s must be at least 4096 (signed requests have headers of 1 to 2 KiB), not %d", src.name("max-header-bytes"), l.maxHeaderBytes)
 	}
 	if l.maxConnections < 1 {
-		return usageErrorf("--max-connections must be at least 1, not %d", l.maxConnections)
+		return usageErrorf("%s must be at least 1, not %d", src.name("max-connections"), l.maxConnections)
 	}
 	return nil
 }

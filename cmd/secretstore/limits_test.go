@@ -308,7 +308,7 @@ func TestServeLimitFlags(t *testing.T) {
 func TestServeTestModeSignedWithCredentials(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--test-mode", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
+	srv := startInProcess(t, map[string]string{masterKeyEnv: testKeyB64}, "--memory", "--quiet", "--test-mode", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret") // a key: backups of a throwaway one are refused
 	sm := sdkClient(srv.URL, "AKIDGOOD", "good-secret")
 	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("kept"), SecretString: aws.String("v")}); err != nil {
 		t.Fatal(err)

@@ -47,6 +47,20 @@
 // change nothing; without, the backup is answered only to clients on a
 // loopback address.
 //
+// Every flag of serve has an environment variable: SECRETSTORE_ and the
+// flag's name upper-cased, '-' as '_' (SECRETSTORE_ADDR, SECRETSTORE_DATA,
+// SECRETSTORE_TEST_MODE, ...); a flag on the command line wins over its
+// variable. Whatever the flags, serve answers health checks unsigned: GET
+// /ping ("healthy"), GET /_secretstore/health (status, version, uptime,
+// whether a write can be made now and why not; 503 when not) and GET
+// /_localstack/health (LocalStack's shape). "secretstore health" asks the
+// second and exits with status 0 when the server is ready; "secretstore
+// version" (or --version) prints the build, which serve also logs. With
+// --metrics-addr it serves Prometheus metrics on a listener of their own.
+// --memory-budget bounds the process: the store's tables and caches, the
+// request bodies read at once (an eighth), and, on disk, the Go runtime's
+// soft memory limit (7/4 of the budget, unless GOMEMLIMIT is set).
+//
 // serve bounds what clients may hold: a request must arrive within
 // --read-timeout (30s) and its answer leave within --write-timeout (30s),
 // a keep-alive connection is closed after --idle-timeout (1m), headers are
@@ -90,7 +104,9 @@
 // verify reads every record and opens every value of every region and
 // prints each problem a line, or a sentence when there is none; it exits
 // with status 1 if there is any, or if the folder's files are damaged (the
-// message names them and gives the recover command to run).
+// message names them and gives the recover command to run). On a folder a
+// server holds it says to stop the server, or to verify a copy restored
+// from the server's backup.
 //
 // backup FILE writes a consistent snapshot of the store to FILE (through
 // FILE.tmp, mode 0600, synced, then renamed): of the folder, or with
@@ -139,7 +155,9 @@
 // region), aws://REGION, or http(s)://HOST:PORT[?region=REGION]. AWS is
 // reached with the SDK's standard credential chain; an http(s) endpoint is
 // signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the dummy
-// keys "test". It copies each secret's AWSCURRENT version, or with
+// keys "test". It first makes one call to each side: an endpoint that
+// cannot be reached is reported once, and nothing is copied. It copies each
+// secret's AWSCURRENT version, or with
 // --include-versions every labelled version, oldest first, with its labels;
 // each version keeps its id (ClientRequestToken = the source's VersionId),
 // so a second run, or one finishing an interrupted copy, writes only what is
@@ -189,6 +207,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -197,11 +216,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := &cli{
-		stdin:       os.Stdin,
-		stdout:      os.Stdout,
-		stderr:      os.Stderr,
-		getenv:      os.Getenv,
-		stopSignals: stop,
+		stdin:          os.Stdin,
+		stdout:         os.Stdout,
+		stderr:         os.Stderr,
+		getenv:         os.Getenv,
+		stopSignals:    stop,
+		setMemoryLimit: debug.SetMemoryLimit,
 	}
 	os.Exit(c.run(ctx, os.Args[1:]))
 }
@@ -227,6 +247,10 @@ type cli struct {
 	// onListen, when set (by a test), is called with the listener serve
 	// accepts connections on.
 	onListen func(*limitListener)
+	// setMemoryLimit sets the Go runtime's soft memory limit
+	// (debug.SetMemoryLimit), for serve --memory-budget. Nil in tests,
+	// whose process is not serve's.
+	setMemoryLimit func(int64) int64
 }
 
 // runFunc runs a subcommand with its positional arguments, once its flags
@@ -242,12 +266,17 @@ type command struct {
 	// setup registers the subcommand's flags on fs and returns the function
 	// that runs it with their values.
 	setup func(fs *flag.FlagSet) runFunc
+	// env says that every flag has an environment variable (env.go), which
+	// the usage text lists beside it; the command applies them.
+	env bool
+	// more is printed after the flags by "secretstore help COMMAND".
+	more string
 }
 
 // commands returns every subcommand, in the order the usage text lists them.
 func commands() []command {
 	return []command{
-		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe},
+		{name: "serve", summary: "serve the store in the AWS Secrets Manager wire protocol, and its backups (GET /_secretstore/backup)", setup: setupServe, env: true, more: serveMore},
 		{name: "copy", summary: "copy secrets between two Secrets Manager endpoints (secretstore servers, AWS) over the AWS wire protocol; re-running it changes nothing", setup: setupCopy},
 		{name: "mirror", args: "status", nargs: 1, summary: "print the status of serve --mirror-from on --data: its last good pass, its last error, what the last pass did", setup: setupMirror},
 		{name: "get", args: "NAME", nargs: 1, summary: "print the value of a secret (AWSCURRENT unless a version is named)", setup: setupGet},
@@ -263,8 +292,35 @@ func commands() []command {
 		{name: "backup", args: "FILE", nargs: 1, summary: "write a consistent snapshot of the store to FILE: of --data, or of a running server with --endpoint-url", setup: setupBackup},
 		{name: "recover", summary: "copy what can be read of a damaged --data folder into a new folder --to, and report what was lost", setup: setupRecover},
 		{name: "policy", args: "simulate", nargs: 1, summary: "print whether serve --principals would allow a principal's request, and the statement that decides it (the secret, its tags and resource policy are read from --data if it is there)", setup: setupPolicy},
+		{name: "health", summary: "ask a running server whether it is ready (exit status 0) or not (1, saying why): for a container's HEALTHCHECK or a script", setup: setupHealth},
+		{name: "version", summary: "print the build: module version, VCS revision, Go version and platform (also: secretstore --version)", setup: setupVersion},
 	}
 }
+
+// serveMore is what "secretstore help serve" prints after the flags.
+const serveMore = `
+  Every flag has an environment variable: SECRETSTORE_ and the flag's name
+  upper-cased, '-' as '_' (listed beside each flag). A flag given on the
+  command line wins over its variable; an empty variable is ignored; a
+  repeatable flag (--rotator) takes one value a line. The master key may
+  also come from SECRETSTORE_MASTER_KEY (base64 of 32 bytes).
+
+  Health, without signing, whatever --access-key-id or --principals say:
+    GET /ping                  "healthy" (as the Secrets Manager Agent answers)
+    GET /_secretstore/health   JSON: status (ok, read-only, stopping), version,
+                               uptime, whether a write can be made now and why not
+    GET /_localstack/health    {"services":{"secretsmanager":"running"},...}
+  They answer 503 when a write would be refused (a full disk, a failed fsync,
+  a read-only data folder) or the server is stopping. "secretstore health"
+  asks /_secretstore/health and exits with status 0 when the server is ready.
+
+  The build (module version, VCS revision) is logged at start, shown in the
+  health document, and printed by "secretstore version".
+
+  --metrics-addr serves Prometheus metrics (requests by operation and error
+  code, latency, fsyncs and their duration, writes refused and why, secrets
+  and versions stored, reaper passes, rotations) on a listener of its own.
+`
 
 func lookup(name string) (command, bool) {
 	for _, cmd := range commands() {
@@ -292,6 +348,8 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "-version", "--version":
+		args = []string{"version"}
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			cmd, ok := lookup(args[1])
@@ -300,6 +358,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 				return exitUsage
 			}
 			commandUsage(c.stdout, cmd, nil)
+			fmt.Fprint(c.stdout, cmd.more)
 			return exitOK
 		}
 		c.usage(c.stdout)
@@ -316,6 +375,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		commandUsage(c.stdout, cmd, nil)
+		fmt.Fprint(c.stdout, cmd.more)
 		return exitOK
 	case err == nil && len(pos) != cmd.nargs:
 		err = usageErrorf("%s takes %s, got %d argument(s)", cmd.name, nargsText(cmd), len(pos))
@@ -397,13 +457,13 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	common := clientFlagNames()
 	clientHeader := false
 	for _, cmd := range commands() {
-		if cmd.name == "serve" || cmd.name == "copy" || cmd.name == "mirror" { // no client flags: no data folder, or one of its own
+		if cmd.name == "serve" || cmd.name == "copy" || cmd.name == "mirror" || cmd.name == "health" || cmd.name == "version" { // no client flags: no data folder, or one of its own
 			commandUsage(w, cmd, nil)
 			fmt.Fprintln(w)
 			continue
 		}
 		if !clientHeader {
-			fmt.Fprint(w, "Client commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup).\n\n")
+			fmt.Fprint(w, "Client commands: they open the data folder directly, for machines with no\nnetwork. While serve runs on the folder, use the AWS CLI instead (and\n\"backup --endpoint-url\" for a backup; verify and recover need the folder to\nthemselves: stop the server first).\n\n")
 			clientHeader = true
 		}
 		skip := common
@@ -416,7 +476,7 @@ out); see "go doc github.com/secretstore-go/secretstore/cmd/secretstore".
 	fmt.Fprintln(w, "Flags of every client command:")
 	fs := newFlagSet("client")
 	(&clientFlags{}).register(fs)
-	printFlags(w, fs, nil)
+	printFlags(w, fs, nil, false)
 	fmt.Fprint(w, `
 Master key, first found wins:
   --master-key-file FILE       32 raw bytes or their base64
@@ -429,8 +489,9 @@ With --memory and no key, serve uses a throwaway key.
 
 Environment:
   SECRETSTORE_MASTER_KEY          the master key, base64
-  SECRETSTORE_ACCESS_KEY_ID       like serve --access-key-id
-  SECRETSTORE_SECRET_ACCESS_KEY   like serve --secret-access-key
+  SECRETSTORE_<FLAG>              every flag of serve: SECRETSTORE_ADDR, SECRETSTORE_DATA,
+                                  SECRETSTORE_TEST_MODE, ... ("secretstore help serve")
+  SECRETSTORE_ADDR                also where "secretstore health" asks by default
   AWS_ACCESS_KEY_ID               like backup --access-key-id
   AWS_SECRET_ACCESS_KEY           like backup --secret-access-key
   SECRETSTORE_AGENT_ADDR, SECRETSTORE_AGENT_PRINCIPAL, SECRETSTORE_AGENT_MAX_CONNECTIONS,
@@ -461,11 +522,12 @@ func commandUsage(w io.Writer, cmd command, skip map[string]bool) {
 		line += " " + cmd.args
 	}
 	fmt.Fprintf(w, "%s\n    %s\n", line, cmd.summary)
-	printFlags(w, fs, skip)
+	printFlags(w, fs, skip, cmd.env)
 }
 
-// printFlags prints the flags of fs but those in skip, one a line.
-func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool) {
+// printFlags prints the flags of fs but those in skip, one a line, and with
+// env each one's environment variable.
+func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool, env bool) {
 	fs.VisitAll(func(f *flag.Flag) {
 		if skip[f.Name] {
 			return
@@ -479,5 +541,8 @@ func printFlags(w io.Writer, fs *flag.FlagSet, skip map[string]bool) {
 			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(w, "  %-27s  %s\n", arg, usage)
+		if env {
+			fmt.Fprintf(w, "  %-27s  (env %s)\n", "", envName(f.Name))
+		}
 	})
 }

@@ -51,7 +51,7 @@ func setupVerify(fs *flag.FlagSet) runFunc {
 	var f clientFlags
 	f.register(fs)
 	return func(ctx context.Context, c *cli, args []string) error {
-		return f.withStore(ctx, c, false, func(s *secretstore.Store) error {
+		err := f.withStore(ctx, c, false, func(s *secretstore.Store) error {
 			problems, err := s.Verify(ctx)
 			if err != nil {
 				return err
@@ -75,7 +75,23 @@ func setupVerify(fs *flag.FlagSet) runFunc {
 			}
 			return err
 		})
+		if isLocked(err) {
+			return verifyLockedError(f.data, err)
+		}
+		return err
 	}
+}
+
+// verifyLockedError explains that verify cannot check a folder a server
+// holds, and what can be done: stop the server, or verify a copy of the
+// store that the server's backup endpoint gives.
+func verifyLockedError(dir string, err error) error {
+	u := runningServerURL(dir)
+	if u == "" {
+		u = "http://<the server's address>"
+	}
+	return &explained{fmt.Sprintf("the data folder %s is in use — is `secretstore serve` running? verify reads the folder itself, so stop the server first; "+
+		"or, while it runs, verify a copy: secretstore backup copy.backup --endpoint-url %s && secretstore restore copy.backup --data NEW-FOLDER (with the store's master key) && secretstore verify --data NEW-FOLDER", dir, u), err}
 }
 
 // backupOutput is what backup --json prints.

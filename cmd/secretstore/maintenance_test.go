@@ -464,7 +464,7 @@ func TestBackupFromRunningServer(t *testing.T) {
 // serves a backup only to a signed request.
 func TestBackupFromServerWithCredentials(t *testing.T) {
 	t.Parallel()
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret")
+	srv := startInProcess(t, map[string]string{masterKeyEnv: testKeyB64}, "--memory", "--quiet", "--access-key-id", "AKIDGOOD", "--secret-access-key", "good-secret") // a key: backups of a throwaway one are refused
 	if _, err := sdkClient(srv.URL, "AKIDGOOD", "good-secret").CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("a"), SecretString: aws.String("v")}); err != nil {
 		t.Fatal(err)
 	}

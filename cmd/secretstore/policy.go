@@ -23,7 +23,6 @@ import (
 	"strings"
 
 	"github.com/secretstore-go/secretstore"
-	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"github.com/secretstore-go/secretstore/policy"
 )
@@ -131,8 +130,9 @@ func simulate(ctx context.Context, c *cli, f *simulateFlags) error {
 		return usageErrorf("give the access key of the principal to simulate with --access-key-id")
 	case f.action == "":
 		return usageErrorf("give the action to simulate with --action, such as secretsmanager:GetSecretValue")
-	case !arn.ValidRegion(f.region):
-		return usageErrorf("--region %q is not a region name like us-east-1", f.region)
+	}
+	if err := checkPlace(nil, f.region, f.account); err != nil {
+		return err
 	}
 	op, err := secretsManagerOperation(f.action)
 	if err != nil {

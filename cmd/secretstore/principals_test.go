@@ -162,7 +162,7 @@ func TestServePrincipalsSDK(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	file := writePrincipals(t, testPrincipals)
-	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret)
+	srv := startInProcess(t, map[string]string{masterKeyEnv: testKeyB64}, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret) // a key: backups of a throwaway one are refused
 	admin := sdkClient(srv.URL, adminKey, adminSecret)
 	seedAccessSecrets(t, admin)
 	clients := map[string]*secretsmanager.Client{

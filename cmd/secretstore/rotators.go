@@ -104,7 +104,7 @@ type rotatorSpec struct {
 // register adds --rotator and --rotation-step-timeout to fs.
 func (f *rotatorFlags) register(fs *flag.FlagSet) {
 	fs.Var(f, "rotator", "run rotations with a function: `ARN=TARGET` registers TARGET for RotationLambdaARN ARN, where TARGET is a URL each step's event is POSTed to (a Lambda runtime emulator: http://HOST:PORT"+rieInvocationsPath+") or exec:PROGRAM ARGS..., run with the event on stdin and this server as its Secrets Manager endpoint; repeatable")
-	fs.DurationVar(&f.stepTimeout, "rotation-step-timeout", secretstore.DefaultRotationStepTimeout, "fail a rotation step that takes longer than `DURATION` (the request is cancelled, the program killed)")
+	durationVar(fs, &f.stepTimeout, "rotation-step-timeout", secretstore.DefaultRotationStepTimeout, "fail a rotation step that takes longer than `DURATION` (the request is cancelled, the program killed)")
 }
 
 // String returns the flags' values, as flag.Value requires.
@@ -170,21 +170,25 @@ func parseRotatorSpec(v string) (rotatorSpec, error) {
 }
 
 // check validates the step timeout, and finds the program of each exec
-// rotator.
-func (f *rotatorFlags) check() error {
+// rotator; src names the flags, for a value from the environment.
+func (f *rotatorFlags) check(src flagSources) error {
 	if f.stepTimeout <= 0 {
-		return usageErrorf("--rotation-step-timeout must be positive, got %v", f.stepTimeout)
+		return usageErrorf("%s must be positive, got %v", src.name("rotation-step-timeout"), f.stepTimeout)
 	}
 	for _, s := range f.specs {
 		if s.program == nil {
 			continue
 		}
 		if _, err := exec.LookPath(s.program[0]); err != nil {
-			return usageErrorf("--rotator %s=exec:%s: %v", s.arn, strings.Join(s.program, " "), err)
+			return usageErrorf("%s %s=exec:%s: %v", src.name("rotator"), s.arn, strings.Join(s.program, " "), err)
 		}
 	}
 	return nil
 }
+
+// repeatable marks --rotator as a flag that may be given more than once:
+// its environment variable holds one ARN=TARGET a line.
+func (f *rotatorFlags) repeatable() {}
 
 // redactURL returns u with its password, if any, replaced by xxxxx.
 func redactURL(u string) string {

@@ -264,7 +264,7 @@ func TestExecRotator(t *testing.T) {
 			if err := f.Set(testRotatorARN + "=exec:/bin/sh " + script + " " + dir); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.check(); err != nil {
+			if err := f.check(nil); err != nil {
 				t.Fatal(err)
 			}
 			rotators, ep := f.rotators([]awsapi.Credentials{{AccessKeyID: "AKIDROTATOR", SecretAccessKey: "rotator-secret-key"}}, discardLog())

@@ -13,6 +13,8 @@ import (
 
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/awsapi"
+	"github.com/secretstore-go/secretstore/internal/arn"
+	"github.com/secretstore-go/secretstore/internal/mirror"
 )
 
 // Defaults of serve.
@@ -35,10 +37,11 @@ const (
 	defaultMaxConnections = 1024
 )
 
-// Environment variables holding the access key pair serve accepts.
-const (
-	accessKeyIDEnv     = "SECRETSTORE_ACCESS_KEY_ID"
-	secretAccessKeyEnv = "SECRETSTORE_SECRET_ACCESS_KEY"
+// Environment variables holding the access key pair serve accepts: those
+// of --access-key-id and --secret-access-key (env.go).
+var (
+	accessKeyIDEnv     = envName("access-key-id")
+	secretAccessKeyEnv = envName("secret-access-key")
 )
 
 // serveFlags are the flags of serve.
@@ -58,8 +61,10 @@ type serveFlags struct {
 	rotators        rotatorFlags  // --rotator, --rotation-step-timeout (rotators.go)
 	access          accessControl // --principals, --authz-mode (principals.go)
 	device          deviceFlags   // --agent-*, --mirror-* (device.go)
+	metricsAddr     string        // --metrics-addr (metrics.go)
 
-	dataSet bool // --data was given explicitly
+	dataSet bool        // --data was given explicitly, or by its variable
+	src     flagSources // the flags set from the environment (env.go)
 }
 
 func setupServe(fs *flag.FlagSet) runFunc {
@@ -70,8 +75,8 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the default `REGION`; a request uses the one it is signed for")
 	fs.StringVar(&f.account, "account", secretstore.DefaultAccountID, "the 12-digit `ACCOUNT` id in ARNs")
 	f.keys.register(fs)
-	fs.StringVar(&f.accessKeyID, "access-key-id", "", "check signatures: accept only this access key `ID` (env "+accessKeyIDEnv+")")
-	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "the secret access `KEY` of --access-key-id (env "+secretAccessKeyEnv+")")
+	fs.StringVar(&f.accessKeyID, "access-key-id", "", "check signatures: accept only this access key `ID`")
+	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "the secret access `KEY` of --access-key-id")
 	fs.BoolVar(&f.testMode, "test-mode", false, "serve POST /_secretstore/{clock,reap,reset} for test suites (signed, with --access-key-id)")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not log every request")
 	f.limits.register(fs)
@@ -79,37 +84,50 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	f.rotators.register(fs)
 	f.access.register(fs)
 	f.device.register(fs)
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`HOST:PORT`"+metricsPath+", a listener of their own (default: none)")
 	return func(ctx context.Context, c *cli, args []string) error {
-		f.dataSet = isSet(fs, "data")
-		if err := setFromEnv(fs, c.getenv, deviceFlagNames); err != nil {
+		src, err := applyEnv(fs, c.getenv)
+		if err != nil {
 			return err
 		}
 		if err := f.device.check(f.access.principals != ""); err != nil {
 			return err
 		}
-		if err := f.limits.check(); err != nil {
+		f.src = src
+		f.dataSet = isSet(fs, "data")
+		if err := f.limits.check(src); err != nil {
 			return err
 		}
-		if err := f.rotators.check(); err != nil {
+		if err := f.rotators.check(src); err != nil {
+			return err
+		}
+		if err := checkPlace(src, f.region, f.account); err != nil {
 			return err
 		}
 		if f.memory && f.dataSet {
-			return usageErrorf("--memory and --data cannot be used together")
+			return usageErrorf("%s and %s cannot be used together", src.name("memory"), src.name("data"))
 		}
 		return serve(ctx, c, f)
 	}
 }
 
+// checkPlace refuses a region or account id that Open would refuse, naming
+// the flag (or its environment variable, as src says) rather than the
+// library's option.
+func checkPlace(src flagSources, region, account string) error {
+	if !arn.ValidRegion(region) {
+		return usageErrorf("%s %q is not a region name like us-east-1", src.name("region"), region)
+	}
+	if len(account) != 12 || strings.Trim(account, "0123456789") != "" {
+		return usageErrorf("%s %q is not a 12-digit AWS account id like 123456789012", src.name("account"), account)
+	}
+	return nil
+}
+
 // credentials returns the access key pair requests must be signed with, from
-// the flags or else the environment; none when neither gives one.
-func (f *serveFlags) credentials(getenv func(string) string) ([]awsapi.Credentials, error) {
+// the flags (or their variables); none when they give none.
+func (f *serveFlags) credentials() ([]awsapi.Credentials, error) {
 	id, secret := f.accessKeyID, f.secretAccessKey
-	if id == "" {
-		id = getenv(accessKeyIDEnv)
-	}
-	if secret == "" {
-		secret = getenv(secretAccessKeyEnv)
-	}
 	switch {
 	case id == "" && secret == "":
 		return nil, nil
@@ -122,7 +140,7 @@ func (f *serveFlags) credentials(getenv func(string) string) ([]awsapi.Credentia
 // storeOptions returns the options to open the store with, master key
 // included.
 func (f *serveFlags) storeOptions(getenv func(string) string, log *slog.Logger) (o secretstore.Options, keySource string, err error) {
-	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log, MemoryBudget: int64(f.memoryBudget)}
+	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log, MemoryBudget: f.memoryBudget.bytes(f.memory)}
 	policy := keyGenerateFile
 	if f.memory {
 		o.InMemory, policy = true, keyEphemeral
@@ -144,7 +162,9 @@ func (f *serveFlags) storeOptions(getenv func(string) string, log *slog.Logger) 
 // closed.
 func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
-	creds, err := f.credentials(c.getenv)
+	build := readBuildInfo()
+	log.Info("secretstore", "version", build.Version, "revision", build.Revision, "go", build.GoVersion, "platform", build.Platform)
+	creds, err := f.credentials()
 	if err != nil {
 		return err
 	}
@@ -165,10 +185,18 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		return err
 	}
 	defer setup.close()
+	var mln net.Listener
+	if f.metricsAddr != "" {
+		if mln, err = listenMetrics(f.metricsAddr); err != nil {
+			return err
+		}
+		defer mln.Close()
+	}
 	o, keySource, err := f.storeOptions(c.getenv, log)
 	if err != nil {
 		return err
 	}
+	f.limitMemory(c, o.MemoryBudget, log)
 	rotatorCreds := creds
 	if len(creds) == 0 && len(principals) > 0 && f.rotators.execs() {
 		// Only principals: rotation functions get a key of their own, as a
@@ -182,8 +210,26 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	rotators, rotatorEndpoint := f.rotators.rotators(rotatorCreds, log)
 	o.Rotators, o.RotationStepTimeout = rotators, f.rotators.stepTimeout
 	creds = append(creds, principals...)
-	o.OnEvent = f.access.onEvent(log)
-	ho := awsapi.Options{Credentials: creds, Backup: true, TestModeName: "secretstore serve --test-mode"}
+	// The mirror, once it runs (before the server serves), for the health
+	// document and the metrics.
+	var mirrored *mirror.Mirror
+	mirrorStatus := func() *awsapi.MirrorStatus {
+		if mirrored == nil {
+			return nil
+		}
+		return mirrorHealth(mirrored.Status())
+	}
+	ho := awsapi.Options{Credentials: creds, Backup: true, TestModeName: "secretstore serve --test-mode",
+		Version: build.short(), Started: time.Now(), Mirror: mirrorStatus}
+	if keySource == keySourceThrowaway {
+		ho.BackupRefusal = "this server keeps its store in memory under a throwaway master key that is never shown (serve --memory with no master key), so a backup of it could never be restored: start it with --master-key-file or " + masterKeyEnv + " to take backups"
+	}
+	var m *metrics
+	if mln != nil {
+		m = newMetrics(build, mirrorStatus)
+		ho.OnRequest = m.onRequest
+	}
+	o.OnEvent = chainEvents(f.access.onEvent(log), m.eventHook())
 	if !f.quiet {
 		ho.Logger = log
 	}
@@ -201,8 +247,19 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		store.Close()
 		return err
 	}
-	srv := f.limits.server(awsapi.New(store, ho), log)
+	if dev.mirror != nil {
+		mirrored = dev.mirror
+	}
+	bodies := newBodyLimiter(bodyBudget(o.MemoryBudget), maxRequestBody)
+	srv := f.limits.server(bodies.handler(awsapi.New(store, ho)), log)
 	limited := newLimitListener(ln, f.limits.maxConnections, log)
+	var msrv *http.Server
+	if m != nil {
+		m.setStore(store, limited.open)
+		msrv = f.limits.server(m.handler(log), log)
+		go msrv.Serve(mln) // ends with ErrServerClosed at shutdown, or with the listener
+		log.Info("serving metrics", "url", "http://"+mln.Addr().String()+metricsPath)
+	}
 	if c.onListen != nil {
 		c.onListen(limited) // before the "listening" line a test waits for
 	}
@@ -219,6 +276,9 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	case err := <-served: // Serve fails only if the listener does
 		removeAddr()
 		dev.stop()
+		if msrv != nil {
+			msrv.Close()
+		}
 		store.Close()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
@@ -229,13 +289,17 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 	log.Info("shutting down: waiting for requests in flight")
 	removeAddr() // before the folder is unlocked: a new server may write its own
 	dev.stop()   // the mirror's pass and the Agent API, before the store closes
-	return shutdown(srv, store, log)
+	return shutdown(srv, msrv, store, log)
 }
 
-// shutdown stops srv gracefully, then closes the store.
-func shutdown(srv *http.Server, store *secretstore.Store, log *slog.Logger) error {
+// shutdown stops srv (and msrv, the metrics server, if any) gracefully,
+// then closes the store.
+func shutdown(srv, msrv *http.Server, store *secretstore.Store, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	if msrv != nil {
+		msrv.Close() // a scrape is cut: it reads nothing that needs finishing
+	}
 	if err := srv.Shutdown(ctx); err != nil {
 		log.Warn("requests still running after the shutdown timeout were cut off", "timeout", shutdownTimeout)
 		srv.Close()
@@ -267,19 +331,16 @@ func logStart(log *slog.Logger, c *cli, f *serveFlags, addr net.Addr, signed boo
 	}
 	id, secret := "test", "test"
 	if signed {
-		id, secret = f.credentialID(c.getenv), "<your secret access key>"
+		id, secret = f.credentialID(), "<your secret access key>"
 	}
 	fmt.Fprintf(c.stderr, "\nReady. Try:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s aws --endpoint-url %s secretsmanager list-secrets\n\n",
 		id, secret, f.region, endpointURL(addr))
 }
 
 // credentialID returns the access key id serve accepts.
-func (f *serveFlags) credentialID(getenv func(string) string) string {
-	if f.accessKeyID != "" {
+func (f *serveFlags) credentialID() string {
+	if f.accessKeyID != "" || f.access.principals == "" {
 		return f.accessKeyID
-	}
-	if id := getenv(accessKeyIDEnv); id != "" || f.access.principals == "" {
-		return id
 	}
 	return "<an AccessKeyId of " + f.access.principals + ">"
 }
@@ -306,7 +367,7 @@ func endpointURL(addr net.Addr) string {
 func openError(err error, dir, keySource string, client bool) error {
 	switch {
 	case isLocked(err) && client:
-		return &explained{fmt.Sprintf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (%s)", dir, awsCLIHint(dir)), err}
+		return &explained{fmt.Sprintf("the data folder %s is in use — is `secretstore serve` running? Use the AWS CLI against it instead (%s), or stop the server first", dir, awsCLIHint(dir)), err}
 	case isLocked(err):
 		return &explained{fmt.Sprintf("the data folder %s is in use by another process: another `secretstore serve`, or a client command still running", dir), err}
 	case errors.Is(err, secretstore.ErrWrongMasterKey):
@@ -330,4 +391,26 @@ func (e *explained) Unwrap() error { return e.cause }
 // holds.
 func isLocked(err error) bool {
 	return errors.Is(err, secretstore.ErrDataFolderInUse)
+}
+
+// chainEvents returns an OnEvent hook calling each of hooks that is not
+// nil, or nil when none is.
+func chainEvents(hooks ...func(secretstore.Event)) func(secretstore.Event) {
+	var live []func(secretstore.Event)
+	for _, h := range hooks {
+		if h != nil {
+			live = append(live, h)
+		}
+	}
+	switch len(live) {
+	case 0:
+		return nil
+	case 1:
+		return live[0]
+	}
+	return func(ev secretstore.Event) {
+		for _, h := range live {
+			h(ev)
+		}
+	}
 }

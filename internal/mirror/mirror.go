@@ -87,6 +87,9 @@ type Status struct {
 	// FailedPasses counts the passes in a row that could not list the
 	// source; 0 after a good pass.
 	FailedPasses int
+	// Failures counts every pass that could not list the source, since
+	// the mirror started.
+	Failures int
 	// Passes counts the passes, good or not.
 	Passes int
 	// Secrets is how many secrets the last good pass found at the source.
@@ -151,6 +154,7 @@ func (m *Mirror) Pass(ctx context.Context) (*Report, error) {
 	}
 	if err != nil {
 		st.FailedPasses++
+		st.Failures++
 		st.LastError, st.LastErrorAt = err.Error(), st.LastPassAt
 		m.log.Warn("mirror pass failed; the store keeps serving what it has", "source", m.source.Desc, "error", err.Error(),
 			"failed_passes", st.FailedPasses, "last_good_pass", formatTimeOrNever(st.LastGoodPassAt))
