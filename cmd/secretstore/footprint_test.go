@@ -277,18 +277,6 @@ func TestServeFootprintOnDisk(t *testing.T) {
 	checkFolderFiles(t, dir)
 }
 
-// emulator returns the program the kernel runs for process pid: the binary,
-// or, for a binary of another architecture run through binfmt_misc, its
-// emulator (qemu-aarch64, /usr/libexec/qemu-binfmt/arm-binfmt-P).
-func emulator(pid int) string {
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	return exe
-}
-
-// emulated reports whether process pid runs under qemu (.ci/run's ARM
-// steps).
-func emulated(pid int) bool { return strings.Contains(emulator(pid), "qemu") }
-
 // checkFolderFiles fails the test if a file of the data folder dir is
 // larger than footprintFileLimit, or its files other than tables (logs and
 // Badger's bookkeeping) add up to more than footprintOverhead.
