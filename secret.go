@@ -54,13 +54,13 @@ type CreateSecretOutput struct {
 	ReplicationStatus []ReplicationStatusType
 }
 
-// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId,
-// the tags (aws:RequestTag/<key>, aws:TagKeys) and the replica regions
+// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId
+// and secretsmanager:KmsKeyArn (setKmsKey), the tags (aws:RequestTag/<key>, aws:TagKeys) and the replica regions
 // (secretsmanager:AddReplicaRegions, ForceOverwriteReplicaSecret); the
 // request builder sets secretsmanager:Name.
 func (in *CreateSecretInput) conditionKeys(req *policy.Request) {
 	setKey(req, policy.KeyDescription, in.Description)
-	setKey(req, policy.KeyKmsKeyID, in.KmsKeyId)
+	setKmsKey(req, in.KmsKeyId)
 	if len(in.Tags) > 0 {
 		setRequestTags(req, in.Tags)
 	}
@@ -283,14 +283,14 @@ type UpdateSecretInput struct {
 	SecretBinary []byte
 }
 
-// conditionKeys adds secretsmanager:Description and secretsmanager:KmsKeyId,
-// when the input changes them.
+// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId
+// and secretsmanager:KmsKeyArn (setKmsKey), when the input changes them.
 func (in *UpdateSecretInput) conditionKeys(req *policy.Request) {
 	if in.Description != nil {
 		setKey(req, policy.KeyDescription, *in.Description)
 	}
 	if in.KmsKeyId != nil {
-		setKey(req, policy.KeyKmsKeyID, *in.KmsKeyId)
+		setKmsKey(req, *in.KmsKeyId)
 	}
 }
 

@@ -35,14 +35,6 @@ type PutSecretValueInput struct {
 	RotationToken string
 }
 
-// conditionKeys adds secretsmanager:VersionStage: the labels the new
-// version gets.
-func (in *PutSecretValueInput) conditionKeys(req *policy.Request) {
-	if len(in.VersionStages) > 0 {
-		req.Set(policy.KeyVersionStage, in.VersionStages...)
-	}
-}
-
 // PutSecretValueOutput is the output of PutSecretValue.
 type PutSecretValueOutput struct {
 	ARN       string
