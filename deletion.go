@@ -106,15 +106,17 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 	return out, err
 }
 
-// recoveryWindow applies DeleteSecret's rules on its two parameters.
+// recoveryWindow applies DeleteSecret's rules on its two parameters: the
+// window's own range first, then the rule across the two, as AWS checks
+// them.
 func recoveryWindow(days *int64, force bool) (time.Duration, error) {
 	switch {
+	case days != nil && (*days < MinRecoveryWindowInDays || *days > MaxRecoveryWindowInDays):
+		return 0, newError(ErrInvalidParameter, awsmodel.RecoveryWindowRange())
 	case days != nil && force:
 		return 0, newError(ErrInvalidParameter, awsmodel.ForceWithWindow)
 	case days == nil:
 		return DefaultRecoveryWindowInDays * 24 * time.Hour, nil
-	case *days < MinRecoveryWindowInDays || *days > MaxRecoveryWindowInDays:
-		return 0, newError(ErrInvalidParameter, awsmodel.RecoveryWindowRange())
 	}
 	return time.Duration(*days) * 24 * time.Hour, nil
 }
