@@ -38,6 +38,10 @@ type call struct {
 	// secret's own errors (not found, scheduled for deletion, a replica);
 	// nil if there is nothing to check. It may run more than once.
 	check func() error
+	// onReplica reports that the call does what AWS allows on a replica
+	// even though its row refuses replicas (UpdateSecret changing only a
+	// replica's own KmsKeyId): do then runs on the replica.
+	onReplica bool
 	// missing, if set, runs instead of failing with ErrResourceNotFound
 	// when secretID names no secret.
 	missing func(t *tx) error
@@ -124,7 +128,7 @@ func (s *Store) runIn(t *tx, x *call, rec **secretRecord, d *decision) error {
 		return rerr
 	}
 	if r != nil {
-		if err := usable(r, x.op); err != nil {
+		if err := usable(r, x.op); err != nil && !(x.onReplica && r.Replica() && !r.Deleted()) {
 			return err
 		}
 	}

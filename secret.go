@@ -305,7 +305,9 @@ type UpdateSecretOutput struct {
 
 // UpdateSecret changes a secret's description or key and, when a value is
 // given, adds a version that becomes AWSCURRENT. With only SecretId it
-// succeeds and changes nothing.
+// succeeds and changes nothing. On a replica, in its own region, it changes
+// only the replica's KmsKeyId (the one thing AWS lets change on a replica);
+// anything else fails with ErrInvalidParameter.
 func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*UpdateSecretOutput, error) {
 	var out *UpdateSecretOutput
 	var token string
@@ -315,6 +317,9 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 		op:       awsmodel.OpUpdateSecret,
 		in:       in,
 		secretID: in.SecretId,
+		// A replica's own encryption key is the one thing AWS lets change
+		// on a replica: UpdateSecret in its region with only a KmsKeyId.
+		onReplica: in.KmsKeyId != nil && in.Description == nil && in.SecretString == "" && in.SecretBinary == nil,
 		check: func() (err error) {
 			if token, err = checkToken(in.ClientRequestToken); err != nil {
 				return err
@@ -342,6 +347,11 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 				if err := c.changeKey(t, r, *in.KmsKeyId); err != nil {
 					return false, err
 				}
+				if r.Replica() {
+					if err := t.replicaKeyChanged(r); err != nil {
+						return false, err
+					}
+				}
 				changed = true
 			}
 			if hasValue {
@@ -356,6 +366,27 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 		},
 	})
 	return out, err
+}
+
+// replicaKeyChanged records replica rep's new KmsKeyId in its primary's
+// ReplicationStatus, where DescribeSecret shows it and later writes of the
+// primary find it.
+func (t *tx) replicaKeyChanged(rep *secretRecord) error {
+	p, err := t.getSecret(rep.PrimaryRegion, rep.Name)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return newErrorf(ErrInternalServiceError, "the primary of replica %s in %s is missing from the database", rep.Name, rep.Region)
+	}
+	p = t.private(p)
+	p.Replicas = slices.Clone(p.Replicas)
+	for i := range p.Replicas {
+		if p.Replicas[i].Region == rep.Region {
+			p.Replicas[i].KmsKeyId = rep.KmsKeyId
+		}
+	}
+	return t.putSecret(p)
 }
 
 // changeKey makes kms r's key and re-wraps the data keys of its labelled

@@ -13,6 +13,7 @@ import (
 
 	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/awsapi"
+	"github.com/secretstore-go/secretstore/internal/arn"
 )
 
 // Defaults of serve.
@@ -48,6 +49,7 @@ type serveFlags struct {
 	memory          bool
 	region          string
 	account         string
+	extraRegions    string // --extra-regions: comma-separated
 	keys            keyFlags
 	accessKeyID     string
 	secretAccessKey string
@@ -68,6 +70,7 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.memory, "memory", false, "keep the store in memory: everything is lost on exit")
 	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the default `REGION`; a request uses the one it is signed for")
 	fs.StringVar(&f.account, "account", secretstore.DefaultAccountID, "the 12-digit `ACCOUNT` id in ARNs")
+	fs.StringVar(&f.extraRegions, "extra-regions", "", "comma-separated `REGIONS` a replica may be in besides the AWS Regions secretstore knows (for a Region AWS opens later)")
 	f.keys.register(fs)
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "check signatures: accept only this access key `ID` (env "+accessKeyIDEnv+")")
 	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "the secret access `KEY` of --access-key-id (env "+secretAccessKeyEnv+")")
@@ -115,6 +118,14 @@ func (f *serveFlags) credentials(getenv func(string) string) ([]awsapi.Credentia
 // included.
 func (f *serveFlags) storeOptions(getenv func(string) string, log *slog.Logger) (o secretstore.Options, keySource string, err error) {
 	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log, MemoryBudget: int64(f.memoryBudget)}
+	for r := range strings.SplitSeq(f.extraRegions, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if !arn.ValidRegion(r) {
+				return o, "", usageErrorf("--extra-regions: %q is not a region name like us-east-1", r)
+			}
+			o.ExtraRegions = append(o.ExtraRegions, r)
+		}
+	}
 	policy := keyGenerateFile
 	if f.memory {
 		o.InMemory, policy = true, keyEphemeral
