@@ -102,7 +102,9 @@ func (s *Store) policyRequest(op awsmodel.Op, in any, secretID string, r *secret
 	}
 	var res *policy.Policy
 	switch row := op.Row(); {
-	case row.Resource == awsmodel.NoResource, row.Resource == awsmodel.OptionalSecretResource && secretID == "":
+	case row.Resource == awsmodel.NoResource, row.Resource != awsmodel.NewSecretResource && secretID == "":
+		// An operation on no secret, or one that names none (PutResourcePolicy
+		// as ValidateResourcePolicy without a SecretId needs it).
 		req.Resource = "*"
 	case row.Resource == awsmodel.NewSecretResource:
 		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)

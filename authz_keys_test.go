@@ -224,3 +224,66 @@ func TestDeleteSecretConditionKeys(t *testing.T) {
 }
 
 func isAccessDenied(err error) bool { return errors.Is(err, ErrAccessDenied) }
+
+// TestDependentActions: an operation that AWS's Service Authorization
+// Reference maps to more than its own action needs each of them: a caller
+// allowed only the operation's own action is denied, naming the action it
+// lacks, and nothing changes; allowed all of them, it succeeds.
+func TestDependentActions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	mustCreate(t, s, "app/a", "a")
+	view := func(arn string, actions ...string) *Store {
+		return s.As(&Principal{Arn: arn, Policies: []*policy.Policy{mustIdentityPolicy(t,
+			`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["`+strings.Join(actions, `","`)+`"],"Resource":"*"}}`)}})
+	}
+	const user = "arn:aws:iam::123456789012:user/"
+	validDoc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}}`
+	cases := []struct {
+		name  string
+		own   string // the operation's own action
+		needs string // the action it also needs
+		call  func(v *Store) error
+	}{
+		{"CreateSecret with Tags needs TagResource", "secretsmanager:CreateSecret", "secretsmanager:TagResource", func(v *Store) error {
+			_, err := v.CreateSecret(ctx, &CreateSecretInput{Name: "tagged" + v.principal.Arn[len(user):], SecretString: "v", Tags: []Tag{{Key: "team", Value: "blue"}}})
+			return err
+		}},
+		{"CreateSecret with AddReplicaRegions needs ReplicateSecretToRegions", "secretsmanager:CreateSecret", "secretsmanager:ReplicateSecretToRegions", func(v *Store) error {
+			_, err := v.CreateSecret(ctx, &CreateSecretInput{Name: "replicated" + v.principal.Arn[len(user):], SecretString: "v", AddReplicaRegions: []ReplicaRegionType{{Region: "eu-west-1"}}})
+			return err
+		}},
+		{"BatchGetSecretValue with Filters needs ListSecrets", "secretsmanager:BatchGetSecretValue\",\"secretsmanager:GetSecretValue", "secretsmanager:ListSecrets", func(v *Store) error {
+			_, err := v.BatchGetSecretValue(ctx, &BatchGetSecretValueInput{Filters: []Filter{{Key: "name", Values: []string{"app/"}}}})
+			return err
+		}},
+		{"ValidateResourcePolicy needs PutResourcePolicy", "secretsmanager:ValidateResourcePolicy", "secretsmanager:PutResourcePolicy", func(v *Store) error {
+			_, err := v.ValidateResourcePolicy(ctx, &ValidateResourcePolicyInput{SecretId: "app/a", ResourcePolicy: validDoc})
+			return err
+		}},
+		{"ValidateResourcePolicy of no secret needs PutResourcePolicy", "secretsmanager:ValidateResourcePolicy", "secretsmanager:PutResourcePolicy", func(v *Store) error {
+			_, err := v.ValidateResourcePolicy(ctx, &ValidateResourcePolicyInput{ResourcePolicy: validDoc})
+			return err
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lacking := view(user+"lacking"+strconv.Itoa(i), tc.own)
+			wantNoChange(t, s, func() {
+				err := tc.call(lacking)
+				if !isAccessDenied(err) || !strings.Contains(err.Error(), "perform: "+tc.needs+" ") {
+					t.Errorf("allowed only %s: %v; want AccessDenied for %s", tc.own, err, tc.needs)
+				}
+			})
+			if err := tc.call(view(user+"both"+strconv.Itoa(i), tc.own, tc.needs)); err != nil {
+				t.Errorf("allowed %s and %s: %v", tc.own, tc.needs, err)
+			}
+		})
+	}
+	// BatchGetSecretValue with a SecretIdList does not need ListSecrets.
+	if _, err := view(user+"list", "secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue").BatchGetSecretValue(ctx,
+		&BatchGetSecretValueInput{SecretIdList: []string{"app/a"}}); err != nil {
+		t.Errorf("BatchGetSecretValue with a SecretIdList: %v", err)
+	}
+}

@@ -161,6 +161,8 @@ func (s *Store) ValidateResourcePolicy(ctx context.Context, in *ValidateResource
 		op:       awsmodel.OpValidateResourcePolicy,
 		in:       in,
 		secretID: in.SecretId,
+		// AWS maps ValidateResourcePolicy to PutResourcePolicy too.
+		also: []dependentAction{{awsmodel.OpPutResourcePolicy, &PutResourcePolicyInput{SecretId: in.SecretId, ResourcePolicy: in.ResourcePolicy}}},
 		// The policy is checked in do: a SecretId that names no secret
 		// fails first.
 		do: func(*tx, *secretRecord) (bool, error) {

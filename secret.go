@@ -67,6 +67,20 @@ func (in *CreateSecretInput) conditionKeys(req *policy.Request) {
 	setReplicaRegions(req, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)
 }
 
+// dependentActions are the actions CreateSecret needs besides its own:
+// TagResource for Tags, ReplicateSecretToRegions for AddReplicaRegions.
+func (in *CreateSecretInput) dependentActions() []dependentAction {
+	var also []dependentAction
+	if len(in.Tags) > 0 {
+		also = append(also, dependentAction{awsmodel.OpTagResource, &TagResourceInput{SecretId: in.Name, Tags: in.Tags}})
+	}
+	if len(in.AddReplicaRegions) > 0 {
+		also = append(also, dependentAction{awsmodel.OpReplicateSecretToRegions, &ReplicateSecretToRegionsInput{SecretId: in.Name,
+			AddReplicaRegions: in.AddReplicaRegions, ForceOverwriteReplicaSecret: in.ForceOverwriteReplicaSecret}})
+	}
+	return also
+}
+
 // CreateSecret creates a secret, with a first version labelled AWSCURRENT
 // when a value is given. A name in use fails with ErrResourceExists, or with
 // ErrInvalidRequest while the secret of that name is scheduled for deletion.
@@ -80,6 +94,7 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 		op:       awsmodel.OpCreateSecret,
 		in:       in,
 		secretID: in.Name,
+		also:     in.dependentActions(),
 		check: func() (err error) {
 			if err := checkName(in.Name); err != nil {
 				return err

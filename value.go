@@ -430,7 +430,7 @@ type APIErrorType struct {
 func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
 	var out *BatchGetSecretValueOutput
 	var b batch
-	err := s.run(ctx, &call{
+	x := &call{
 		op: awsmodel.OpBatchGetSecretValue,
 		in: in,
 		check: func() error {
@@ -455,7 +455,11 @@ func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValue
 			}
 			return false, err
 		},
-	})
+	}
+	if len(in.Filters) > 0 { // filtering lists the secrets: AWS asks for ListSecrets too
+		x.also = []dependentAction{{awsmodel.OpListSecrets, &ListSecretsInput{}}}
+	}
+	err := s.run(ctx, x)
 	for _, d := range b.decisions {
 		d.audit(s)
 	}
