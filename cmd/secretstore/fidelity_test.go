@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // TestServeSTSWithPrincipals: serve --principals answers STS's
@@ -129,5 +131,43 @@ func TestPolicySimulateDeleteSecretKeys(t *testing.T) {
 		if denied := errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException"; denied != (tc.decision != "allowed") || !denied && err != nil {
 			t.Errorf("%s: the server answers %v; simulate %s", tc.name, err, tc.decision)
 		}
+	}
+}
+
+// TestServeSTSAWSCLI: the AWS CLI's `aws sts get-caller-identity`, pointed
+// at the server, prints the signing principal; another STS command gets
+// STS's InvalidAction, which the CLI reads.
+func TestServeSTSAWSCLI(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("slow: starts the AWS CLI")
+	}
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			base = append(base, kv)
+		}
+	}
+	base = append(base, "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
+	cli := testutil.NewAWSCLI(t, base)
+	file := writePrincipals(t, testPrincipals)
+	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file)
+	keys := []string{"AWS_ACCESS_KEY_ID=" + appKey, "AWS_SECRET_ACCESS_KEY=" + appSecret}
+	stdout, stderr, code, err := cli.Run(keys, "--endpoint-url", srv.URL, "--output", "json", "sts", "get-caller-identity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id struct{ UserId, Account, Arn string }
+	if code != 0 || json.Unmarshal([]byte(stdout), &id) != nil || id.Arn != appArn || id.Account != "123456789012" || !strings.HasPrefix(id.UserId, "AIDA") {
+		t.Errorf("aws sts get-caller-identity: exit %d\n%s%s", code, stdout, stderr)
+	}
+	_, stderr, code, err = cli.Run(keys, "--endpoint-url", srv.URL, "sts", "get-session-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code == 0 || !strings.Contains(stderr, "(InvalidAction)") {
+		t.Errorf("aws sts get-session-token: exit %d; want InvalidAction in\n%s", code, stderr)
 	}
 }
