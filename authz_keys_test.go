@@ -287,3 +287,43 @@ func TestDependentActions(t *testing.T) {
 		t.Errorf("BatchGetSecretValue with a SecretIdList: %v", err)
 	}
 }
+
+// TestIssueResourcePolicies: the resource policies of the report, end to
+// end. An Allow with NotPrincipal does not let the user it names read
+// (other users of the account still may, as the statement says); a
+// "Principal": "*" statement pinned by aws:PrincipalArn to principals of
+// the account is not public, so BlockPublicPolicy accepts it and
+// ValidateResourcePolicy passes it.
+func TestIssueResourcePolicies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	mustCreate(t, s, "db", "v")
+	const testUser = "arn:aws:iam::123456789012:user/test-user"
+	if _, err := s.PutResourcePolicy(ctx, &PutResourcePolicyInput{SecretId: "db", ResourcePolicy: `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","NotPrincipal":{"AWS":"` + testUser + `"}}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.As(&Principal{Arn: testUser}).GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"}); !isAccessDenied(err) {
+		t.Errorf("the user NotPrincipal names reads the secret: %v", err)
+	}
+	if _, err := s.As(&Principal{Arn: "arn:aws:iam::123456789012:user/other-user"}).GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"}); err != nil {
+		t.Errorf("a user NotPrincipal does not name: %v", err)
+	}
+
+	pinned := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*",
+		"Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::123456789012:role/app","` + testUser + `"]}}}]}`
+	if _, err := s.PutResourcePolicy(ctx, &PutResourcePolicyInput{SecretId: "db", ResourcePolicy: pinned, BlockPublicPolicy: true}); err != nil {
+		t.Errorf("BlockPublicPolicy refuses a policy pinned by aws:PrincipalArn: %v", err)
+	}
+	v, err := s.ValidateResourcePolicy(ctx, &ValidateResourcePolicyInput{SecretId: "db", ResourcePolicy: pinned})
+	if err != nil || !v.PolicyValidationPassed {
+		t.Errorf("ValidateResourcePolicy of a policy pinned by aws:PrincipalArn: %+v, %v", v, err)
+	}
+	if _, err := s.As(&Principal{Arn: testUser}).GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"}); err != nil {
+		t.Errorf("the principal the pinned policy names: %v", err)
+	}
+	if _, err := s.As(&Principal{Arn: "arn:aws:iam::123456789012:user/other-user"}).GetSecretValue(ctx, &GetSecretValueInput{SecretId: "db"}); !isAccessDenied(err) {
+		t.Errorf("a principal the pinned policy does not name: %v", err)
+	}
+}
