@@ -102,7 +102,9 @@ func (s *Store) policyRequest(op awsmodel.Op, in any, secretID string, r *secret
 	}
 	var res *policy.Policy
 	switch row := op.Row(); {
-	case row.Resource == awsmodel.NoResource, row.Resource == awsmodel.OptionalSecretResource && secretID == "":
+	case row.Resource == awsmodel.NoResource, row.Resource != awsmodel.NewSecretResource && secretID == "":
+		// An operation on no secret, or one that names none (PutResourcePolicy
+		// as ValidateResourcePolicy without a SecretId needs it).
 		req.Resource = "*"
 	case row.Resource == awsmodel.NewSecretResource:
 		req.Resource = policy.CreateSecretResource(arn.Partition(s.region), s.region, c.account, secretID)
@@ -123,6 +125,129 @@ func (s *Store) policyRequest(op awsmodel.Op, in any, secretID string, r *secret
 		in.conditionKeys(&req)
 	}
 	return req, res
+}
+
+// newInput returns an empty input of operation op: what PolicyRequest
+// builds the request of, so that the keys an input always adds (a Bool
+// key of a member left unset: ForceDeleteWithoutRecovery,
+// BlockPublicPolicy, ModifyRotationRules, RotateImmediately) are in the
+// request `policy simulate` evaluates as they are in the server's.
+func newInput(op awsmodel.Op) any {
+	switch op {
+	case awsmodel.OpBatchGetSecretValue:
+		return &BatchGetSecretValueInput{}
+	case awsmodel.OpCancelRotateSecret:
+		return &CancelRotateSecretInput{}
+	case awsmodel.OpCreateSecret:
+		return &CreateSecretInput{}
+	case awsmodel.OpDeleteResourcePolicy:
+		return &DeleteResourcePolicyInput{}
+	case awsmodel.OpDeleteSecret:
+		return &DeleteSecretInput{}
+	case awsmodel.OpDescribeSecret:
+		return &DescribeSecretInput{}
+	case awsmodel.OpGetRandomPassword:
+		return &GetRandomPasswordInput{}
+	case awsmodel.OpGetResourcePolicy:
+		return &GetResourcePolicyInput{}
+	case awsmodel.OpGetSecretValue:
+		return &GetSecretValueInput{}
+	case awsmodel.OpListSecretVersionIds:
+		return &ListSecretVersionIdsInput{}
+	case awsmodel.OpListSecrets:
+		return &ListSecretsInput{}
+	case awsmodel.OpPutResourcePolicy:
+		return &PutResourcePolicyInput{}
+	case awsmodel.OpPutSecretValue:
+		return &PutSecretValueInput{}
+	case awsmodel.OpRemoveRegionsFromReplication:
+		return &RemoveRegionsFromReplicationInput{}
+	case awsmodel.OpReplicateSecretToRegions:
+		return &ReplicateSecretToRegionsInput{}
+	case awsmodel.OpRestoreSecret:
+		return &RestoreSecretInput{}
+	case awsmodel.OpRotateSecret:
+		return &RotateSecretInput{}
+	case awsmodel.OpStopReplicationToReplica:
+		return &StopReplicationToReplicaInput{}
+	case awsmodel.OpTagResource:
+		return &TagResourceInput{}
+	case awsmodel.OpUntagResource:
+		return &UntagResourceInput{}
+	case awsmodel.OpUpdateSecret:
+		return &UpdateSecretInput{}
+	case awsmodel.OpUpdateSecretVersionStage:
+		return &UpdateSecretVersionStageInput{}
+	case awsmodel.OpValidateResourcePolicy:
+		return &ValidateResourcePolicyInput{}
+	}
+	return nil
+}
+
+// setKmsKey sets secretsmanager:KmsKeyId to the KmsKeyId a request gives
+// (unless it is empty) and secretsmanager:KmsKeyArn to the ARN of the key
+// it names: itself for a key ARN, the key's ARN in the request's region and
+// account for a key ID. An alias (alias/<name> or its ARN) names a key
+// only through KMS, which the store does not have: KmsKeyArn is then
+// absent, so an Allow that requires a key ARN does not match and a Deny
+// with a negated operator does.
+func setKmsKey(req *policy.Request, kmsKeyID string) {
+	if kmsKeyID == "" {
+		return
+	}
+	req.Set(policy.KeyKmsKeyID, kmsKeyID)
+	if a := kmsKeyArn(kmsKeyID, req.Resource); a != "" {
+		req.Set(policy.KeyKmsKeyArn, a)
+	}
+}
+
+// kmsKeyArn returns the key ARN a KmsKeyId names, or "" for an alias or
+// anything else; resource is the request's resource, a secret's ARN,
+// whose partition, region and account a key ID's ARN takes.
+func kmsKeyArn(id, resource string) string {
+	if arn.IsARN(id) {
+		parts := strings.SplitN(id, ":", 6)
+		if len(parts) == 6 && parts[2] == "kms" && strings.HasPrefix(parts[5], "key/") && kmsKeyIDShape(parts[5][len("key/"):]) {
+			return id
+		}
+		return ""
+	}
+	if !kmsKeyIDShape(id) {
+		return ""
+	}
+	parts := strings.SplitN(resource, ":", 6)
+	if len(parts) != 6 {
+		return ""
+	}
+	return "arn:" + parts[1] + ":kms:" + parts[3] + ":" + parts[4] + ":key/" + id
+}
+
+// kmsKeyIDShape reports whether s is shaped like a KMS key ID: a UUID
+// (1234abcd-12ab-34cd-56ef-1234567890ab), or mrk- and 32 hex digits for a
+// multi-Region key.
+func kmsKeyIDShape(s string) bool {
+	hex := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+		return s != ""
+	}
+	if rest, ok := strings.CutPrefix(s, "mrk-"); ok {
+		return len(rest) == 32 && hex(rest)
+	}
+	f := strings.Split(s, "-")
+	if len(f) != 5 {
+		return false
+	}
+	for i, n := range []int{8, 4, 4, 4, 12} {
+		if len(f[i]) != n || !hex(f[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // A conditionKeyer is an operation's input that adds condition keys to
@@ -233,7 +358,9 @@ type PolicyRequest struct {
 // (Store.As) evaluates before it runs the Secrets Manager operation named
 // operation (as AWS spells it, e.g. "GetSecretValue") on the secret
 // secretID names ("" for an operation on no secret; the Name for
-// CreateSecret), as its input's other members were unset: the request
+// CreateSecret), as its input's other members were unset (a Bool key of
+// an unset member, such as secretsmanager:ForceDeleteWithoutRecovery, is
+// "false" as in the server's request): the request
 // `secretstore policy simulate` evaluates, built by the code the view
 // runs, so the two cannot disagree. It reads the secret, when there is
 // one, and changes nothing. On a Store with no principal it fails with
@@ -263,7 +390,7 @@ func (s *Store) PolicyRequest(ctx context.Context, operation, secretID string) (
 				return err
 			}
 		}
-		out.Request, _ = s.policyRequest(op, nil, secretID, r)
+		out.Request, _ = s.policyRequest(op, newInput(op), secretID, r)
 		if r != nil {
 			out.SecretFound, out.ResourcePolicy = true, r.ResourcePolicy
 		}

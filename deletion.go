@@ -3,10 +3,12 @@ package secretstore
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
+	"github.com/secretstore-go/secretstore/policy"
 )
 
 // Recovery window bounds of DeleteSecret, in days.
@@ -26,6 +28,18 @@ type DeleteSecretInput struct {
 	// ForceDeleteWithoutRecovery deletes the secret at once, with no
 	// recovery window. It succeeds even if the secret does not exist.
 	ForceDeleteWithoutRecovery bool
+}
+
+// conditionKeys adds secretsmanager:ForceDeleteWithoutRecovery ("true" or
+// "false") and secretsmanager:RecoveryWindowInDays, when the input gives a
+// window: a request that gives none has no such key (AWS does not say it
+// fills in the 30-day default), so an Allow that requires a long window
+// does not match it.
+func (in *DeleteSecretInput) conditionKeys(req *policy.Request) {
+	req.Set(policy.KeyForceDeleteWithoutRecovery, strconv.FormatBool(in.ForceDeleteWithoutRecovery))
+	if in.RecoveryWindowInDays != nil {
+		req.Set(policy.KeyRecoveryWindowInDays, strconv.FormatInt(*in.RecoveryWindowInDays, 10))
+	}
 }
 
 // DeleteSecretOutput is the output of DeleteSecret.
@@ -92,15 +106,17 @@ func (s *Store) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Delet
 	return out, err
 }
 
-// recoveryWindow applies DeleteSecret's rules on its two parameters.
+// recoveryWindow applies DeleteSecret's rules on its two parameters: the
+// window's own range first, then the rule across the two, as AWS checks
+// them.
 func recoveryWindow(days *int64, force bool) (time.Duration, error) {
 	switch {
+	case days != nil && (*days < MinRecoveryWindowInDays || *days > MaxRecoveryWindowInDays):
+		return 0, newError(ErrInvalidParameter, awsmodel.RecoveryWindowRange())
 	case days != nil && force:
 		return 0, newError(ErrInvalidParameter, awsmodel.ForceWithWindow)
 	case days == nil:
 		return DefaultRecoveryWindowInDays * 24 * time.Hour, nil
-	case *days < MinRecoveryWindowInDays || *days > MaxRecoveryWindowInDays:
-		return 0, newError(ErrInvalidParameter, awsmodel.RecoveryWindowRange())
 	}
 	return time.Duration(*days) * 24 * time.Hour, nil
 }

@@ -63,8 +63,9 @@
 // condition keys its input adds, whether it writes, what it does with a
 // secret scheduled for deletion or a replica); its input and output types
 // and its method of Store, in the file of its group, whose body is a call
-// of run; a conditionKeys method beside the input type when the row lists
-// condition keys; and in awsapi its wire request and response and a row of
+// of run (with call.also naming any other action AWS maps the operation
+// to, such as CreateSecret's TagResource for Tags); a conditionKeys method
+// beside the input type when the row lists condition keys; and in awsapi its wire request and response and a row of
 // wireOperations. A new condition key is a name in the row and a line in
 // the conditionKeys method. The tests say what is missing: the table's rows
 // against the methods and inputs (operation_test.go), the wire

@@ -38,6 +38,18 @@ type call struct {
 	// secret's own errors (not found, scheduled for deletion, a replica);
 	// nil if there is nothing to check. It may run more than once.
 	check func() error
+	// also are the other actions the call needs, as AWS's Service
+	// Authorization Reference maps the operation to them (CreateSecret
+	// with Tags needs TagResource, with AddReplicaRegions
+	// ReplicateSecretToRegions; BatchGetSecretValue with Filters needs
+	// ListSecrets; ValidateResourcePolicy needs PutResourcePolicy): each
+	// is authorized after the operation's own action, on the same secret,
+	// with its own input's condition keys.
+	also []dependentAction
+	// onReplica reports that the call does what AWS allows on a replica
+	// even though its row refuses replicas (UpdateSecret changing only a
+	// replica's own KmsKeyId): do then runs on the replica.
+	onReplica bool
 	// missing, if set, runs instead of failing with ErrResourceNotFound
 	// when secretID names no secret.
 	missing func(t *tx) error
@@ -79,6 +91,13 @@ func (s *Store) run(ctx context.Context, x *call) error {
 	return err
 }
 
+// A dependentAction is another action a call needs (call.also): its
+// operation and the input its request is built from.
+type dependentAction struct {
+	op awsmodel.Op
+	in any
+}
+
 // runIn runs call x in transaction t. It sets *rec to the secret the
 // operation acted on, if it found one, and *d to the authorization's
 // decision, for the event.
@@ -103,6 +122,14 @@ func (s *Store) runIn(t *tx, x *call, rec **secretRecord, d *decision) error {
 		if err := d.err(); err != nil {
 			return err
 		}
+		for _, a := range x.also {
+			if da := s.authorize(a.op, a.in, x.secretID, r); da.denied {
+				*d = da
+				if err := da.err(); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if x.check != nil {
 		if err := x.check(); err != nil {
@@ -124,7 +151,7 @@ func (s *Store) runIn(t *tx, x *call, rec **secretRecord, d *decision) error {
 		return rerr
 	}
 	if r != nil {
-		if err := usable(r, x.op); err != nil {
+		if err := usable(r, x.op); err != nil && !(x.onReplica && r.Replica() && !r.Deleted()) {
 			return err
 		}
 	}

@@ -49,8 +49,11 @@ func fill(v reflect.Value) {
 		fill(v.Elem())
 	case reflect.Struct:
 		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
+			if f := v.Type().Field(i); f.IsExported() {
 				fill(v.Field(i))
+				if f.Name == "KmsKeyId" { // a key ARN, so the request has secretsmanager:KmsKeyArn too
+					reflect.Indirect(v.Field(i)).SetString("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+				}
 			}
 		}
 	case reflect.Slice:
@@ -79,6 +82,9 @@ func TestConditionKeysOfTheTable(t *testing.T) {
 			in, ok := inputs[op]
 			if !ok {
 				t.Fatalf("no input type for %s in the test's inputs", op)
+			}
+			if got := reflect.TypeOf(newInput(op)); got != reflect.TypeOf(in) {
+				t.Fatalf("newInput(%s) is a %v, want a %T", op, got, in)
 			}
 			fill(reflect.ValueOf(in).Elem())
 			base, _ := view.policyRequest(op, nil, "x", nil)

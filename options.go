@@ -3,6 +3,7 @@ package secretstore
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/arn"
@@ -63,6 +64,13 @@ type Options struct {
 	// AccountID is the 12-digit account in ARNs; default DefaultAccountID
 	// (123456789012).
 	AccountID string
+
+	// ExtraRegions are Region names a replica may be in besides the AWS
+	// Regions the store knows (the AWS SDKs' endpoints data): for a Region
+	// AWS opens later. ReplicateSecretToRegions and CreateSecret refuse a
+	// replica region that is in neither with ErrInvalidParameter, as AWS
+	// refuses a Region that does not exist.
+	ExtraRegions []string
 
 	// Clock is the time source of every time-dependent rule; default the
 	// system clock. Tests pass a *FakeClock.
@@ -136,6 +144,12 @@ func (o Options) withDefaults() (Options, error) {
 	if !arn.ValidRegion(o.Region) {
 		return o, fmt.Errorf("secretstore: Options.Region %q is not a region name like us-east-1", o.Region)
 	}
+	for _, r := range o.ExtraRegions {
+		if !arn.ValidRegion(r) {
+			return o, fmt.Errorf("secretstore: Options.ExtraRegions: %q is not a region name like us-east-1", r)
+		}
+	}
+	o.ExtraRegions = slices.Clone(o.ExtraRegions)
 	if o.AccountID == "" {
 		o.AccountID = DefaultAccountID
 	}

@@ -269,6 +269,12 @@ func (t *tx) addReplicas(r *secretRecord, regions []ReplicaRegionType, force boo
 		if rr.Region == r.Region {
 			return newError(ErrInvalidParameter, awsmodel.InvalidReplicaRegion)
 		}
+		if !awsmodel.KnownRegion(rr.Region) && !slices.Contains(t.c.opts.ExtraRegions, rr.Region) {
+			return newError(ErrInvalidParameter, awsmodel.UnknownReplicaRegion(rr.Region))
+		}
+		if arn.Partition(rr.Region) != arn.Partition(r.Region) {
+			return newError(ErrInvalidParameter, awsmodel.CrossPartitionReplica(rr.Region, r.Region))
+		}
 		if slices.ContainsFunc(r.Replicas, func(rp record.Replica) bool { return rp.Region == rr.Region }) {
 			return newError(ErrInvalidParameter, awsmodel.AlreadyReplicated(rr.Region, r.Name))
 		}

@@ -77,17 +77,18 @@ func (s *Store) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInpu
 		op:       awsmodel.OpPutResourcePolicy,
 		in:       in,
 		secretID: in.SecretId,
-		check: func() error {
+		// The member's length is checked before the secret is found; the
+		// document, as AWS does, after: a secret that does not exist, or
+		// is a replica, is reported first.
+		check: func() error { return checkChars("resourcePolicy", in.ResourcePolicy, 1, awsmodel.MaxPolicyLen) },
+		do: func(t *tx, r *secretRecord) (bool, error) {
 			p, err := parseResourcePolicy(in.ResourcePolicy)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if in.BlockPublicPolicy && policy.PublicAccess(p) {
-				return newError(ErrPublicPolicy, awsmodel.PublicAccessStatement)
+				return false, newError(ErrPublicPolicy, awsmodel.PublicAccessStatement)
 			}
-			return nil
-		},
-		do: func(t *tx, r *secretRecord) (bool, error) {
 			out = &PutResourcePolicyOutput{ARN: t.c.arn(r), Name: r.Name}
 			changed := r.ResourcePolicy != in.ResourcePolicy
 			r.ResourcePolicy = in.ResourcePolicy
@@ -160,6 +161,8 @@ func (s *Store) ValidateResourcePolicy(ctx context.Context, in *ValidateResource
 		op:       awsmodel.OpValidateResourcePolicy,
 		in:       in,
 		secretID: in.SecretId,
+		// AWS maps ValidateResourcePolicy to PutResourcePolicy too.
+		also: []dependentAction{{awsmodel.OpPutResourcePolicy, &PutResourcePolicyInput{SecretId: in.SecretId, ResourcePolicy: in.ResourcePolicy}}},
 		// The policy is checked in do: a SecretId that names no secret
 		// fails first.
 		do: func(*tx, *secretRecord) (bool, error) {

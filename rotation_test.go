@@ -227,8 +227,11 @@ func TestRotateSecretErrors(t *testing.T) {
 		{"no function given or stored", RotateSecretInput{SecretId: "db"}, ErrInvalidRequest, awsmodel.NoRotationLambda},
 		{"scheduled for deletion", RotateSecretInput{SecretId: "gone", RotationLambdaARN: testLambda}, ErrInvalidRequest, awsmodel.MarkedForDeletion},
 		{"a replica", RotateSecretInput{SecretId: "primary", RotationLambdaARN: testLambda}, ErrInvalidParameter, awsmodel.ReplicaNotPermitted},
-		{"days out of range", RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{AutomaticallyAfterDays: 1001}}, ErrInvalidParameter, "RotationRules.AutomaticallyAfterDays must be within 1-1000."},
-		{"days and an expression", RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{AutomaticallyAfterDays: 3, ScheduleExpression: "rate(3 days)"}}, ErrInvalidParameter, ""},
+		{"days out of range", RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{AutomaticallyAfterDays: 1001}}, ErrValidation,
+			"1 validation error detected: Value '1001' at 'rotationRules.automaticallyAfterDays' failed to satisfy constraint: Member must have value less than or equal to 1000"},
+		{"days and an expression", RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{AutomaticallyAfterDays: 3, ScheduleExpression: "rate(3 days)"}}, ErrInvalidParameter, awsmodel.RotationFrequencyAndSchedule},
+		{"a member's range before the secret", RotateSecretInput{SecretId: "missing", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{AutomaticallyAfterDays: 1001}}, ErrValidation, ""},
+		{"the rule across members before the secret", RotateSecretInput{SecretId: "missing", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{AutomaticallyAfterDays: 3, ScheduleExpression: "rate(3 days)"}}, ErrInvalidParameter, awsmodel.RotationFrequencyAndSchedule},
 		{"too often", RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, RotationRules: &RotationRulesType{ScheduleExpression: "rate(2 hours)"}}, ErrInvalidParameter, ""},
 		{"a bad token", RotateSecretInput{SecretId: "db", RotationLambdaARN: testLambda, ClientRequestToken: "short"}, ErrInvalidParameter, awsmodel.TokenLength()},
 	}

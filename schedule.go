@@ -28,20 +28,27 @@ const minRotationInterval = 4 * time.Hour
 
 // parseSchedule validates RotationRules as AWS does (InvalidParameter for a
 // rule it refuses, ValidationException for the model's constraints).
+//
+// As AWS, each member's own constraints come first (the model's range of
+// AutomaticallyAfterDays, 1 to 1000, and lengths: ValidationException),
+// then the rules across members (InvalidParameterException).
 func parseSchedule(after int64, expr, duration string) (*schedule, error) {
-	switch {
-	case after != 0 && expr != "":
-		return nil, newError(ErrInvalidParameter, "You can't specify both AutomaticallyAfterDays and ScheduleExpression in RotationRules.")
-	case after == 0 && expr == "":
-		return nil, newError(ErrInvalidParameter, "RotationRules must specify AutomaticallyAfterDays or ScheduleExpression.")
-	case after < 0 || after > awsmodel.MaxRotationDays:
-		return nil, newErrorf(ErrInvalidParameter, "RotationRules.AutomaticallyAfterDays must be within 1-%d.", awsmodel.MaxRotationDays)
+	days := ""
+	if after != 0 { // 0 is the member left out; the wire refuses an explicit 0
+		days = awsmodel.Range("rotationRules.automaticallyAfterDays", after, 1, awsmodel.MaxRotationDays)
 	}
 	if err := validation(
+		days,
 		awsmodel.Length("rotationRules.scheduleExpression", len(expr), 0, 256),
 		awsmodel.Length("rotationRules.duration", len(duration), 0, 3),
 	); err != nil {
 		return nil, err
+	}
+	switch {
+	case after != 0 && expr != "":
+		return nil, newError(ErrInvalidParameter, awsmodel.RotationFrequencyAndSchedule)
+	case after == 0 && expr == "":
+		return nil, newError(ErrInvalidParameter, "RotationRules must specify AutomaticallyAfterDays or ScheduleExpression.")
 	}
 	sc := &schedule{days: after}
 	if expr != "" {
@@ -74,6 +81,11 @@ func parseExpression(expr string) (*schedule, error) {
 		n, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil || n < 1 {
 			return nil, bad("the rate must be a whole number of at least 1")
+		}
+		// EventBridge's rate syntax, which Secrets Manager's schedules
+		// follow: a singular unit for 1, a plural one for any other value.
+		if singular := !strings.HasSuffix(f[1], "s"); singular != (n == 1) {
+			return nil, bad("a rate of 1 takes a singular unit, as in rate(1 day), and any other a plural one, as in rate(10 days)")
 		}
 		switch f[1] {
 		case "hours", "hour":

@@ -16,9 +16,15 @@ func TestParseSchedule(t *testing.T) {
 	}{
 		{7, "", "", ""},
 		{1000, "", "", ""},
-		{1001, "", "", "must be within 1-1000"},
-		{-1, "", "", "must be within 1-1000"},
-		{7, "rate(7 days)", "", "both AutomaticallyAfterDays and ScheduleExpression"},
+		{1001, "", "", "ValidationException: 1 validation error detected: Value '1001' at 'rotationRules.automaticallyAfterDays' failed to satisfy constraint: Member must have value less than or equal to 1000"},
+		{-1, "", "", "ValidationException: 1 validation error detected: Value '-1' at 'rotationRules.automaticallyAfterDays' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{7, "rate(7 days)", "", "InvalidParameterException: You cannot specify both rotation frequency and schedule expression together."},
+		{1001, "rate(7 days)", "", "ValidationException"}, // the member's range before the rule across members
+		{0, "rate(10 day)", "", "a rate of 1 takes a singular unit"},
+		{0, "rate(1 days)", "", "a rate of 1 takes a singular unit"},
+		{0, "rate(5 hour)", "", "a rate of 1 takes a singular unit"},
+		{0, "rate(10 days)", "", ""},
+		{0, "rate(1 hour)", "", "more frequent than every 4 hours"},
 		{0, "", "", "must specify"},
 		{0, "rate(7 days)", "", ""},
 		{0, "rate(1 day)", "", ""},

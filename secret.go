@@ -54,17 +54,31 @@ type CreateSecretOutput struct {
 	ReplicationStatus []ReplicationStatusType
 }
 
-// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId,
-// the tags (aws:RequestTag/<key>, aws:TagKeys) and the replica regions
+// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId
+// and secretsmanager:KmsKeyArn (setKmsKey), the tags (aws:RequestTag/<key>, aws:TagKeys) and the replica regions
 // (secretsmanager:AddReplicaRegions, ForceOverwriteReplicaSecret); the
 // request builder sets secretsmanager:Name.
 func (in *CreateSecretInput) conditionKeys(req *policy.Request) {
 	setKey(req, policy.KeyDescription, in.Description)
-	setKey(req, policy.KeyKmsKeyID, in.KmsKeyId)
+	setKmsKey(req, in.KmsKeyId)
 	if len(in.Tags) > 0 {
 		setRequestTags(req, in.Tags)
 	}
 	setReplicaRegions(req, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)
+}
+
+// dependentActions are the actions CreateSecret needs besides its own:
+// TagResource for Tags, ReplicateSecretToRegions for AddReplicaRegions.
+func (in *CreateSecretInput) dependentActions() []dependentAction {
+	var also []dependentAction
+	if len(in.Tags) > 0 {
+		also = append(also, dependentAction{awsmodel.OpTagResource, &TagResourceInput{SecretId: in.Name, Tags: in.Tags}})
+	}
+	if len(in.AddReplicaRegions) > 0 {
+		also = append(also, dependentAction{awsmodel.OpReplicateSecretToRegions, &ReplicateSecretToRegionsInput{SecretId: in.Name,
+			AddReplicaRegions: in.AddReplicaRegions, ForceOverwriteReplicaSecret: in.ForceOverwriteReplicaSecret}})
+	}
+	return also
 }
 
 // CreateSecret creates a secret, with a first version labelled AWSCURRENT
@@ -80,6 +94,7 @@ func (s *Store) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Creat
 		op:       awsmodel.OpCreateSecret,
 		in:       in,
 		secretID: in.Name,
+		also:     in.dependentActions(),
 		check: func() (err error) {
 			if err := checkName(in.Name); err != nil {
 				return err
@@ -283,14 +298,14 @@ type UpdateSecretInput struct {
 	SecretBinary []byte
 }
 
-// conditionKeys adds secretsmanager:Description and secretsmanager:KmsKeyId,
-// when the input changes them.
+// conditionKeys adds secretsmanager:Description, secretsmanager:KmsKeyId
+// and secretsmanager:KmsKeyArn (setKmsKey), when the input changes them.
 func (in *UpdateSecretInput) conditionKeys(req *policy.Request) {
 	if in.Description != nil {
 		setKey(req, policy.KeyDescription, *in.Description)
 	}
 	if in.KmsKeyId != nil {
-		setKey(req, policy.KeyKmsKeyID, *in.KmsKeyId)
+		setKmsKey(req, *in.KmsKeyId)
 	}
 }
 
@@ -305,7 +320,9 @@ type UpdateSecretOutput struct {
 
 // UpdateSecret changes a secret's description or key and, when a value is
 // given, adds a version that becomes AWSCURRENT. With only SecretId it
-// succeeds and changes nothing.
+// succeeds and changes nothing. On a replica, in its own region, it changes
+// only the replica's KmsKeyId (the one thing AWS lets change on a replica);
+// anything else fails with ErrInvalidParameter.
 func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*UpdateSecretOutput, error) {
 	var out *UpdateSecretOutput
 	var token string
@@ -315,6 +332,9 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 		op:       awsmodel.OpUpdateSecret,
 		in:       in,
 		secretID: in.SecretId,
+		// A replica's own encryption key is the one thing AWS lets change
+		// on a replica: UpdateSecret in its region with only a KmsKeyId.
+		onReplica: in.KmsKeyId != nil && in.Description == nil && in.SecretString == "" && in.SecretBinary == nil,
 		check: func() (err error) {
 			if token, err = checkToken(in.ClientRequestToken); err != nil {
 				return err
@@ -342,6 +362,11 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 				if err := c.changeKey(t, r, *in.KmsKeyId); err != nil {
 					return false, err
 				}
+				if r.Replica() {
+					if err := t.replicaKeyChanged(r); err != nil {
+						return false, err
+					}
+				}
 				changed = true
 			}
 			if hasValue {
@@ -356,6 +381,27 @@ func (s *Store) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Updat
 		},
 	})
 	return out, err
+}
+
+// replicaKeyChanged records replica rep's new KmsKeyId in its primary's
+// ReplicationStatus, where DescribeSecret shows it and later writes of the
+// primary find it.
+func (t *tx) replicaKeyChanged(rep *secretRecord) error {
+	p, err := t.getSecret(rep.PrimaryRegion, rep.Name)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return newErrorf(ErrInternalServiceError, "the primary of replica %s in %s is missing from the database", rep.Name, rep.Region)
+	}
+	p = t.private(p)
+	p.Replicas = slices.Clone(p.Replicas)
+	for i := range p.Replicas {
+		if p.Replicas[i].Region == rep.Region {
+			p.Replicas[i].KmsKeyId = rep.KmsKeyId
+		}
+	}
+	return t.putSecret(p)
 }
 
 // changeKey makes kms r's key and re-wraps the data keys of its labelled

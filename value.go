@@ -37,14 +37,6 @@ type PutSecretValueInput struct {
 	RotationToken string
 }
 
-// conditionKeys adds secretsmanager:VersionStage: the labels the new
-// version gets.
-func (in *PutSecretValueInput) conditionKeys(req *policy.Request) {
-	if len(in.VersionStages) > 0 {
-		req.Set(policy.KeyVersionStage, in.VersionStages...)
-	}
-}
-
 // PutSecretValueOutput is the output of PutSecretValue.
 type PutSecretValueOutput struct {
 	ARN       string
@@ -451,7 +443,7 @@ type APIErrorType struct {
 func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValueInput) (*BatchGetSecretValueOutput, error) {
 	var out *BatchGetSecretValueOutput
 	var b batch
-	err := s.run(ctx, &call{
+	x := &call{
 		op: awsmodel.OpBatchGetSecretValue,
 		in: in,
 		check: func() error {
@@ -476,7 +468,11 @@ func (s *Store) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValue
 			}
 			return false, err
 		},
-	})
+	}
+	if len(in.Filters) > 0 { // filtering lists the secrets: AWS asks for ListSecrets too
+		x.also = []dependentAction{{awsmodel.OpListSecrets, &ListSecretsInput{}}}
+	}
+	err := s.run(ctx, x)
 	for _, d := range b.decisions {
 		d.audit(s)
 	}

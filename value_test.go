@@ -413,7 +413,7 @@ func TestBatchGetSecretValue(t *testing.T) {
 			ErrInvalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both."},
 		{"neither SecretIdList nor Filters fails", BatchGetSecretValueInput{}, ErrInvalidParameter, "Either 'SecretIdList' or 'Filters' must be provided."},
 		{"MaxResults without Filters fails", BatchGetSecretValueInput{SecretIdList: []string{"app/a"}, MaxResults: 5},
-			ErrInvalidParameter, "'MaxResults' is only valid together with 'Filters'."},
+			ErrInvalidParameter, "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."},
 		{"21 ids fail validation", BatchGetSecretValueInput{SecretIdList: make([]string, 21)},
 			ErrValidation, "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to 20"},
 		{"MaxResults 21 fails validation", BatchGetSecretValueInput{Filters: []Filter{{Key: "name", Values: []string{"a"}}}, MaxResults: 21},

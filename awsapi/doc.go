@@ -46,6 +46,13 @@
 //   - A Content-Type other than application/x-amz-json-1.1 (or 1.0, or
 //     application/json, or none) gets 400 SerializationException.
 //
+// STS's GetCallerIdentity is answered on the same port (sts.go), as tools
+// written for LocalStack expect: a form-encoded POST with
+// Action=GetCallerIdentity (STS's Query protocol, answered in its XML) or
+// X-Amz-Target: AWSSecurityTokenServiceV20110615.GetCallerIdentity (its
+// JSON protocol), with the identity of the key's Principal, or the root of
+// the store's account; other STS actions get STS's InvalidAction error.
+//
 // The operations are the rows of the store's operation table; the
 // endpoints that are not Secrets Manager operations are routed in one
 // place, Handler.endpoint (handler.go).

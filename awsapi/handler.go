@@ -201,6 +201,8 @@ func (h *Handler) endpoint(r *http.Request) func(http.ResponseWriter, *http.Requ
 	switch {
 	case strings.HasPrefix(r.URL.Path, controlPrefix):
 		return h.serveControl // test mode and backups: control.go
+	case isSTS(r):
+		return h.serveSTS // STS's GetCallerIdentity: sts.go
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/smithy-go"
 	"github.com/secretstore-go/secretstore/internal/awsmodel"
 	"github.com/secretstore-go/secretstore/internal/testutil"
 )
@@ -107,5 +108,38 @@ func TestSDKReplication(t *testing.T) {
 	var ire *types.InvalidRequestException
 	if _, err := us.StopReplicationToReplica(ctx, &secretsmanager.StopReplicationToReplicaInput{SecretId: aws.String("prod/db")}); !errors.As(err, &ire) {
 		t.Errorf("StopReplicationToReplica on a primary: %v, want InvalidRequestException", err)
+	}
+}
+
+// TestSDKReplicaKeyAndRegions: through the SDK, UpdateSecret in a
+// replica's region with only KmsKeyId (and the SDK's own
+// ClientRequestToken) changes the replica's key, which the primary's
+// ReplicationStatus then shows; a replica region that is not an AWS Region
+// is refused with InvalidParameterException.
+func TestSDKReplicaKeyAndRegions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newSDKEnv(t)
+	us, eu := e.client, testutil.SDKClient(e.url, "eu-west-1")
+	if _, err := us.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String("v"),
+		AddReplicaRegions: []types.ReplicaRegionType{{Region: aws.String("eu-west-1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eu.UpdateSecret(ctx, &secretsmanager.UpdateSecretInput{SecretId: aws.String("db"), KmsKeyId: aws.String("alias/eu")}); err != nil {
+		t.Fatalf("UpdateSecret of the replica's KmsKeyId: %v", err)
+	}
+	d, err := us.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("db")})
+	if err != nil || len(d.ReplicationStatus) != 1 || aws.ToString(d.ReplicationStatus[0].KmsKeyId) != "alias/eu" {
+		t.Errorf("the primary's ReplicationStatus after the replica's key changed: %+v, %v", d, err)
+	}
+	_, err = eu.UpdateSecret(ctx, &secretsmanager.UpdateSecretInput{SecretId: aws.String("db"), Description: aws.String("d")})
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "InvalidParameterException" {
+		t.Errorf("UpdateSecret of the replica's Description: %v", err)
+	}
+	_, err = us.ReplicateSecretToRegions(ctx, &secretsmanager.ReplicateSecretToRegionsInput{SecretId: aws.String("db"),
+		AddReplicaRegions: []types.ReplicaRegionType{{Region: aws.String("mars-north-9")}}})
+	if !errors.As(err, &api) || api.ErrorCode() != "InvalidParameterException" || !strings.Contains(api.ErrorMessage(), "mars-north-9 is not an AWS Region") {
+		t.Errorf("ReplicateSecretToRegions to mars-north-9: %v", err)
 	}
 }

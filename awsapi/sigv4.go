@@ -192,6 +192,12 @@ func verifySigV4(r *http.Request, body []byte, creds []Credentials, now time.Tim
 // authenticate is verifySigV4, returning also the credentials that signed
 // the request (nil on failure).
 func authenticate(r *http.Request, body []byte, creds []Credentials, now time.Time) (*Credentials, *sigv4Error) {
+	return authenticateFor(sigv4Service, r, body, creds, now)
+}
+
+// authenticateFor is authenticate for a request to service (the credential
+// scope's service: secretsmanager, or sts for the STS endpoint).
+func authenticateFor(service string, r *http.Request, body []byte, creds []Credentials, now time.Time) (*Credentials, *sigv4Error) {
 	authValues := r.Header.Values("Authorization")
 	if len(authValues) == 0 || strings.TrimSpace(authValues[0]) == "" {
 		return nil, missingAuthToken()
@@ -226,8 +232,8 @@ func authenticate(r *http.Request, body []byte, creds []Credentials, now time.Ti
 	}
 	amzDate := reqTime.Format(amzDateFormat)
 
-	if auth.service != sigv4Service {
-		return nil, invalidSignature("Credential should be scoped to correct service: '" + sigv4Service + "'. ")
+	if auth.service != service {
+		return nil, invalidSignature("Credential should be scoped to correct service: '" + service + "'. ")
 	}
 	if d := reqTime.Format(scopeDateFormat); auth.date != d {
 		return nil, invalidSignature(fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", auth.date, d, amzDate))

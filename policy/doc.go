@@ -29,10 +29,12 @@
 // ID or arn:aws:iam::<account>:root) applies to every principal of that
 // account, but an Allow that names only the account delegates to the
 // account's own policies and grants an IAM user or role nothing by itself
-// (only the root user); a role's ARN also names its sessions; and
+// (only the root user); a role's ARN also names its sessions; in a Deny,
 // NotPrincipal exempts a caller only when it lists all of the caller's
 // identities (the user and its account; the session, its role and its
-// account). The account root user's implicit full access is not modelled:
+// account); in an Allow (which IAM's guide now calls unsupported), it
+// exempts a caller it names any identity of, so it never grants the
+// principals it names. The account root user's implicit full access is not modelled:
 // pass it an identity-based policy allowing "*" if it should have it.
 //
 // Condition keys are case-insensitive, including the tag key of

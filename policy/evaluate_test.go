@@ -9,41 +9,42 @@ import (
 // Rules of the IAM User Guide the cases below check, by the page they come
 // from.
 const (
-	ruleDenyWins     = "IAM policy evaluation logic: an explicit deny in any policy overrides any allow"
-	ruleImplicitDeny = "IAM policy evaluation logic: by default, all requests are implicitly denied; a request no statement allows is denied"
-	ruleUnion        = "IAM policy evaluation logic: within one account, an allow in an identity-based policy or in a resource-based policy is enough"
-	ruleAction       = "IAM JSON policy elements: Action: actions match case-insensitively; * matches any characters and ? exactly one"
-	ruleNotAction    = "IAM JSON policy elements: NotAction: the statement matches every action except those listed"
-	ruleResource     = "IAM JSON policy elements: Resource: the ARN matches case-sensitively, * and ? wildcards match across ':' and '/'"
-	ruleNotResource  = "IAM JSON policy elements: NotResource: the statement matches every resource except those listed"
-	ruleCreateSecret = "aws-semantics §10: CreateSecret's resource is ...:secret:<Name>-*-shaped; Name* and Name-* allow it, a bare Name does not"
-	rulePrincipal    = "IAM JSON policy elements: Principal: a resource-based policy applies to the principals it names; \"*\" names everyone"
-	ruleAccountPrinc = "IAM JSON policy elements: Principal (AWS account principals): an account ID and arn:aws:iam::<account>:root both delegate to the account; its IAM users still need an identity-based policy"
-	ruleNotPrincipal = "IAM JSON policy elements: NotPrincipal: with Deny, the account ARN of the not-denied principal must be listed too, or the principal is denied"
-	ruleService      = "IAM JSON policy elements: Principal: a Service principal names an AWS service, never an IAM user"
-	ruleCondString   = "IAM Condition operators: string operators (StringEquals is case-sensitive, IgnoreCase folds case, StringLike takes * and ?)"
-	ruleCondArn      = "IAM Condition operators: ARN operators: each of the six colon-delimited parts is compared separately, with wildcards within a part; ArnEquals and ArnLike behave alike"
-	ruleCondBool     = "IAM Condition operators: Bool compares \"true\"/\"false\""
-	ruleCondNull     = "IAM Condition operators: Null \"true\" holds when the key is absent, \"false\" when it is present"
-	ruleCondNumeric  = "IAM Condition operators: numeric operators compare numbers"
-	ruleCondDate     = "IAM Condition operators: date operators compare ISO 8601 dates or epoch seconds"
-	ruleCondIP       = "IAM Condition operators: IpAddress/NotIpAddress compare with CIDR blocks, IPv4 and IPv6"
-	ruleIfExists     = "IAM Condition operators: ...IfExists: if the key is absent, the condition is true; if present, it is evaluated as without IfExists"
-	ruleAbsent       = "IAM Condition operators: if the key is not present in the request context, the values do not match and the condition is false"
-	ruleAbsentNeg    = "IAM Condition operators: if the condition requires that the key is not matched (StringNotLike, ArnNotLike, ...) and the key is not present, the condition is true"
-	ruleMultiAND     = "IAM multiple context keys or values: several operators, or several keys in one operator, are ANDed"
-	ruleMultiOR      = "IAM multiple context keys or values: several values for one key are ORed"
-	ruleMultiNOR     = "IAM multiple context keys or values: several values for one key of a negated operator are NORed"
-	ruleForAny       = "IAM set operators: ForAnyValue holds when at least one value of the request matches; false when the key is absent"
-	ruleForAll       = "IAM set operators: ForAllValues holds when every value of the request matches; true when the key is absent (empty set)"
-	ruleVars         = "IAM policy variables: ${key} is replaced by the request's value of key in Resource and in string and ARN conditions"
-	ruleVarsNoValue  = "IAM policy variables with no value: a Resource or positive condition using a variable with no value matches nothing; negated operators do match"
-	ruleVarsDefault  = "IAM policy variables: ${key, 'default'} is replaced by default when key has no value"
-	ruleVarsEscape   = "IAM policy variables: ${*}, ${?} and ${$} stand for a literal *, ? and $"
-	ruleVars2008     = "IAM policy variables: without Version 2012-10-17, variables such as ${aws:username} are literal strings"
-	ruleKeysCase     = "IAM policy variables and tags: condition key names are case-insensitive (aws:CurrentTime is AWS:currenttime)"
-	ruleResourceTag  = "Secrets Manager condition keys: secretsmanager:ResourceTag/<key> and aws:ResourceTag/<key> are the secret's tags"
-	ruleVersionStage = "aws-semantics §10: a VersionStage condition denies a GetSecretValue that names no stage (the key is absent)"
+	ruleDenyWins      = "IAM policy evaluation logic: an explicit deny in any policy overrides any allow"
+	ruleImplicitDeny  = "IAM policy evaluation logic: by default, all requests are implicitly denied; a request no statement allows is denied"
+	ruleUnion         = "IAM policy evaluation logic: within one account, an allow in an identity-based policy or in a resource-based policy is enough"
+	ruleAction        = "IAM JSON policy elements: Action: actions match case-insensitively; * matches any characters and ? exactly one"
+	ruleNotAction     = "IAM JSON policy elements: NotAction: the statement matches every action except those listed"
+	ruleResource      = "IAM JSON policy elements: Resource: the ARN matches case-sensitively, * and ? wildcards match across ':' and '/'"
+	ruleNotResource   = "IAM JSON policy elements: NotResource: the statement matches every resource except those listed"
+	ruleCreateSecret  = "aws-semantics §10: CreateSecret's resource is ...:secret:<Name>-*-shaped; Name* and Name-* allow it, a bare Name does not"
+	rulePrincipal     = "IAM JSON policy elements: Principal: a resource-based policy applies to the principals it names; \"*\" names everyone"
+	ruleAccountPrinc  = "IAM JSON policy elements: Principal (AWS account principals): an account ID and arn:aws:iam::<account>:root both delegate to the account; its IAM users still need an identity-based policy"
+	ruleNotPrincipal  = "IAM JSON policy elements: NotPrincipal: with Deny, the account ARN of the not-denied principal must be listed too, or the principal is denied"
+	ruleNotPrincAllow = "IAM JSON policy elements: NotPrincipal with Allow allows all principals except the one named (and is now unsupported): the principal it names is never granted by it"
+	ruleService       = "IAM JSON policy elements: Principal: a Service principal names an AWS service, never an IAM user"
+	ruleCondString    = "IAM Condition operators: string operators (StringEquals is case-sensitive, IgnoreCase folds case, StringLike takes * and ?)"
+	ruleCondArn       = "IAM Condition operators: ARN operators: each of the six colon-delimited parts is compared separately, with wildcards within a part; ArnEquals and ArnLike behave alike"
+	ruleCondBool      = "IAM Condition operators: Bool compares \"true\"/\"false\""
+	ruleCondNull      = "IAM Condition operators: Null \"true\" holds when the key is absent, \"false\" when it is present"
+	ruleCondNumeric   = "IAM Condition operators: numeric operators compare numbers"
+	ruleCondDate      = "IAM Condition operators: date operators compare ISO 8601 dates or epoch seconds"
+	ruleCondIP        = "IAM Condition operators: IpAddress/NotIpAddress compare with CIDR blocks, IPv4 and IPv6"
+	ruleIfExists      = "IAM Condition operators: ...IfExists: if the key is absent, the condition is true; if present, it is evaluated as without IfExists"
+	ruleAbsent        = "IAM Condition operators: if the key is not present in the request context, the values do not match and the condition is false"
+	ruleAbsentNeg     = "IAM Condition operators: if the condition requires that the key is not matched (StringNotLike, ArnNotLike, ...) and the key is not present, the condition is true"
+	ruleMultiAND      = "IAM multiple context keys or values: several operators, or several keys in one operator, are ANDed"
+	ruleMultiOR       = "IAM multiple context keys or values: several values for one key are ORed"
+	ruleMultiNOR      = "IAM multiple context keys or values: several values for one key of a negated operator are NORed"
+	ruleForAny        = "IAM set operators: ForAnyValue holds when at least one value of the request matches; false when the key is absent"
+	ruleForAll        = "IAM set operators: ForAllValues holds when every value of the request matches; true when the key is absent (empty set)"
+	ruleVars          = "IAM policy variables: ${key} is replaced by the request's value of key in Resource and in string and ARN conditions"
+	ruleVarsNoValue   = "IAM policy variables with no value: a Resource or positive condition using a variable with no value matches nothing; negated operators do match"
+	ruleVarsDefault   = "IAM policy variables: ${key, 'default'} is replaced by default when key has no value"
+	ruleVarsEscape    = "IAM policy variables: ${*}, ${?} and ${$} stand for a literal *, ? and $"
+	ruleVars2008      = "IAM policy variables: without Version 2012-10-17, variables such as ${aws:username} are literal strings"
+	ruleKeysCase      = "IAM policy variables and tags: condition key names are case-insensitive (aws:CurrentTime is AWS:currenttime)"
+	ruleResourceTag   = "Secrets Manager condition keys: secretsmanager:ResourceTag/<key> and aws:ResourceTag/<key> are the secret's tags"
+	ruleVersionStage  = "aws-semantics §10: a VersionStage condition denies a GetSecretValue that names no stage (the key is absent)"
 )
 
 type mod func(*Request)
@@ -242,6 +243,17 @@ var evalCases = []evalCase{
 		req:      []mod{as("arn:aws:sts::111122223333:assumed-role/app/s1")},
 		identity: []string{doc(allowAll)},
 		resource: doc(`{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:sts::111122223333:assumed-role/app/s1","111122223333"]},"Action":"*","Resource":"*"}`), want: ExplicitDeny},
+	{name: "Allow with NotPrincipal never grants the user it names", rule: ruleNotPrincAllow,
+		resource: doc(`{"Effect":"Allow","NotPrincipal":{"AWS":"` + alice + `"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}`), want: ImplicitDeny},
+	{name: "Allow with NotPrincipal grants a user it does not name", rule: ruleNotPrincAllow, req: []mod{as(bob)},
+		resource: doc(`{"Effect":"Allow","NotPrincipal":{"AWS":"` + alice + `"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}`), want: Allow},
+	{name: "Allow with NotPrincipal naming the account grants none of it", rule: ruleNotPrincAllow,
+		resource: doc(`{"Effect":"Allow","NotPrincipal":{"AWS":"` + acct + `"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}`), want: ImplicitDeny},
+	{name: "Allow with NotPrincipal naming a role grants none of its sessions", rule: ruleNotPrincAllow,
+		req:      []mod{as("arn:aws:sts::111122223333:assumed-role/app/s1")},
+		resource: doc(`{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"*","Resource":"*"}`), want: ImplicitDeny},
+	{name: "Allow with NotPrincipal naming the user and others", rule: ruleNotPrincAllow,
+		resource: doc(`{"Effect":"Allow","NotPrincipal":{"AWS":["` + bob + `","` + alice + `"]},"Action":"*","Resource":"*"}`), want: ImplicitDeny},
 	{name: "Allow to account does not grant a role session", rule: ruleAccountPrinc,
 		req:      []mod{as("arn:aws:sts::111122223333:assumed-role/app/s1")},
 		resource: doc(`{"Effect":"Allow","Principal":{"AWS":"` + acct + `"},"Action":"*","Resource":"*"}`), want: ImplicitDeny},

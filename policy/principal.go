@@ -186,14 +186,21 @@ func (ps *principalSet) hits(c *caller, userID string) principalHit {
 //     An Allow that names only the account delegates to the account: IAM
 //     users and roles still need an identity-based policy that allows the
 //     request, so for them it adds nothing (only the root user is granted).
-//   - NotPrincipal exempts a caller only when it names every identity of
-//     the caller: the user and its account, or the role session, its role
-//     and its account ("When you use NotPrincipal with Deny, you must also
-//     specify the account ARN of the not-denied principal"). The root user
-//     is exempted by its account alone.
+//   - In a Deny, NotPrincipal exempts a caller only when it names every
+//     identity of the caller: the user and its account, or the role
+//     session, its role and its account ("When you use NotPrincipal with
+//     Deny, you must also specify the account ARN of the not-denied
+//     principal"). The root user is exempted by its account alone.
+//   - In an Allow, which IAM's guide now calls unsupported and used to
+//     describe as allowing "all principals except the one named",
+//     NotPrincipal exempts a caller when it names any of its identities:
+//     the caller it names is never granted by it, whatever else it lists.
 func (ps *principalSet) matches(not, allow bool, c *caller, userID string) bool {
 	h := ps.hits(c, userID)
 	if not {
+		if allow {
+			return !(h.any || h.self || h.role || h.account)
+		}
 		return !ps.exempts(h, c)
 	}
 	switch {

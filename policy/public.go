@@ -31,14 +31,36 @@ var secretsManagerActions = [...]string{
 
 // pinningKey reports whether a (lower-cased) condition key, compared with
 // fixed values, confines a statement for everyone ("*") to known accounts,
-// organizations, networks or calling resources, which makes it not public.
+// organizations, principals, networks or calling resources, which makes it
+// not public.
 func pinningKey(key string) bool {
 	switch key {
 	case "aws:sourceaccount", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce",
-		"aws:principalaccount", "aws:principalorgid":
+		"aws:principalaccount", "aws:principalorgid", keyPrincipalArnLower:
 		return true
 	}
 	return false
+}
+
+const keyPrincipalArnLower = "aws:principalarn"
+
+// fixedPrincipalArn reports whether v, a value of an aws:PrincipalArn
+// condition, names principals of one known account: an ARN whose account
+// field is twelve digits. A wildcard after the account
+// ("arn:aws:iam::123456789012:role/app-*") still confines the statement to
+// that account, as aws:PrincipalAccount does; one in the account or before
+// it does not.
+func fixedPrincipalArn(v string) bool {
+	parts, ok := splitARN(v)
+	if !ok || !isAccountID(parts[4]) {
+		return false
+	}
+	for _, p := range parts[:5] {
+		if strings.ContainsAny(p, "*?") {
+			return false
+		}
+	}
+	return true
 }
 
 // PublicAccess reports whether a resource policy grants broad access to the
@@ -47,11 +69,13 @@ func pinningKey(key string) bool {
 // Manager action to every principal (Principal "*" or {"AWS": "*"}, or a
 // NotPrincipal) and does not pin it down with a condition on
 // aws:SourceAccount, aws:SourceArn, aws:SourceVpc, aws:SourceVpce,
-// aws:PrincipalAccount or aws:PrincipalOrgID.
+// aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn.
 //
 // A pinning condition uses StringEquals, StringEqualsIgnoreCase, StringLike,
 // ArnEquals or ArnLike (optionally ForAnyValue:), without IfExists, with
-// fixed values: none may hold a wildcard or a policy variable. Anything else
+// fixed values: none may hold a wildcard or a policy variable, except an
+// aws:PrincipalArn, which may have wildcards after its account (it must
+// name a twelve-digit account, see fixedPrincipalArn). Anything else
 // (a negated operator, IfExists, ForAllValues:, "arn:aws:iam::*:root", a
 // condition on aws:SourceIp) leaves the statement public.
 func PublicAccess(p *Policy) bool {
@@ -113,7 +137,14 @@ func (cl *clause) pins() bool {
 	}
 	for i := range cl.vals {
 		v := &cl.vals[i]
-		if v.tmpl != nil || v.s == "" || strings.ContainsAny(v.s, "*?") || strings.Contains(v.s, "${") {
+		if v.tmpl != nil || v.s == "" || strings.Contains(v.s, "${") {
+			return false
+		}
+		if cl.key.name == keyPrincipalArnLower {
+			if !fixedPrincipalArn(v.s) {
+				return false
+			}
+		} else if strings.ContainsAny(v.s, "*?") {
 			return false
 		}
 	}

@@ -66,6 +66,12 @@ const (
 	KeyRotationLambdaARN           = "secretsmanager:RotationLambdaARN"               // the rotation Lambda ARN in the request
 	KeyModifyRotationRules         = "secretsmanager:ModifyRotationRules"             // "true" or "false"
 	KeyRotateImmediately           = "secretsmanager:RotateImmediately"               // "true" or "false"
+	KeyForceDeleteWithoutRecovery  = "secretsmanager:ForceDeleteWithoutRecovery"      // DeleteSecret's: "true" or "false"
+	KeyRecoveryWindowInDays        = "secretsmanager:RecoveryWindowInDays"            // DeleteSecret's RecoveryWindowInDays, when the request gives one
+	KeyKmsKeyArn                   = "secretsmanager:KmsKeyArn"                       // the ARN of the KMS key the request's KmsKeyId names, when it names a key by ARN or key ID
+	KeyType                        = "secretsmanager:Type"                            // a managed external secret's type in the request (the store has none: never set)
+	KeyResourceType                = "secretsmanager:resource/Type"                   // the managed external secret type of the secret (never set)
+	KeyExternalSecretRotationRole  = "secretsmanager:ExternalSecretRotationRoleArn"   // RotateSecret's external rotation role (never set)
 	KeyTagKeys                     = "aws:TagKeys"                                    // the tag keys in the request (multivalued); see SetRequestTags
 	KeySourceIP                    = "aws:SourceIp"                                   // the caller's IP address
 	KeyCurrentTime                 = "aws:CurrentTime"                                // see SetTime

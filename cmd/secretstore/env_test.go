@@ -33,6 +33,7 @@ var serveFlagSamples = map[string]string{
 	"principals":            "/etc/secretstore/principals.json",
 	"authz-mode":            "log",
 	"metrics-addr":          "127.0.0.1:9090",
+	"extra-regions":         "mars-north-9,venus-east-2",
 	"agent-addr":            "127.0.0.1:2773",
 	"agent-principal":       "arn:aws:iam::123456789012:role/device",
 	"agent-max-connections": "50",

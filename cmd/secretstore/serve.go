@@ -51,6 +51,7 @@ type serveFlags struct {
 	memory          bool
 	region          string
 	account         string
+	extraRegions    string // --extra-regions: comma-separated
 	keys            keyFlags
 	accessKeyID     string
 	secretAccessKey string
@@ -74,6 +75,7 @@ func setupServe(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.memory, "memory", false, "keep the store in memory: everything is lost on exit")
 	fs.StringVar(&f.region, "region", secretstore.DefaultRegion, "the default `REGION`; a request uses the one it is signed for")
 	fs.StringVar(&f.account, "account", secretstore.DefaultAccountID, "the 12-digit `ACCOUNT` id in ARNs")
+	fs.StringVar(&f.extraRegions, "extra-regions", "", "comma-separated `REGIONS` a replica may be in besides the AWS Regions secretstore knows (for a Region AWS opens later)")
 	f.keys.register(fs)
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "check signatures: accept only this access key `ID`")
 	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "the secret access `KEY` of --access-key-id")
@@ -141,6 +143,14 @@ func (f *serveFlags) credentials() ([]awsapi.Credentials, error) {
 // included.
 func (f *serveFlags) storeOptions(getenv func(string) string, log *slog.Logger) (o secretstore.Options, keySource string, err error) {
 	o = secretstore.Options{Region: f.region, AccountID: f.account, Logger: log, MemoryBudget: f.memoryBudget.bytes(f.memory)}
+	for r := range strings.SplitSeq(f.extraRegions, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if !arn.ValidRegion(r) {
+				return o, "", usageErrorf("%s: %q is not a region name like us-east-1", f.src.name("extra-regions"), r)
+			}
+			o.ExtraRegions = append(o.ExtraRegions, r)
+		}
+	}
 	policy := keyGenerateFile
 	if f.memory {
 		o.InMemory, policy = true, keyEphemeral

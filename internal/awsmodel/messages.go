@@ -119,7 +119,7 @@ func RemoveFromWrong(label string) string {
 const (
 	BatchBoth            = "Either 'SecretIdList' or 'Filters' must be provided, but not both."
 	BatchNeither         = "Either 'SecretIdList' or 'Filters' must be provided."
-	BatchMaxResultsAlone = "'MaxResults' is only valid together with 'Filters'."
+	BatchMaxResultsAlone = "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."
 )
 
 // Filters (InvalidParameter).
@@ -203,7 +203,8 @@ func NotAReplica(arn string) string {
 // Rotation.
 const (
 	// InvalidRequest
-	NoRotationLambda = "No Lambda rotation function ARN is associated with this secret."
+	RotationFrequencyAndSchedule = "You cannot specify both rotation frequency and schedule expression together."
+	NoRotationLambda             = "No Lambda rotation function ARN is associated with this secret."
 	// AccessDenied
 	CannotInvokeLambda = "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com."
 	// InvalidRequest
