@@ -1,7 +1,6 @@
 package secretstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,7 @@ import (
 func TestOneDamagedRecordAffectsOnlyItsSecret(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	var logged bytes.Buffer
+	var logged lockedBuffer
 	s, _ := newTestStore(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
 	var names []string
 	for i := range 30 {

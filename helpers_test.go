@@ -469,3 +469,22 @@ func readRounds(t testing.TB, n int, read func() error) (round, stop func()) {
 	}
 	return round, stop
 }
+
+// lockedBuffer is a log destination the store's background loops (the
+// reaper, the rotation runner) may write while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

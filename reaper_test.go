@@ -492,7 +492,7 @@ func TestLargePurgeIsShreddedOverSeveralPasses(t *testing.T) {
 func TestReaperGoesOnAfterAFailure(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	var logged bytes.Buffer
+	var logged lockedBuffer
 	s, clk := newTestStore(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
 	for _, name := range []string{"broken", "fine"} {
 		mustCreate(t, s, name, "v")

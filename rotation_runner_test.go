@@ -1,7 +1,6 @@
 package secretstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,7 +112,7 @@ func TestRotationThatCannotStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logged bytes.Buffer
+			var logged lockedBuffer
 			rec := &recorder{t: t, inner: PasswordRotator(GetRandomPasswordInput{})}
 			s, clk := newRotationStore(t, rec, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
 			tt.bad(t, s)
