@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore/internal/badger"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // testEpoch is the time every newTestStore's FakeClock starts at.
@@ -74,7 +75,14 @@ func openDisk(t testing.TB, dir string, o Options) (*Store, error) {
 	if o.Clock == nil {
 		o.Clock = NewFakeClock(testEpoch)
 	}
-	return Open(context.Background(), o)
+	s, err := Open(context.Background(), o)
+	// Under an emulator a child another test starts may hold the folder's
+	// lock for a moment after this process closed it (testutil.ForkWindow).
+	for deadline := time.Now().Add(testutil.ForkWindow()); errors.Is(err, ErrDataFolderInUse) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		s, err = Open(context.Background(), o)
+	}
+	return s, err
 }
 
 // mustOpenDisk is openDisk that fails the test if the store does not open.

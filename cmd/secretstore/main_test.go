@@ -95,15 +95,26 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) r
 	if len(args) > 0 && args[0] == "serve" && !slices.Contains(args, "--addr") {
 		t.Fatalf("secretstore %s: a test gives serve --addr 127.0.0.1:0, not the default port", strings.Join(args, " "))
 	}
-	var stdout, stderr bytes.Buffer
-	c := &cli{
-		stdin:  strings.NewReader(stdin),
-		stdout: &stdout,
-		stderr: &stderr,
-		getenv: func(k string) string { return env[k] },
+	run := func() result {
+		var stdout, stderr bytes.Buffer
+		c := &cli{
+			stdin:  strings.NewReader(stdin),
+			stdout: &stdout,
+			stderr: &stderr,
+			getenv: func(k string) string { return env[k] },
+		}
+		code := c.run(t.Context(), args)
+		return result{stdout.String(), stderr.String(), code}
 	}
-	code := c.run(t.Context(), args)
-	return result{stdout.String(), stderr.String(), code}
+	r := run()
+	// Under an emulator a child another test starts may hold a data
+	// folder's lock for a moment after this process closed it
+	// (testutil.ForkWindow): a command that found it in use runs again.
+	for deadline := time.Now().Add(testutil.ForkWindow()); r.code == exitError && strings.Contains(r.stderr, "is in use by another process") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		r = run()
+	}
+	return r
 }
 
 // mustRun runs a command line in-process and fails the test unless it

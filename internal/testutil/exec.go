@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // Command is exec.Command for a program built for this process's GOOS and
@@ -27,6 +28,22 @@ func Command(name string, args ...string) *exec.Cmd {
 // Emulator returns the emulator Command runs programs through, or "" when
 // it runs them directly.
 func Emulator() string { return emulator() }
+
+// ForkWindow is how long a test retries opening a data folder that is
+// said to be in use right after this process let go of it: zero natively,
+// a few seconds under an emulator. A process starting a child holds a copy
+// of each of its descriptors, the folder's lock among them, until the child
+// execs. Natively Go forks with vfork, which suspends the parent, and the
+// fork lock the store closes its lock under, until that exec; qemu-user
+// runs a vfork as a plain fork, so the parent goes on (and releases the
+// fork lock) while a child another parallel test starts still holds the
+// lock the store has just closed.
+func ForkWindow() time.Duration {
+	if emulator() == "" {
+		return 0
+	}
+	return 5 * time.Second
+}
 
 var emulator = sync.OnceValue(func() string {
 	if runtime.GOOS != "linux" {
