@@ -110,12 +110,16 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) r
 	// Under an emulator a child another test starts may hold a data
 	// folder's lock for a moment after this process closed it
 	// (testutil.ForkWindow): a command that found it in use runs again.
-	for deadline := time.Now().Add(testutil.ForkWindow()); r.code == exitError && strings.Contains(r.stderr, "is in use by another process") && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(testutil.ForkWindow()); r.code == exitError && inUse.MatchString(r.stderr) && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 		r = run()
 	}
 	return r
 }
+
+// inUse matches the messages of a command that found its data folder in
+// use (serve.go's openError, maintenance.go).
+var inUse = regexp.MustCompile(`the data folder \S+ is in use( by another process|: another| —)`)
 
 // mustRun runs a command line in-process and fails the test unless it
 // succeeds.
