@@ -571,6 +571,17 @@ func (t *Table) block(idx int, useCache bool) (*Block, error) {
 			t.Filename(), blk.offset, ko.Len())
 	}
 
+	// secretstore patch 7 (PATCHES.md): a block the block cache will keep
+	// owns its bytes where cachedBlocksOwnBytes says so. Uncompressed and
+	// unencrypted, blk.data is a slice of the table's memory map, and the
+	// cache keeps the block after the table is deleted and unmapped; on a
+	// 32-bit system the Go heap then reuses those addresses, and the
+	// garbage collector, scanning the cache, meets a pointer into the middle
+	// of a span (a fatal error in runtime.tryDeferToSpanScan).
+	if useCache && t.opt.BlockCache != nil && cachedBlocksOwnBytes && !blk.freeMe && t.opt.Compression == options.None {
+		blk.data = bytes.Clone(blk.data)
+	}
+
 	// Read meta data related to block.
 	readPos := len(blk.data) - 4 // First read checksum length.
 	blk.chkLen = int(y.BytesToU32(blk.data[readPos : readPos+4]))
@@ -632,6 +643,13 @@ func (t *Table) block(idx int, useCache bool) (*Block, error) {
 	}
 	return blk, nil
 }
+
+// cachedBlocksOwnBytes says whether a block kept in the block cache is a
+// copy of the table's bytes rather than a slice of its memory map: on 32-bit
+// systems (secretstore patch 7), where the Go heap may be given the
+// addresses of a table unmapped meanwhile. On 64-bit systems the heap's
+// arenas are far from the maps, and a copy would only cost memory.
+var cachedBlocksOwnBytes = strconv.IntSize == 32
 
 // blockCacheKey is used to store blocks in the block cache.
 func (t *Table) blockCacheKey(idx int) []byte {
