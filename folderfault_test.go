@@ -185,6 +185,12 @@ func unwritableChild(t *testing.T, dir string) {
 	}
 	defer os.Chmod(dir, 0o700)
 	wantPlainRefusal(t, "a write into a folder that is not writable", put("refused", 10), "the data folder is not writable", dir)
+	if err := s.Writable(); !errors.Is(err, ErrDataFolderNotWritable) {
+		t.Errorf("Writable of a folder that is not writable: %v", err)
+	}
+	if n := s.Stats().WritesRefused[RefusedNotWritable]; n == 0 {
+		t.Errorf("Stats().WritesRefused[%s] = 0 after a refused write", RefusedNotWritable)
+	}
 	checkAcked(t, s, names, "reads while the folder is not writable")
 
 	// Past the store's check, into Badger: enough writes for Badger to need

@@ -49,8 +49,9 @@ func (s *Store) Writable() error {
 // Reasons a write was refused before it began, the keys of
 // Stats.WritesRefused.
 const (
-	RefusedDiskFull   = "disk_full"   // ErrDiskFull
-	RefusedSyncFailed = "sync_failed" // ErrSyncFailed
+	RefusedDiskFull    = "disk_full"           // ErrDiskFull
+	RefusedSyncFailed  = "sync_failed"         // ErrSyncFailed
+	RefusedNotWritable = "folder_not_writable" // ErrDataFolderNotWritable
 )
 
 // Stats counts what a Store did since Open (every region view of it
@@ -65,8 +66,8 @@ type Stats struct {
 	// SyncDurations is how long those fsyncs took.
 	SyncDurations DurationHistogram
 	// WritesRefused counts the writes refused before they began, by reason
-	// (RefusedDiskFull, RefusedSyncFailed). A refused write changes
-	// nothing.
+	// (RefusedDiskFull, RefusedSyncFailed, RefusedNotWritable). A refused
+	// write changes nothing.
 	WritesRefused map[string]uint64
 	// ReaperPasses is the number of reaper passes run (in the background
 	// and by Store.Reap), ReaperPassFailures how many of them stopped on an
@@ -133,6 +134,7 @@ func (h *durationHistogram) snapshot() DurationHistogram {
 // stats holds the counters behind Stats.
 type stats struct {
 	refusedDiskFull, refusedSync    atomic.Uint64
+	refusedNotWritable              atomic.Uint64
 	reaperPasses, reaperPassFailed  atomic.Uint64
 	reaperSecretFailed              atomic.Uint64
 	purged, prunedVersions, rotated atomic.Uint64
@@ -146,6 +148,8 @@ func (st *stats) refused(err error) {
 		st.refusedDiskFull.Add(1)
 	case errors.Is(err, ErrSyncFailed):
 		st.refusedSync.Add(1)
+	case errors.Is(err, ErrDataFolderNotWritable):
+		st.refusedNotWritable.Add(1)
 	}
 }
 
@@ -171,8 +175,9 @@ func (s *Store) Stats() Stats {
 		SyncFailures:  failures,
 		SyncDurations: durations,
 		WritesRefused: map[string]uint64{
-			RefusedDiskFull:   st.refusedDiskFull.Load(),
-			RefusedSyncFailed: st.refusedSync.Load(),
+			RefusedDiskFull:    st.refusedDiskFull.Load(),
+			RefusedSyncFailed:  st.refusedSync.Load(),
+			RefusedNotWritable: st.refusedNotWritable.Load(),
 		},
 		ReaperPasses:         st.reaperPasses.Load(),
 		ReaperPassFailures:   st.reaperPassFailed.Load(),

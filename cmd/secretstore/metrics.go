@@ -150,7 +150,7 @@ var (
 	descFsyncs           = prometheus.NewDesc("secretstore_fsyncs_total", "Fsyncs of the database's logs finished (one serves every write committed meanwhile).", nil, nil)
 	descFsyncFailures    = prometheus.NewDesc("secretstore_fsync_failures_total", "Fsyncs of the database's logs that failed; after one, writes are refused until a restart.", nil, nil)
 	descFsyncSeconds     = prometheus.NewDesc("secretstore_fsync_duration_seconds", "How long the fsyncs of the database's logs took.", nil, nil)
-	descWritesRefused    = prometheus.NewDesc("secretstore_writes_refused_total", "Writes refused before they began, changing nothing, by reason (disk_full, sync_failed).", []string{"reason"}, nil)
+	descWritesRefused    = prometheus.NewDesc("secretstore_writes_refused_total", "Writes refused before they began, changing nothing, by reason (disk_full, sync_failed, folder_not_writable).", []string{"reason"}, nil)
 	descWritable         = prometheus.NewDesc("secretstore_writable", "1 when a write can be made now; 0 when it would be refused (see the health document at /_secretstore/health for why).", nil, nil)
 	descSecrets          = prometheus.NewDesc("secretstore_secrets", "Secrets stored, by region, replicas and those scheduled for deletion included (counted at most every 30s).", []string{"region"}, nil)
 	descVersions         = prometheus.NewDesc("secretstore_versions", "Secret versions stored, deprecated ones and replicas' included (counted at most every 30s).", nil, nil)
@@ -192,7 +192,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descFsyncs, st.Syncs)
 	counter(descFsyncFailures, st.SyncFailures)
 	ch <- fsyncHistogram(st.SyncDurations)
-	for _, reason := range []string{secretstore.RefusedDiskFull, secretstore.RefusedSyncFailed} {
+	for _, reason := range []string{secretstore.RefusedDiskFull, secretstore.RefusedSyncFailed, secretstore.RefusedNotWritable} {
 		counter(descWritesRefused, st.WritesRefused[reason], reason)
 	}
 	writable := 1.0
