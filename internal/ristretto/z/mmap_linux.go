@@ -22,7 +22,18 @@ func mmap(fd *os.File, writable bool, size int64) ([]byte, error) {
 	if writable {
 		mtype |= unix.PROT_WRITE
 	}
-	return unix.Mmap(int(fd.Fd()), 0, int(size), mtype, unix.MAP_SHARED)
+	// secretstore patch 8 (internal/badger/PATCHES.md): an untracked map.
+	// unix.Mmap records each map in a Go map keyed by a pointer to its last
+	// byte, which only unix.Munmap removes; munmap below (needed after
+	// mremap) never calls it, so every map unmapped stayed there, and where
+	// the Go heap was later given its addresses (32-bit systems) the garbage
+	// collector found that key pointing into a heap span and stopped the
+	// process ("found bad pointer in Go heap").
+	p, err := unix.MmapPtr(int(fd.Fd()), 0, nil, uintptr(size), mtype, unix.MAP_SHARED)
+	if err != nil {
+		return nil, err
+	}
+	return unsafe.Slice((*byte)(p), int(size)), nil
 }
 
 // munmap unmaps a previously mapped slice.
