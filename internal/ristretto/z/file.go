@@ -46,6 +46,16 @@ func OpenMmapFileUsing(fd *os.File, sz int, writable bool) (*MmapFile, error) {
 	if err != nil {
 		return nil, errors.Join(err, fmt.Errorf("while mmapping %s with size: %d", fd.Name(), fileSize))
 	}
+	if rerr == NewFile {
+		// secretstore patch 9 (internal/badger/PATCHES.md): a file just
+		// created is a hole that is written through this map, and each
+		// written page faults on its own whatever the advice. With the
+		// default advice the first fault also read ahead (zero-filled) up
+		// to the device's read_ahead_kb of the hole, 8 MiB on some virtual
+		// disks: an 8 MiB memtable file filled with zeros at every Open
+		// for a few bytes written. Advice only: an error changes nothing.
+		_ = Madvise(buf, false)
+	}
 
 	if fileSize == 0 {
 		dir, _ := filepath.Split(filename)
