@@ -43,7 +43,14 @@ func chamberBinary(t *testing.T) string {
 		t.Skipf("%s is not in the module cache (go mod download %s, or set SECRETSTORE_CHAMBER): %v", chamberModule, chamberModule, err)
 	}
 	bin := filepath.Join(t.TempDir(), "chamber")
+	// go run keeps the program it links in the build cache (Go 1.24 and
+	// later), so only the first run of the tests links chamber: with cp as
+	// its -exec program, go run copies that program to bin instead of
+	// running it. go build would link it at every run.
 	build := exec.Command(goBin, "build", "-o", bin, ".")
+	if cp, err := exec.LookPath("cp"); err == nil {
+		build = exec.Command(goBin, "run", "-exec", cp, ".", bin)
+	}
 	build.Dir, build.Env = mod.Dir, offline
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Skipf("building chamber from the module cache needs its dependencies there too (cd %s && go mod download): %v\n%s", mod.Dir, err, out)

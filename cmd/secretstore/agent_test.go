@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-secretsmanager-caching-go/v2/secretcache"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // The examples of the AWS Secrets Manager Agent's README
@@ -109,14 +110,12 @@ func runTool(t *testing.T, name string, args ...string) (stdout, stderr string, 
 // port alongside, reads the same secret.
 func TestAgentREADMEExamples(t *testing.T) {
 	t.Parallel()
-	for _, tool := range []string{"bash", "curl", "python3"} {
+	for _, tool := range []string{"bash", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not on PATH", tool)
 		}
 	}
-	if err := exec.Command("python3", "-c", "import requests").Run(); err != nil {
-		t.Skip("python3 has no requests module, which the README's Python example imports")
-	}
+	python := testutil.Python(t, "requests") // the README's Python example imports it
 	ctx := t.Context()
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "awssmatoken")
@@ -169,15 +168,15 @@ func TestAgentREADMEExamples(t *testing.T) {
 	wantValue("curl refreshNow example", stdout, sdkValue("MyTest"))
 
 	// Python, as in the README, and its function called.
-	python := func(example, secretID string) string {
+	runPython := func(example, secretID string) string {
 		t.Helper()
-		stdout, stderr, code := runTool(t, "python3", "-c", readmeExample(example, tokenFile, port, secretID)+"\nprint(get_secret(), end='')\n")
+		stdout, stderr, code := runTool(t, python, "-c", readmeExample(example, tokenFile, port, secretID)+"\nprint(get_secret(), end='')\n")
 		if code != 0 {
 			t.Fatalf("python example for %s: exit %d\n%s", secretID, code, stderr)
 		}
 		return stdout
 	}
-	wantValue("python example", python(readmePython, "MyTest"), sdkValue("MyTest"))
+	wantValue("python example", runPython(readmePython, "MyTest"), sdkValue("MyTest"))
 	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("MyTest"), SecretString: aws.String("second")}); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +224,7 @@ for source in json.loads(sys.argv[1]):
         results.append({"ok": False, "out": str(e)})
 print(json.dumps(results))
 `
-	stdout, stderr, code = runTool(t, "python3", "-c", driver, string(arg))
+	stdout, stderr, code = runTool(t, python, "-c", driver, string(arg))
 	var results []struct {
 		OK  bool
 		Out string
@@ -263,26 +262,33 @@ print(json.dumps(results))
 
 	// The AWS caching library for Go on the SDK port reads the same value;
 	// after a write, the Agent reads the new one at once, the library once
-	// its cache is refreshed.
+	// its cache is refreshed: a cache with the default TTL (an hour) keeps
+	// the value it read, one whose items expire at once (a TTL of 2 ns)
+	// refreshes at its next read. (The library's RefreshNow would do that
+	// too, after sleeping 2.5 to 7.5 s on purpose.)
 	cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cached, err := cache.GetSecretStringWithContext(ctx, "MyTest")
-	if err != nil || cached != "second" {
-		t.Errorf("caching library: %q, %v", cached, err)
+	expiring, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm; c.CacheItemTTL = 2 })
+	if err != nil {
+		t.Fatal(err)
 	}
-	wantValue("python example, beside the caching library", python(readmePython, "MyTest"), sdkValue("MyTest"))
+	for _, c := range []*secretcache.Cache{cache, expiring} {
+		if cached, err := c.GetSecretStringWithContext(ctx, "MyTest"); err != nil || cached != "second" {
+			t.Errorf("caching library: %q, %v", cached, err)
+		}
+	}
+	wantValue("python example, beside the caching library", runPython(readmePython, "MyTest"), sdkValue("MyTest"))
 	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("MyTest"), SecretString: aws.String("third")}); err != nil {
 		t.Fatal(err)
 	}
-	wantValue("python example, at once after a write", python(readmePython, "MyTest"), sdkValue("MyTest"))
+	wantValue("python example, at once after a write", runPython(readmePython, "MyTest"), sdkValue("MyTest"))
 	if cached, _ := cache.GetSecretStringWithContext(ctx, "MyTest"); cached != "second" {
 		t.Errorf("the caching library's cache: %q, want the value it cached", cached)
 	}
-	cache.RefreshNowWithContext(ctx, "MyTest")
-	if cached, err := cache.GetSecretStringWithContext(ctx, "MyTest"); cached != "third" || err != nil {
-		t.Errorf("the caching library after RefreshNow: %q, %v", cached, err)
+	if cached, err := expiring.GetSecretStringWithContext(ctx, "MyTest"); cached != "third" || err != nil {
+		t.Errorf("the caching library, its item expired: %q, %v", cached, err)
 	}
 }
 

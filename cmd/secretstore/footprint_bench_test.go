@@ -22,7 +22,7 @@ func BenchmarkServeFootprint(b *testing.B) {
 	}
 	dir := filepath.Join(b.TempDir(), "data")
 	names := fillFolder(b, dir, footprintSecrets, footprintValueLen)
-	url, pid := serveProcess(b, dir)
+	url, pid := serveProcess(b, realBinary(b), dir)
 	start := readProcMemory(b, pid)
 	const passes = 3
 	calls := max(b.N/passes, len(names))

@@ -25,8 +25,8 @@ import (
 // The tests that need a real process (signals, a kill -9, a folder locked
 // by another process) run this test binary as the secretstore binary: with
 // runMainEnv set, TestMain runs main instead of the tests, so no second
-// binary is linked. (The footprint tests measure the real binary: see
-// realBinary.)
+// binary is linked. (BenchmarkServeFootprint measures the real binary:
+// see realBinary.)
 const runMainEnv = "SECRETSTORE_TEST_RUN_MAIN"
 
 // binary is the program those tests run: this test binary.
@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 }
 
 // realBinary returns the secretstore binary itself, built once, for the
-// tests that measure its memory.
+// benchmark that measures its memory.
 func realBinary(tb testing.TB) string {
 	tb.Helper()
 	realBuild.once.Do(func() {

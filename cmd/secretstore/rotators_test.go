@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -678,35 +677,15 @@ func waitRotated(t *testing.T, log *syncBuffer, sm *secretsmanager.Client, name,
 // pythonRotator returns the Python interpreter (its real path, not a
 // pyenv shim, which needs the user's HOME) and the path of
 // tests/rotation/rotator.py, or skips the test when python3 or boto3 is
-// missing.
+// missing: the Python rotation function cannot run.
 func pythonRotator(t *testing.T) (python, script string) {
 	t.Helper()
-	pythonCheck.once.Do(func() {
-		if _, err := exec.LookPath("python3"); err != nil {
-			pythonCheck.skip = "python3 is not installed: the Python rotation function cannot run"
-			return
-		}
-		out, err := exec.Command("python3", "-c", "import sys, boto3; print(sys.executable)").Output()
-		if err != nil {
-			pythonCheck.skip = "boto3 is not installed for python3 (pip install boto3): the Python rotation function cannot run"
-			return
-		}
-		pythonCheck.python = strings.TrimSpace(string(out))
-	})
-	if pythonCheck.skip != "" {
-		t.Skip(pythonCheck.skip)
-	}
+	python = testutil.Python(t, "boto3")
 	script, err := filepath.Abs(filepath.Join("..", "..", "tests", "rotation", "rotator.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pythonCheck.python, script
-}
-
-// pythonCheck is what pythonRotator found, once for every test.
-var pythonCheck struct {
-	once         sync.Once
-	python, skip string
+	return python, script
 }
 
 // newAWSCLI returns the AWS CLI for a test, which ignores what the user

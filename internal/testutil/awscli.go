@@ -33,23 +33,14 @@ type AWSCLI struct {
 	aws   string // the aws program, without a Python process
 }
 
-// pythonHasAWSCLI says, once for the process, whether python3 has awscli.
-var pythonHasAWSCLI struct {
-	once sync.Once
-	ok   bool
-}
-
 // NewAWSCLI returns an AWSCLI whose command lines run with env as their
 // whole environment (plus what Run adds), or skips tb when the AWS CLI is
 // not installed. The Python process ends when tb ends.
 func NewAWSCLI(tb testing.TB, env []string) *AWSCLI {
 	tb.Helper()
 	c := &AWSCLI{env: env}
-	pythonHasAWSCLI.once.Do(func() {
-		pythonHasAWSCLI.ok = exec.Command("python3", "-c", "import awscli.clidriver").Run() == nil
-	})
-	if pythonHasAWSCLI.ok {
-		cmd := exec.Command("python3", "-c", awsCLIScript)
+	if python, ok := pythonHas("awscli"); ok {
+		cmd := exec.Command(python, "-c", awsCLIScript)
 		cmd.Env = env
 		cmd.Stderr = os.Stderr
 		in, err := cmd.StdinPipe()
