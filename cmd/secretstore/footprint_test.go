@@ -242,7 +242,7 @@ const footprintTestReads = 500
 // TestServeFootprintOnDisk serves a data folder of 10,000 secrets of 1 KiB
 // with this test binary running main (a superset of the real binary's code,
 // so its RSS bounds the real one's, without linking a second binary for
-// each run of the tests), reads 500 of them (the day's first read of a
+// each run of the tests; the real binary under the race detector), reads 500 of them (the day's first read of a
 // secret writes its LastAccessedDate, so the folder takes writes too), and
 // checks that no file of the folder is much larger than the data it holds:
 // Badger preallocates its logs, which are sized by the memory budget (a
@@ -264,7 +264,13 @@ func TestServeFootprintOnDisk(t *testing.T) {
 	start := time.Now()
 	names := fillFolder(t, dir, footprintSecrets, footprintValueLen)
 	filled := time.Now()
-	url, pid := serveProcess(t, binary, dir)
+	// Under the race detector the test binary's memory is the detector's
+	// too: measure the real binary there (built once, for this run).
+	bin := binary
+	if raceEnabled {
+		bin = realBinary(t)
+	}
+	url, pid := serveProcess(t, bin, dir)
 	mem := getLoad(t, url, pid, names, 4, footprintTestReads)
 	t.Logf("serve with %d secrets of %d bytes, after %d reads: %v (filled in %v, read in %v)", footprintSecrets, footprintValueLen, footprintTestReads, mem,
 		filled.Sub(start).Round(time.Millisecond), time.Since(filled).Round(time.Millisecond))

@@ -49,7 +49,8 @@ func TestMain(m *testing.M) {
 }
 
 // realBinary returns the secretstore binary itself, built once, for the
-// benchmark that measures its memory.
+// benchmark that measures its memory, and for TestServeFootprintOnDisk
+// under the race detector.
 func realBinary(tb testing.TB) string {
 	tb.Helper()
 	realBuild.once.Do(func() {
