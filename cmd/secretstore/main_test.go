@@ -119,8 +119,9 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) r
 }
 
 // inUse matches the messages of a command that found its data folder in
-// use (serve.go's openError, maintenance.go).
-var inUse = regexp.MustCompile(`the data folder \S+ is in use( by another process|: another| —)`)
+// use (serve.go's openError, maintenance.go, and ErrDataFolderInUse itself,
+// which restore reports with the folder after it).
+var inUse = regexp.MustCompile(`the data folder (\S+ )?is in use( by another process|: another| —)`)
 
 // mustRun runs a command line in-process and fails the test unless it
 // succeeds.
