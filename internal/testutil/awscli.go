@@ -19,63 +19,78 @@ var awsCLIScript string
 
 // AWSCLI runs AWS CLI command lines for a test. Where python3 has the
 // CLI's package (awscli), every command line runs in one Python process
-// (awscli.py, the CLI's own driver), which saves the second or so a Python
-// start with botocore costs; otherwise each runs the aws program. Its
-// methods may be called from several goroutines: the command lines run one
-// at a time.
+// (awscli.py, the CLI's own driver) that every AWSCLI of the test binary
+// shares, which saves the half second of CPU a Python start with the CLI's
+// imports costs; otherwise each runs the aws program. Its methods may be
+// called from several goroutines: the command lines run one at a time.
 type AWSCLI struct {
-	env []string // the environment of every command line
-
-	mu    sync.Mutex
-	batch *exec.Cmd // the Python process, nil without one
-	in    io.WriteCloser
-	out   *bufio.Reader
-	aws   string // the aws program, without a Python process
+	env    []string // the environment of every command line
+	driver *cliDriver
+	aws    string // the aws program, without a Python process
 }
+
+// cliDriver is the Python process running awscli.py. Each command line
+// brings its whole environment, so one process serves every AWSCLI.
+type cliDriver struct {
+	mu  sync.Mutex // one command line at a time
+	in  io.Writer
+	out *bufio.Reader
+}
+
+// sharedDriver starts the test binary's cliDriver once (each command line
+// brings its own environment); it ends when the test binary does, which
+// closes its standard input.
+var sharedDriver = sync.OnceValues(func() (*cliDriver, error) {
+	python, ok := pythonHas("awscli")
+	if !ok {
+		return nil, nil
+	}
+	cmd := exec.Command(python, "-c", awsCLIScript)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") { // the command lines bring theirs
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go cmd.Wait() // reaps it if it ends first
+	return &cliDriver{in: in, out: bufio.NewReader(out)}, nil
+})
 
 // NewAWSCLI returns an AWSCLI whose command lines run with env as their
 // whole environment (plus what Run adds), or skips tb when the AWS CLI is
-// not installed. The Python process ends when tb ends.
+// not installed.
 func NewAWSCLI(tb testing.TB, env []string) *AWSCLI {
 	tb.Helper()
-	c := &AWSCLI{env: env}
-	if python, ok := pythonHas("awscli"); ok {
-		cmd := exec.Command(python, "-c", awsCLIScript)
-		cmd.Env = env
-		cmd.Stderr = os.Stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			tb.Fatal(err)
-		}
-		c.batch, c.in, c.out = cmd, in, bufio.NewReader(out)
-		tb.Cleanup(func() {
-			in.Close()
-			cmd.Wait()
-		})
-		return c
+	d, err := sharedDriver()
+	if err != nil {
+		tb.Fatalf("starting the AWS CLI's driver: %v", err)
+	}
+	if d != nil {
+		return &AWSCLI{env: env, driver: d}
 	}
 	path, err := exec.LookPath("aws")
 	if err != nil {
 		tb.Skip("the AWS CLI is not installed")
 	}
-	c.aws = path
-	return c
+	return &AWSCLI{env: env, aws: path}
 }
 
 // Run runs "aws args..." with env (KEY=VALUE) added to the environment,
 // and returns what it printed and its exit status (non-zero for an error,
 // as the aws program's).
 func (c *AWSCLI) Run(env []string, args ...string) (stdout, stderr string, code int, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.batch == nil {
+	if c.driver == nil {
 		cmd := exec.Command(c.aws, args...)
 		cmd.Env = append(append([]string(nil), c.env...), env...)
 		var o, e bytes.Buffer
@@ -91,7 +106,7 @@ func (c *AWSCLI) Run(env []string, args ...string) (stdout, stderr string, code 
 		Args []string          `json:"args"`
 		Env  map[string]string `json:"env"`
 	}{Args: args, Env: map[string]string{}}
-	for _, kv := range env {
+	for _, kv := range append(append([]string(nil), c.env...), env...) {
 		k, v, _ := strings.Cut(kv, "=")
 		req.Env[k] = v
 	}
@@ -99,10 +114,12 @@ func (c *AWSCLI) Run(env []string, args ...string) (stdout, stderr string, code 
 	if err != nil {
 		return "", "", 0, err
 	}
-	if _, err := c.in.Write(append(b, '\n')); err != nil {
+	c.driver.mu.Lock()
+	defer c.driver.mu.Unlock()
+	if _, err := c.driver.in.Write(append(b, '\n')); err != nil {
 		return "", "", 0, err
 	}
-	line, err := c.out.ReadBytes('\n')
+	line, err := c.driver.out.ReadBytes('\n')
 	if err != nil {
 		return "", "", 0, err
 	}

@@ -1,6 +1,6 @@
 # Runs AWS CLI command lines in one Python process, for the tests: each line
 # of standard input is a JSON object {"args": [...], "env": {...}}, run as
-# "aws ARGS" with ENV added to the environment; each answer is a JSON line
+# "aws ARGS" with ENV as the whole environment; each answer is a JSON line
 # {"code": N, "stdout": "...", "stderr": "..."}. It is the CLI's own driver,
 # as the aws program runs it, without a Python start (a second or so) per
 # command line. Each command line gets a new driver, so nothing of one
@@ -16,12 +16,18 @@ import sys
 
 from awscli.clidriver import create_clidriver
 
+# Importing awscli sets AWS_DATA_PATH (where its own data files are); the
+# process starts without the caller's AWS_ variables, so those it has now
+# are the CLI's, and each command line keeps them.
+cli_env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
 answers = sys.stdout
 loader = None
 for line in sys.stdin:
     request = json.loads(line)
     saved = dict(os.environ)
-    os.environ.update(request.get("env", {}))
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.environ.update(cli_env)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
