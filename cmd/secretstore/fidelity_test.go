@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
-	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // TestServeSTSWithPrincipals: serve --principals answers STS's
@@ -142,16 +140,7 @@ func TestServeSTSAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: starts the AWS CLI")
 	}
-	var base []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			base = append(base, kv)
-		}
-	}
-	base = append(base, "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
-		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
-	cli := testutil.NewAWSCLI(t, base)
+	cli := newAWSCLI(t)
 	file := writePrincipals(t, testPrincipals)
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file)
 	keys := []string{"AWS_ACCESS_KEY_ID=" + appKey, "AWS_SECRET_ACCESS_KEY=" + appSecret}

@@ -318,3 +318,19 @@ func post(t *testing.T, url, body string) (int, string) {
 	}
 	return resp.StatusCode, string(b)
 }
+
+// newAWSCLI returns the AWS CLI for a test, which ignores what the user has
+// configured (us-east-1, JSON output, no retries, no instance metadata), or
+// skips the test.
+func newAWSCLI(t *testing.T) *testutil.AWSCLI {
+	t.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	return testutil.NewAWSCLI(t, append(env, "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PAGER=", "AWS_DEFAULT_OUTPUT=json", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard"))
+}

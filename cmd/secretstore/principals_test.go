@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
-	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 // The principals of the access-control tests, in the account the server
@@ -413,16 +412,7 @@ func TestServePrincipalsAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: starts the AWS CLI")
 	}
-	var base []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			base = append(base, kv)
-		}
-	}
-	base = append(base, "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
-		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
-	cli := testutil.NewAWSCLI(t, base)
+	cli := newAWSCLI(t)
 	file := writePrincipals(t, testPrincipals)
 	srv := startInProcess(t, nil, "--memory", "--quiet", "--principals", file, "--access-key-id", adminKey, "--secret-access-key", adminSecret)
 	admin := sdkClient(srv.URL, adminKey, adminSecret)

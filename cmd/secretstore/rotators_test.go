@@ -688,20 +688,6 @@ func pythonRotator(t *testing.T) (python, script string) {
 	return python, script
 }
 
-// newAWSCLI returns the AWS CLI for a test, which ignores what the user
-// has configured, or skips the test.
-func newAWSCLI(t *testing.T) *testutil.AWSCLI {
-	t.Helper()
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return testutil.NewAWSCLI(t, append(env, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=",
-		"AWS_DEFAULT_OUTPUT=json", "AWS_MAX_ATTEMPTS=1"))
-}
-
 // runAWSCLI runs "aws secretsmanager ARGS..." against the server at url in
 // us-east-1, signing with the given keys; it returns the output (stdout,
 // then stderr).
