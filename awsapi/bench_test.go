@@ -40,7 +40,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,54 +142,6 @@ func startFloor(b *testing.B, secret, target, body string, work func() error) st
 	return srv.URL
 }
 
-// startMoto starts moto_server on a free loopback port, waits until it
-// answers, and returns its URL; b.Cleanup kills it. It skips b when
-// moto_server is not on PATH.
-func startMoto(b *testing.B) string {
-	b.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		b.Skip("moto_server is not on PATH")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	if err := cmd.Start(); err != nil {
-		b.Fatalf("starting moto_server: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	b.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	url := "http://127.0.0.1:" + port
-	c := benchClient(url)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
-		cancel()
-		if err == nil {
-			return url
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			b.Fatalf("moto_server exited before answering: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("moto_server on port %s does not answer: %v", port, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // startServer starts the named server (see benchServers); the floor answers
 // as secretstore does to the request (target, body) on secret.
 func startServer(b *testing.B, name, secret, target, body string) string {
@@ -203,7 +154,7 @@ func startServer(b *testing.B, name, secret, target, body string) string {
 	case "badger":
 		return startFloor(b, secret, target, body, badgerWork(b, target))
 	case "moto":
-		return startMoto(b)
+		return testutil.Moto(b)
 	}
 	b.Fatalf("unknown server %q", name)
 	return ""

@@ -6,11 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -222,52 +220,5 @@ func wantAPIError(t testing.TB, err error, code, msg string) {
 	}
 	if !errors.As(err, &ae) || ae.ErrorCode() != code || !strings.Contains(ae.ErrorMessage(), msg) {
 		t.Errorf("got %v, want %s with %q", err, code, msg)
-	}
-}
-
-// startMoto starts moto_server on a free loopback port and returns its
-// URL; t.Cleanup kills it. It skips t when moto_server is not on PATH.
-func startMoto(t testing.TB) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not on PATH")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting moto_server: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	url := "http://127.0.0.1:" + port
-	c := client(url)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
-		cancel()
-		if err == nil {
-			return url
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("moto_server exited before answering: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server on port %s does not answer: %v", port, err)
-		}
-		time.Sleep(100 * time.Millisecond) // moto takes seconds to start
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 	"go.uber.org/goleak"
 )
 
@@ -250,7 +251,7 @@ func TestMirrorLeavesTheDevicesOwnSecrets(t *testing.T) {
 func TestMirrorFromMoto(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	motoURL := startMoto(t)
+	motoURL := testutil.Moto(t)
 	device := newServer(t, secretstore.Options{})
 	mc := client(motoURL)
 	for i := range 3 {
