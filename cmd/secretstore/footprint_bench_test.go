@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/proc"
 )
 
 // BenchmarkServeFootprint measures `secretstore serve --data DIR`, the real
@@ -26,18 +28,18 @@ func BenchmarkServeFootprint(b *testing.B) {
 	start := readProcMemory(b, pid)
 	const passes = 3
 	calls := max(b.N/passes, len(names))
-	var peak procMemory
+	var peak proc.Memory
 	b.ResetTimer()
 	began := time.Now()
 	for range passes {
-		if m := getLoad(b, url, pid, names, 4, calls); m.rss > peak.rss {
+		if m := getLoad(b, url, pid, names, 4, calls); m.RSS > peak.RSS {
 			peak = m
 		}
 	}
 	b.ReportMetric(float64(time.Since(began).Nanoseconds())/float64(passes*calls), "ns/op")
-	b.ReportMetric(float64(peak.rss)/(1<<20), "VmRSS-MiB")
-	b.ReportMetric(float64(peak.anon)/(1<<20), "RssAnon-MiB")
-	b.ReportMetric(float64(peak.file)/(1<<20), "RssFile-MiB")
-	b.ReportMetric(float64(start.rss)/(1<<20), "start-VmRSS-MiB")
-	b.ReportMetric(float64(peak.rss)/footprintRSSLimit, "of-limit")
+	b.ReportMetric(float64(peak.RSS)/(1<<20), "VmRSS-MiB")
+	b.ReportMetric(float64(peak.Anon)/(1<<20), "RssAnon-MiB")
+	b.ReportMetric(float64(peak.File)/(1<<20), "RssFile-MiB")
+	b.ReportMetric(float64(start.RSS)/(1<<20), "start-VmRSS-MiB")
+	b.ReportMetric(float64(peak.RSS)/footprintRSSLimit, "of-limit")
 }

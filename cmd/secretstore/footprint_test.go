@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/proc"
 	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
@@ -134,7 +134,7 @@ func getValue(c *http.Client, url, name string) error {
 // getLoad makes calls GetSecretValue calls of names, in turn, from clients
 // goroutines; while they run, it reads the memory of process pid every
 // 50ms, and returns the largest VmRSS it saw.
-func getLoad(tb testing.TB, url string, pid int, names []string, clients, calls int) (peak procMemory) {
+func getLoad(tb testing.TB, url string, pid int, names []string, clients, calls int) (peak proc.Memory) {
 	tb.Helper()
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	defer c.CloseIdleConnections()
@@ -155,7 +155,7 @@ func getLoad(tb testing.TB, url string, pid int, names []string, clients, calls 
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if m := readProcMemory(tb, pid); m.rss > peak.rss {
+		if m := readProcMemory(tb, pid); m.RSS > peak.RSS {
 			peak = m
 		}
 		select {
@@ -169,40 +169,12 @@ func getLoad(tb testing.TB, url string, pid int, names []string, clients, calls 
 	}
 }
 
-// procMemory is what /proc/PID/status says of a process's memory, in bytes.
-type procMemory struct {
-	rss, anon, file, hwm int64
-}
-
-func (m procMemory) String() string {
-	return fmt.Sprintf("VmRSS %.1f MiB (RssAnon %.1f, RssFile %.1f), VmHWM %.1f MiB",
-		float64(m.rss)/(1<<20), float64(m.anon)/(1<<20), float64(m.file)/(1<<20), float64(m.hwm)/(1<<20))
-}
-
 // readProcMemory reads the memory of process pid.
-func readProcMemory(tb testing.TB, pid int) procMemory {
+func readProcMemory(tb testing.TB, pid int) proc.Memory {
 	tb.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	m, err := proc.ReadMemory(pid)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	var m procMemory
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 || f[2] != "kB" {
-			continue
-		}
-		kb, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			m.rss = kb << 10
-		case "RssAnon:":
-			m.anon = kb << 10
-		case "RssFile:":
-			m.file = kb << 10
-		case "VmHWM:":
-			m.hwm = kb << 10
-		}
 	}
 	return m
 }
@@ -280,8 +252,8 @@ func TestServeFootprintOnDisk(t *testing.T) {
 		// its RSS adds the emulator's own and its translated code (about
 		// 15 MiB for a program that only sleeps), so it is not serve's.
 		t.Logf("serve runs under %s: its peak RSS is the emulator's, not checked against %d MiB", testutil.Emulator(), footprintRSSLimit>>20)
-	case mem.hwm > footprintRSSLimit:
-		t.Errorf("serve's peak RSS is %.1f MiB, more than %d MiB", float64(mem.hwm)/(1<<20), footprintRSSLimit>>20)
+	case mem.HWM > footprintRSSLimit:
+		t.Errorf("serve's peak RSS is %.1f MiB, more than %d MiB", float64(mem.HWM)/(1<<20), footprintRSSLimit>>20)
 	}
 	checkFolderFiles(t, dir)
 }

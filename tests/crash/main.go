@@ -62,6 +62,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/proc"
 )
 
 // config is the command line.
@@ -82,6 +84,10 @@ const (
 	maxWriters = 64
 	maxSecrets = 1000
 )
+
+// procs are the processes this program started and has not yet seen end;
+// every way out of main kills them (procs.KillAll), so none outlives it.
+var procs proc.Group
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -158,7 +164,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	defer killAll()
+	defer procs.KillAll()
 
 	root, temporary := cfg.dir, cfg.dir == ""
 	if temporary {
@@ -212,7 +218,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if failed || !temporary || cfg.keep {
 		fmt.Fprintf(stdout, "crash: data and logs kept in %s\n", root)
 	} else {
-		killAll() // nothing may still write there
+		procs.KillAll() // nothing may still write there
 		os.RemoveAll(root)
 	}
 	if failed {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/proc"
 )
 
 const (
@@ -188,7 +190,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // server is a "secretstore serve" on the mode's data folder.
 type server struct {
 	bin, data, keyFile, addr, logPath string
-	p                                 *proc
+	p                                 *proc.Proc
 }
 
 func (s *server) endpoint() string { return "http://" + s.addr }
@@ -205,15 +207,15 @@ func (s *server) start(ctx context.Context, wantSentinel bool, timeout time.Dura
 	cmd := exec.Command(s.bin, "serve", "--data", s.data, "--addr", s.addr, "--master-key-file", s.keyFile, "--quiet")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	t0 := time.Now()
-	if s.p, err = startProc(cmd); err != nil {
+	if s.p, err = procs.Start(cmd); err != nil {
 		return 0, err
 	}
 	defer func() {
 		if err != nil { // a server that does not answer right is not kept
 			select {
-			case <-s.p.done:
+			case <-s.p.Done:
 			default:
-				s.p.kill()
+				s.p.Kill()
 			}
 			s.p = nil
 		}
@@ -235,8 +237,8 @@ func (s *server) start(ctx context.Context, wantSentinel bool, timeout time.Dura
 		}
 		last = err
 		select {
-		case <-s.p.done:
-			return 0, fmt.Errorf("the server exited (%v); its log: %s", s.p.err, tail(s.logPath))
+		case <-s.p.Done:
+			return 0, fmt.Errorf("the server exited (%v); its log: %s", s.p.Err, tail(s.logPath))
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(2 * time.Millisecond):
@@ -280,7 +282,7 @@ func (r *runner) runWire(ctx context.Context) error {
 	}
 	defer func() {
 		if srv.p != nil {
-			srv.p.kill()
+			srv.p.Kill()
 		}
 	}()
 	cl := newWireClient(srv.endpoint(), 1)
@@ -311,7 +313,7 @@ func (r *runner) runWire(ctx context.Context) error {
 		t0 := time.Now()
 		go func() { done <- w.run(wctx, t0.Add(r.cfg.duration+time.Minute)) }()
 		sleepErr := sleep(ctx, delay)
-		killErr := srv.p.kill()
+		killErr := srv.p.Kill()
 		wrote := time.Since(t0)
 		srv.p = nil
 		stopWriters()
@@ -440,7 +442,7 @@ func (r *runner) runChild(ctx context.Context, exe, cfgFile, logPath string) (ti
 	if err != nil {
 		return 0, err
 	}
-	p, err := startProc(cmd)
+	p, err := procs.Start(cmd)
 	if err != nil {
 		return 0, err
 	}
@@ -453,19 +455,19 @@ func (r *runner) runChild(ctx context.Context, exe, cfgFile, logPath string) (ti
 	select {
 	case ok := <-ready:
 		if !ok {
-			p.kill()
+			p.Kill()
 			return 0, fmt.Errorf("the child did not start; its log: %s", tail(logPath))
 		}
 	case <-time.After(setupTimeout):
-		p.kill()
+		p.Kill()
 		return 0, fmt.Errorf("the child did not start within %v; its log: %s", setupTimeout, tail(logPath))
 	case <-ctx.Done():
-		p.kill()
+		p.Kill()
 		return 0, ctx.Err()
 	}
 	t0 := time.Now()
 	sleepErr := sleep(ctx, r.killDelay())
-	killErr := p.kill()
+	killErr := p.Kill()
 	wrote := time.Since(t0)
 	if killErr != nil {
 		killErr = fmt.Errorf("%w; its log: %s", killErr, tail(logPath))
@@ -707,4 +709,14 @@ func (r *runner) verify(ctx context.Context, cycle int, cl client, names []strin
 		os.RemoveAll(logDir)
 	}
 	return nil
+}
+
+// freePort returns a TCP port of 127.0.0.1 that is free now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -247,12 +247,12 @@ func (cr *caseRun) serve(ctx context.Context) verdict {
 	}
 	defer pipe.Close()
 	cmd.Stderr = w
-	p, err := startProc(cmd)
+	p, err := procs.Start(cmd)
 	w.Close()
 	if err != nil {
 		return harnessError(err)
 	}
-	defer p.kill()
+	defer p.Kill()
 	var mu sync.Mutex
 	var stderr strings.Builder
 	addrc := make(chan string, 1)
@@ -293,11 +293,11 @@ func (cr *caseRun) serve(ctx context.Context) verdict {
 			if b, err := os.ReadFile(filepath.Join(data, "server.address")); err == nil && strings.HasSuffix(string(b), "\n") {
 				addr = strings.TrimPrefix(strings.TrimSpace(string(b)), "http://")
 			}
-		case <-p.done:
+		case <-p.Done:
 			<-copied
-			return judgeRefusal(attempt{exit: p.ended(), message: said(), folder: data, changes: changes(data, before)}, cr.c.File)
+			return judgeRefusal(attempt{exit: ended(p), message: said(), folder: data, changes: changes(data, before)}, cr.c.File)
 		case <-ctx.Done():
-			p.kill()
+			p.Kill()
 			return fail("timeout", "serve neither listened nor exited within %v: %s", cr.h.cfg.timeout, errorLine(said()))
 		}
 	}
@@ -308,19 +308,19 @@ func (cr *caseRun) serve(ctx context.Context) verdict {
 		return fail("timeout", "reading every secret from serve took more than %v", cr.h.cfg.timeout)
 	}
 	select {
-	case <-p.done:
+	case <-p.Done:
 		<-copied
 		if isPanic(said()) {
 			return fail("panic", "serve panicked while it was read: %s", panicLine(said()))
 		}
-		return fail("serve exited while it was read", "serve ended with %v while it was read: %s", p.ended(), lastLine(said()))
+		return fail("serve exited while it was read", "serve ended with %v while it was read: %s", ended(p), lastLine(said()))
 	default:
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-p.Done:
 	case <-time.After(serveStopTimeout):
-		p.kill()
+		p.Kill()
 		return fail("serve did not stop", "serve did not stop within %v of SIGTERM", serveStopTimeout)
 	}
 	<-copied
@@ -330,7 +330,7 @@ func (cr *caseRun) serve(ctx context.Context) verdict {
 	if v := judgeContents(cr.st.acks, compareDump(cr.st.acks, d)); v.Outcome != opened {
 		return noteDeleted(v, data, before)
 	}
-	if e := p.ended(); e.Code != 0 {
+	if e := ended(p); e.Code != 0 {
 		return fail("serve failed to stop cleanly", "serve ended with %v after SIGTERM: %s", e, lastLine(said()))
 	}
 	return ok()

@@ -155,6 +155,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/proc"
 )
 
 // config is the command line.
@@ -175,6 +177,10 @@ type config struct {
 // defaultSampleCases is how many cases -sample runs: about 2 minutes on 2
 // cores.
 const defaultSampleCases = 48
+
+// procs are the processes this program started and has not yet seen end;
+// every way out of main kills them (procs.KillAll), so none outlives it.
+var procs proc.Group
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -267,14 +273,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	defer killAll()
+	defer procs.KillAll()
 	code, root, err := runHarness(ctx, cfg, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "damage:", err)
 		code = 1
 	}
 	if cfg.dir == "" && !cfg.keep && root != "" {
-		killAll() // nothing may still write there
+		procs.KillAll() // nothing may still write there
 		os.RemoveAll(root)
 	} else if root != "" {
 		fmt.Fprintf(stdout, "damage: states, results and summary kept in %s\n", root)

@@ -3,77 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/secretstore-go/secretstore/internal/proc"
 )
-
-// procs are the processes this program started and has not yet seen end;
-// killAll kills them, so none outlives the program.
-var procs struct {
-	sync.Mutex
-	running map[*os.Process]bool
-	closed  bool
-}
-
-// proc is a process this program started.
-type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once it has ended and been waited for
-	err  error         // Wait's error, once done is closed
-}
-
-// startProc starts cmd and watches it.
-func startProc(cmd *exec.Cmd) (*proc, error) {
-	setDeathSignal(cmd) // where the OS can: killed if this program dies
-	procs.Lock()
-	defer procs.Unlock()
-	if procs.closed {
-		return nil, errors.New("shutting down")
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	if procs.running == nil {
-		procs.running = map[*os.Process]bool{}
-	}
-	procs.running[cmd.Process] = true
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		procs.Lock()
-		delete(procs.running, cmd.Process)
-		procs.Unlock()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-// kill sends SIGKILL to p, if it still runs, and waits for it to end.
-func (p *proc) kill() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	p.cmd.Process.Kill()
-	<-p.done
-}
-
-// killAll kills every process still running and stops new ones from
-// starting.
-func killAll() {
-	procs.Lock()
-	defer procs.Unlock()
-	procs.closed = true
-	for p := range procs.running {
-		p.Kill()
-	}
-}
 
 // exitInfo is how a process ended, as the judge sees it.
 type exitInfo struct {
@@ -107,10 +44,10 @@ func (e exitInfo) String() string {
 }
 
 // ended returns how p ended; p must have ended.
-func (p *proc) ended() exitInfo {
-	st := p.cmd.ProcessState
+func ended(p *proc.Proc) exitInfo {
+	st := p.Cmd.ProcessState
 	if st == nil {
-		return exitInfo{Code: -1, StartErr: fmt.Sprint(p.err)}
+		return exitInfo{Code: -1, StartErr: fmt.Sprint(p.Err)}
 	}
 	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return exitInfo{Code: -1, Signal: ws.Signal().String()}
@@ -146,7 +83,7 @@ func runCmd(ctx context.Context, timeout time.Duration, env []string, name strin
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
-	p, err := startProc(cmd)
+	p, err := procs.Start(cmd)
 	if err != nil {
 		return output{exitInfo: exitInfo{Code: -1, StartErr: err.Error()}}
 	}
@@ -154,13 +91,13 @@ func runCmd(ctx context.Context, timeout time.Duration, env []string, name strin
 	defer t.Stop()
 	var out output
 	select {
-	case <-p.done:
-		out.exitInfo = p.ended()
+	case <-p.Done:
+		out.exitInfo = ended(p)
 	case <-t.C:
-		p.kill()
+		p.Kill()
 		out.exitInfo = exitInfo{Code: -1, TimedOut: true}
 	case <-ctx.Done():
-		p.kill()
+		p.Kill()
 		out.exitInfo = exitInfo{Code: -1, Interrupted: true}
 	}
 	out.Stdout, out.Stderr = stdout.String(), stderr.String()

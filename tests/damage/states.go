@@ -160,12 +160,12 @@ func (h *harness) buildChild(ctx context.Context, st *state, other bool, phase s
 	}
 	defer stdout.Close()
 	cmd.Stdout = w
-	p, err := startProc(cmd)
+	p, err := procs.Start(cmd)
 	w.Close()
 	if err != nil {
 		return err
 	}
-	defer p.kill()
+	defer p.Kill()
 	said := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
@@ -177,18 +177,18 @@ func (h *harness) buildChild(ctx context.Context, st *state, other bool, phase s
 	select {
 	case line := <-said:
 		if phase == "closed" {
-			<-p.done
-			if e := p.ended(); e.Code != 0 {
+			<-p.Done
+			if e := ended(p); e.Code != 0 {
 				return fmt.Errorf("the build child ended with %v; its log: %s", e, tail(logPath))
 			}
 			return nil
 		}
 		if !strings.HasPrefix(line, "acknowledged ") {
-			<-p.done
-			return fmt.Errorf("the build child ended with %v; its log: %s", p.ended(), tail(logPath))
+			<-p.Done
+			return fmt.Errorf("the build child ended with %v; its log: %s", ended(p), tail(logPath))
 		}
-		p.kill() // SIGKILL, with every write acknowledged and logged
-		if e := p.ended(); e.Signal == "" {
+		p.Kill() // SIGKILL, with every write acknowledged and logged
+		if e := ended(p); e.Signal == "" {
 			return fmt.Errorf("the build child ended by itself (%v) before it was killed", e)
 		}
 		return nil

@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/secretstore-go/secretstore/internal/proc"
 )
 
 type config struct {
@@ -130,8 +131,8 @@ func run(ctx context.Context, cfg config) error {
 type result struct {
 	budget          string
 	budgetBytes     int64
-	rest            procMemory // after the secrets were created, before the load: the floor
-	peak            procMemory // the largest of each figure, each on its own
+	rest            proc.Memory // after the secrets were created, before the load: the floor
+	peak            proc.Memory // the largest of each figure, each on its own
 	hwm             int64
 	calls           int64
 	elapsed         time.Duration
@@ -157,8 +158,8 @@ func (r result) row() string {
 	if r.firstUnexpected != "" {
 		e += " (first: " + r.firstUnexpected + ")"
 	}
-	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %.2f | %d | %.0f | %s |", r.budget, mib(r.rest.anon), mib(r.peak.rss), mib(r.peak.anon), mib(r.peak.file), mib(r.hwm),
-		float64(r.peak.anon)/float64(r.budgetBytes), r.calls, float64(r.calls)/r.elapsed.Seconds(), e)
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %.2f | %d | %.0f | %s |", r.budget, mib(r.rest.Anon), mib(r.peak.RSS), mib(r.peak.Anon), mib(r.peak.File), mib(r.hwm),
+		float64(r.peak.Anon)/float64(r.budgetBytes), r.calls, float64(r.calls)/r.elapsed.Seconds(), e)
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
@@ -176,7 +177,7 @@ func measure(ctx context.Context, cfg config, dir, budget string) (result, error
 	}
 	cmd := exec.Command(cfg.bin, args...)
 	cmd.Env = append(os.Environ(), "SECRETSTORE_MASTER_KEY="+base64.StdEncoding.EncodeToString(key))
-	setDeathSignal(cmd)
+	proc.SetDeathSignal(cmd)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return r, err
@@ -240,7 +241,7 @@ func measure(ctx context.Context, cfg config, dir, budget string) (result, error
 		}
 	}
 
-	if r.rest, err = readProcMemory(cmd.Process.Pid); err != nil {
+	if r.rest, err = proc.ReadMemory(cmd.Process.Pid); err != nil {
 		return r, err
 	}
 	loadCtx, cancel := context.WithTimeout(ctx, cfg.duration)
@@ -289,12 +290,12 @@ func measure(ctx context.Context, cfg config, dir, budget string) (result, error
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	for loop := true; loop; {
-		m, err := readProcMemory(cmd.Process.Pid)
+		m, err := proc.ReadMemory(cmd.Process.Pid)
 		if err != nil {
 			return r, err
 		}
-		r.peak.rss, r.peak.anon, r.peak.file = max(r.peak.rss, m.rss), max(r.peak.anon, m.anon), max(r.peak.file, m.file)
-		r.hwm = m.hwm
+		r.peak.RSS, r.peak.Anon, r.peak.File = max(r.peak.RSS, m.RSS), max(r.peak.Anon, m.Anon), max(r.peak.File, m.File)
+		r.hwm = m.HWM
 		select {
 		case <-done:
 			loop = false
@@ -342,35 +343,6 @@ func call(ctx context.Context, c *http.Client, url, op string, in map[string]any
 		e.Type = "HTTP " + strconv.Itoa(resp.StatusCode)
 	}
 	return e.Type, fmt.Errorf("%s: %s: %s", op, e.Type, e.Message)
-}
-
-// procMemory is what /proc/PID/status says of a process's memory, in bytes.
-type procMemory struct{ rss, anon, file, hwm int64 }
-
-func readProcMemory(pid int) (procMemory, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return procMemory{}, err
-	}
-	var m procMemory
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 || f[2] != "kB" {
-			continue
-		}
-		kb, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			m.rss = kb << 10
-		case "RssAnon:":
-			m.anon = kb << 10
-		case "RssFile:":
-			m.file = kb << 10
-		case "VmHWM:":
-			m.hwm = kb << 10
-		}
-	}
-	return m, nil
 }
 
 // budgetOf parses a budget as serve does, for the binary units only.

@@ -1,13 +1,13 @@
-package main
+package proc
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// setDeathSignal has the kernel SIGKILL cmd's process when this program
+// SetDeathSignal has the kernel SIGKILL cmd's process when this program
 // dies, however it dies.
-func setDeathSignal(cmd *exec.Cmd) {
+func SetDeathSignal(cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
