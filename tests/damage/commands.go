@@ -239,7 +239,7 @@ func (cr *caseRun) serve(ctx context.Context) verdict {
 	cmd := exec.Command(cr.h.bin, "serve", "--data", data, "--addr", "127.0.0.1:0")
 	var stdout limitedBuffer
 	cmd.Stdout = &stdout
-	// A pipe of our own, not StderrPipe: Wait (which startProc calls at
+	// A pipe of our own, not StderrPipe: Wait (which procs.Start calls at
 	// once) would close that before everything was read.
 	pipe, w, err := os.Pipe()
 	if err != nil {
