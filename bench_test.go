@@ -561,3 +561,47 @@ func BenchmarkPutSecretValueWriters(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpen opens and closes a store on disk that holds 100 secrets:
+// what each command-line client (secretstore get, list) pays, and each
+// test of a store on disk. Its floor, .../badger, is Badger's own Open and
+// Close of the same folder with the store's options; the store adds the
+// folder's check, its lock, the keyring, the watermark and the caches.
+func BenchmarkOpen(b *testing.B) {
+	o := Options{MasterKey: make([]byte, MasterKeyLen), DisableReaper: true, Dir: b.TempDir()}
+	rand.Read(o.MasterKey)
+	s, err := Open(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bulkCreate(b, s, "bench/secret-", 100, benchValueLen)
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("store", func(b *testing.B) {
+		for b.Loop() {
+			s, err := Open(context.Background(), o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("badger", func(b *testing.B) {
+		do, err := o.withDefaults()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			db, err := badger.Open(do.badgerOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
