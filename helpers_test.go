@@ -75,14 +75,9 @@ func openDisk(t testing.TB, dir string, o Options) (*Store, error) {
 	if o.Clock == nil {
 		o.Clock = NewFakeClock(testEpoch)
 	}
-	s, err := Open(context.Background(), o)
 	// Under an emulator a child another test starts may hold the folder's
 	// lock for a moment after this process closed it (testutil.ForkWindow).
-	for deadline := time.Now().Add(testutil.ForkWindow()); errors.Is(err, ErrDataFolderInUse) && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-		s, err = Open(context.Background(), o)
-	}
-	return s, err
+	return testutil.OpenAgain(func() (*Store, error) { return Open(context.Background(), o) }, ErrDataFolderInUse)
 }
 
 // mustOpenDisk is openDisk that fails the test if the store does not open.

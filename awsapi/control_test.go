@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
 func control(t *testing.T, h http.Handler, method, path, body string) rawResponse {
@@ -269,12 +270,9 @@ func TestControlBackup(t *testing.T) {
 	loads := func(t *testing.T, body []byte) {
 		t.Helper()
 		dir := filepath.Join(t.TempDir(), "restored")
-		if err := secretstore.LoadBackup(ctx, bytes.NewReader(body), secretstore.Options{Dir: dir, MasterKey: testMasterKey}); err != nil {
-			t.Fatalf("LoadBackup of the endpoint's answer: %v", err)
-		}
-		s, err := secretstore.Open(ctx, secretstore.Options{Dir: dir, MasterKey: testMasterKey, DisableReaper: true})
+		s, err := loadBackup(ctx, body, dir)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("the endpoint's answer: %v", err)
 		}
 		defer s.Close()
 		if v, err := s.Get(ctx, "app/s49"); err != nil || v != strings.Repeat("v", 1000) {
@@ -380,10 +378,7 @@ func TestControlBackupOverHTTP(t *testing.T) {
 		t.Fatalf("backup over HTTP: %v %s, %d bytes, Content-Length %d", err, resp.Status, len(body), resp.ContentLength)
 	}
 	dir := filepath.Join(t.TempDir(), "restored")
-	if err := secretstore.LoadBackup(ctx, bytes.NewReader(body), secretstore.Options{Dir: dir, MasterKey: testMasterKey}); err != nil {
-		t.Fatal(err)
-	}
-	s, err := secretstore.Open(ctx, secretstore.Options{Dir: dir, MasterKey: testMasterKey, DisableReaper: true})
+	s, err := loadBackup(ctx, body, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,4 +461,19 @@ func TestControlWithoutTestModeNamesTheSwitch(t *testing.T) {
 			t.Errorf("TestModeName %q: %d %v, want 404 %q", tt.name, res.status, got, tt.want)
 		}
 	}
+}
+
+// loadBackup loads the backup body into the new folder dir
+// (secretstore.LoadBackup) and opens it. Each step opens the folder just
+// after this process let go of it, which under an emulator a child
+// another test starts may hold for a moment (testutil.ForkWindow); a
+// LoadBackup that fails leaves dir as it was, so either is tried again.
+func loadBackup(ctx context.Context, body []byte, dir string) (*secretstore.Store, error) {
+	o := secretstore.Options{Dir: dir, MasterKey: testMasterKey, DisableReaper: true}
+	if _, err := testutil.OpenAgain(func() (struct{}, error) {
+		return struct{}{}, secretstore.LoadBackup(ctx, bytes.NewReader(body), o)
+	}, secretstore.ErrDataFolderInUse); err != nil {
+		return nil, fmt.Errorf("LoadBackup: %w", err)
+	}
+	return testutil.OpenAgain(func() (*secretstore.Store, error) { return secretstore.Open(ctx, o) }, secretstore.ErrDataFolderInUse)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretstore-go/secretstore"
 	"github.com/secretstore-go/secretstore/internal/testutil"
 )
 
@@ -116,6 +117,13 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) r
 		r = run()
 	}
 	return r
+}
+
+// openAgain opens the data folder of o, which this process (a command run
+// in-process) may have just let go of: under an emulator a child another
+// test starts may hold its lock for a moment (testutil.ForkWindow).
+func openAgain(o secretstore.Options) (*secretstore.Store, error) {
+	return testutil.OpenAgain(func() (*secretstore.Store, error) { return secretstore.Open(context.Background(), o) }, secretstore.ErrDataFolderInUse)
 }
 
 // inUse matches the messages of a command that found its data folder in

@@ -133,7 +133,7 @@ func TestPolicySimulate(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := secretstore.Open(ctx, secretstore.Options{Dir: data, MasterKey: testKey, DisableReaper: true})
+	s, err := openAgain(secretstore.Options{Dir: data, MasterKey: testKey, DisableReaper: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func clientIn(t *testing.T, data string) (run func(stdin string, args ...string)
 // name in region; nil if it does not exist there.
 func describe(t *testing.T, data, region, name string) *secretstore.DescribeSecretOutput {
 	t.Helper()
-	s, err := secretstore.Open(context.Background(), secretstore.Options{Dir: data, MasterKey: testKey, Region: region, DisableReaper: true})
+	s, err := openAgain(secretstore.Options{Dir: data, MasterKey: testKey, Region: region, DisableReaper: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"debug/elf"
+	"errors"
 	"os"
 	"os/exec"
 	"runtime"
@@ -43,6 +44,18 @@ func ForkWindow() time.Duration {
 		return 0
 	}
 	return 5 * time.Second
+}
+
+// OpenAgain calls open, and again for up to ForkWindow while its error is
+// inUse (errors.Is): the way a test opens a data folder that this process
+// has just let go of (secretstore.Open with ErrDataFolderInUse).
+func OpenAgain[T any](open func() (T, error), inUse error) (T, error) {
+	v, err := open()
+	for deadline := time.Now().Add(ForkWindow()); errors.Is(err, inUse) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		v, err = open()
+	}
+	return v, err
 }
 
 var emulator = sync.OnceValue(func() string {

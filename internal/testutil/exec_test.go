@@ -67,3 +67,41 @@ func TestCommandRunsThisBinary(t *testing.T) {
 		t.Fatalf("running this test binary (emulator %q): %v\n%s", Emulator(), err, out)
 	}
 }
+
+func TestOpenAgain(t *testing.T) {
+	t.Parallel()
+	inUse := errors.New("in use")
+	other := errors.New("damaged")
+	tests := []struct {
+		name      string
+		results   []error // what each call returns; the last repeats
+		wantErr   error
+		wantCalls int // natively; under an emulator, in-use errors are tried again
+		emuCalls  int
+	}{
+		{"opens", []error{nil}, nil, 1, 1},
+		{"another error", []error{other, nil}, other, 1, 1},
+		{"in use, then free", []error{inUse, inUse, nil}, inUse, 1, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			calls := 0
+			v, err := OpenAgain(func() (int, error) {
+				err := tt.results[min(calls, len(tt.results)-1)]
+				calls++
+				return calls, err
+			}, inUse)
+			wantErr, wantCalls := tt.wantErr, tt.wantCalls
+			if Emulator() != "" {
+				wantCalls = tt.emuCalls
+				if tt.emuCalls > 1 {
+					wantErr = nil
+				}
+			}
+			if !errors.Is(err, wantErr) || calls != wantCalls || v != calls {
+				t.Errorf("OpenAgain: %d, %v after %d calls; want %v after %d", v, err, calls, wantErr, wantCalls)
+			}
+		})
+	}
+}
