@@ -279,31 +279,43 @@ func startInProcess(t *testing.T, env map[string]string, args ...string) *server
 // connections on passed to onListen, if not nil.
 func startInProcessWith(t *testing.T, onListen func(*limitListener), env map[string]string, args ...string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	log := &syncBuffer{}
-	c := &cli{
-		stdin:    strings.NewReader(""),
-		stdout:   log,
-		stderr:   log,
-		getenv:   func(k string) string { return env[k] },
-		onListen: onListen,
-	}
-	exited := make(chan struct{})
-	code := 0
-	go func() {
-		defer close(exited)
-		code = c.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
-	}()
-	var once sync.Once
-	stop := func() int {
-		once.Do(func() {
+	// Under an emulator a child another test starts may hold the data
+	// folder's lock for a moment after this process closed it
+	// (testutil.ForkWindow): a serve that found it in use runs again.
+	deadline := time.Now().Add(testutil.ForkWindow())
+	for {
+		ctx, cancel := context.WithCancel(context.Background())
+		log := &syncBuffer{}
+		c := &cli{
+			stdin:    strings.NewReader(""),
+			stdout:   log,
+			stderr:   log,
+			getenv:   func(k string) string { return env[k] },
+			onListen: onListen,
+		}
+		exited := make(chan struct{})
+		code := 0
+		go func() {
+			defer close(exited)
+			code = c.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
+		}()
+		if m := log.await(listeningRE, exited, 30*time.Second); m == nil && inUse.MatchString(log.String()) && time.Now().Before(deadline) {
 			cancel()
 			<-exited
-		})
-		return code
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		var once sync.Once
+		stop := func() int {
+			once.Do(func() {
+				cancel()
+				<-exited
+			})
+			return code
+		}
+		t.Cleanup(func() { stop() })
+		return &server{URL: waitListening(t, log, exited), log: log, stop: stop}
 	}
-	t.Cleanup(func() { stop() })
-	return &server{URL: waitListening(t, log, exited), log: log, stop: stop}
 }
 
 // sdkClient returns an AWS SDK client for url that signs with the given
