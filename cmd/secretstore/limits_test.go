@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,10 +226,28 @@ func TestServeMaxConnections(t *testing.T) {
 	// Its client waits as long as the test needs (plainClient gives up
 	// after 5 s, which the 200 connections below can take on an emulated
 	// CPU).
+	// Its connection is made (in the kernel's accept queue, which is
+	// first in, first out) before the 200 below: under an emulator its
+	// goroutine once dialled after them, and the connection served when
+	// a holder closed was one of theirs.
 	answered := make(chan error, 1)
-	patient := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Minute}
+	dialed := make(chan struct{})
+	var dialOnce sync.Once
+	patient := &http.Client{Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			dialOnce.Do(func() { close(dialed) })
+			return conn, err
+		},
+	}, Timeout: 2 * time.Minute}
 	go func() { answered <- unsignedCall(patient, srv.URL, "ListSecrets", `{}`) }()
 	waitFor(t, srv.log, "connection limit reached")
+	select {
+	case <-dialed:
+	case <-time.After(time.Minute):
+		t.Fatal("the request beyond the limit did not connect")
+	}
 	select {
 	case err := <-answered:
 		t.Fatalf("a connection beyond --max-connections %d was served at once (%v)", limit, err)
