@@ -8,6 +8,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/secretstore-go/secretstore/internal/flock"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,15 +17,16 @@ import (
 // folder's files before Badger opens it without another process changing
 // them meanwhile, and without creating a file: Badger is then opened with
 // its own lock bypassed, and writes no LOCK file. The lock is released
-// when the returned file is closed.
+// when the returned file is closed. A lock held for a moment longer by a
+// child process another goroutine is starting is waited for (flock.Wait).
 func lockFolder(dir string) (*os.File, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock.Lock(f, true); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, flock.ErrLocked) {
 			return nil, fmt.Errorf("%w: %s", ErrDataFolderInUse, dir)
 		}
 		return nil, fmt.Errorf("secretstore: locking the data folder %s: %w", dir, err)

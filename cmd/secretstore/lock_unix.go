@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/secretstore-go/secretstore"
+	"github.com/secretstore-go/secretstore/internal/flock"
 )
 
 // lockShared takes a shared lock on the folder dir, as Badger takes an
@@ -20,12 +21,18 @@ func lockShared(dir string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+	if err := flock.Lock(f, false); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, flock.ErrLocked) {
 			return nil, secretstore.ErrDataFolderInUse
 		}
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
-	return func() { f.Close() }, nil
+	return func() {
+		// Under syscall.ForkLock, as the store releases its lock: a child
+		// being started holds a copy of f until it execs.
+		syscall.ForkLock.RLock()
+		defer syscall.ForkLock.RUnlock()
+		f.Close()
+	}, nil
 }

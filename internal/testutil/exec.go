@@ -34,11 +34,13 @@ func Emulator() string { return emulator() }
 // said to be in use right after this process let go of it: zero natively,
 // a few seconds under an emulator. A process starting a child holds a copy
 // of each of its descriptors, the folder's lock among them, until the child
-// execs. Natively Go forks with vfork, which suspends the parent, and the
-// fork lock the store closes its lock under, until that exec; qemu-user
-// runs a vfork as a plain fork, so the parent goes on (and releases the
-// fork lock) while a child another parallel test starts still holds the
-// lock the store has just closed.
+// execs. Natively Go forks with vfork, which suspends the parent until the
+// child's exec (just before the exec closes that copy: the store's own
+// wait, internal/flock.Wait, covers the rest); qemu-user runs a vfork as a
+// plain fork, so the parent goes on (and releases the fork lock the store
+// closes its lock under) while a child another parallel test starts still
+// holds the lock the store has just closed, for as long as qemu takes to
+// start it.
 func ForkWindow() time.Duration {
 	if emulator() == "" {
 		return 0
