@@ -23,18 +23,19 @@ import (
 
 // server is a store served over HTTP in the Secrets Manager protocol, as
 // serve is: an upstream standing in for AWS, or a device. It counts the
-// requests it gets by operation, and can be stopped and started again on
-// the same address.
+// operations it is asked for, and apart the SDK's retries of them, and can
+// be stopped and started again on the same address.
 type server struct {
 	t     testing.TB
 	store *secretstore.Store
 	URL   string
 	addr  string
 
-	mu     sync.Mutex
-	calls  map[string]int
-	srv    *http.Server
-	refuse string // an operation answered with AccessDeniedException
+	mu      sync.Mutex
+	calls   map[string]int
+	retries int // requests the SDK sent again (Amz-Sdk-Request attempt > 1)
+	srv     *http.Server
+	refuse  string // an operation answered with AccessDeniedException
 }
 
 // newServer opens an in-memory store with o and serves it on a free
@@ -66,7 +67,11 @@ func (s *server) serve(ln net.Listener) {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
 		s.mu.Lock()
-		s.calls[op]++
+		if sdkRetry(r) {
+			s.retries++
+		} else {
+			s.calls[op]++
+		}
 		refused := op == s.refuse
 		s.mu.Unlock()
 		if refused {
@@ -112,13 +117,36 @@ func (s *server) start() {
 	}
 }
 
-// takeCalls returns the requests counted since the last call, by operation.
+// takeCalls returns the operations asked for since the last call, by
+// operation, without the SDK's retries of them.
 func (s *server) takeCalls() map[string]int {
+	c, _ := s.takeCallsAndRetries()
+	return c
+}
+
+// takeCallsAndRetries returns what takeCalls does, and the number of the
+// SDK's retries since the last call.
+func (s *server) takeCallsAndRetries() (map[string]int, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.calls
-	s.calls = map[string]int{}
-	return c
+	c, n := s.calls, s.retries
+	s.calls, s.retries = map[string]int{}, 0
+	return c, n
+}
+
+// sdkRetry reports whether r is an AWS SDK's retry of a request: its
+// Amz-Sdk-Request header says attempt=2 or later. The SDK retries an
+// answered request when net/http closes the connection under the
+// answer's body: the request's writer can fail after the answer came
+// (aws/aws-sdk-go-v2#2737), so a retry can follow a request the server
+// answered in full.
+func sdkRetry(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Amz-Sdk-Request"), ";") {
+		if n, ok := strings.CutPrefix(strings.TrimSpace(part), "attempt="); ok {
+			return n != "1"
+		}
+	}
+	return false
 }
 
 // client returns an SDK client of url, as an application would have.
