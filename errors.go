@@ -81,7 +81,10 @@ var (
 var ErrWrongMasterKey = errors.New("secretstore: the master key does not match the one this database was created with")
 
 // ErrDataFolderInUse is returned by Open when another process has the data
-// folder open: Badger allows one process per folder.
+// folder open: Badger allows one process per folder. Open waits a quarter
+// of a second for a lock held a moment longer by a child process being
+// started (which holds a copy of each descriptor until it runs its
+// program) before it returns this.
 var ErrDataFolderInUse = errors.New("secretstore: the data folder is in use by another process")
 
 // ErrCorrupt reports damaged data. Open returns it (wrapped, with the name
