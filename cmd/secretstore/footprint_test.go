@@ -199,11 +199,7 @@ func folderFiles(tb testing.TB, dir string) []folderFile {
 		if err != nil || fi.IsDir() {
 			continue
 		}
-		f := folderFile{name: e.Name(), size: fi.Size(), allocated: fi.Size()}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			f.allocated = st.Blocks * 512
-		}
-		files = append(files, f)
+		files = append(files, folderFile{name: e.Name(), size: fi.Size(), allocated: allocatedSize(fi)})
 	}
 	return files
 }
