@@ -209,15 +209,15 @@ const footprintTestReads = 500
 
 // TestServeFootprintOnDisk serves a data folder of 10,000 secrets of 1 KiB
 // with this test binary running main (a superset of the real binary's code,
-// so its RSS bounds the real one's, without linking a second binary for
-// each run of the tests; the real binary under the race detector), reads 500 of them (the day's first read of a
-// secret writes its LastAccessedDate, so the folder takes writes too), and
-// checks that no file of the folder is much larger than the data it holds:
-// Badger preallocates its logs, which are sized by the memory budget (a
-// memtable's log is twice a memtable, an eighth of the budget), not for a
-// data centre; and that the server's peak RSS stays under
-// footprintRSSLimit (a footprint is a number a test can assert), where the
-// server runs natively, not under an emulator.
+// so its RSS bounds the real one's, without linking a second binary for each
+// run of the tests; the real binary under the race detector), reads 500 of
+// them (the day's first read of a secret writes its LastAccessedDate, so the
+// folder takes writes too), and checks that no file of the folder is much
+// larger than the data it holds: Badger preallocates its logs, which are
+// sized by the memory budget (a memtable's log is twice a memtable, an
+// eighth of the budget), not for a data centre; and that the server's peak
+// RSS stays under footprintRSSLimit (a footprint is a number a test can
+// assert), where the server runs natively, not under an emulator.
 // BenchmarkServeFootprint measures it under a longer load, every secret
 // read.
 func TestServeFootprintOnDisk(t *testing.T) {
