@@ -68,6 +68,7 @@ func runCopy(ctx context.Context, c *cli, f *copyFlags) error {
 	pass := 0
 	loop := &mirror.Loop{
 		Every: f.every,
+		Wait:  c.wait,
 		Pass: func(ctx context.Context) error {
 			pass++
 			return copyPass(ctx, c, f, cp, pass)

@@ -526,7 +526,8 @@ func TestCopyEvery(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	out := &syncBuffer{}
-	c := &cli{stdin: strings.NewReader(""), stdout: out, stderr: out, getenv: func(string) string { return "" }}
+	gate := newPassGate()
+	c := &cli{stdin: strings.NewReader(""), stdout: out, stderr: out, getenv: func(string) string { return "" }, wait: gate.wait}
 	done := make(chan int)
 	go func() { done <- c.run(ctx, []string{"copy", "--from", src.URL, "--to", dst.URL, "--every", "1s"}) }()
 	wait := func(what string) { t.Helper(); waitFor(t, out, what) }
@@ -535,8 +536,12 @@ func TestCopyEvery(t *testing.T) {
 	if _, err := src.store.Put(t.Context(), "a", valueMark+"2"); err != nil {
 		t.Fatal(err)
 	}
+	if d := gate.next(t); d <= 0 || d > time.Second {
+		t.Errorf("after a good pass, the loop waited %v; want the rest of the 1s period", d)
+	}
 	wait("updated      a  1 version written\n")
 	wait(": 0 created, 1 updated, 0 unchanged, 0 skipped, 0 failed\n")
+	gate.next(t)
 	wait(": 0 created, 0 updated, 1 unchanged, 0 skipped, 0 failed\n")
 	cancel()
 	if code := <-done; code != exitOK {
@@ -546,18 +551,63 @@ func TestCopyEvery(t *testing.T) {
 		t.Errorf("a line for an unchanged secret, or a value:\n%s", out.String())
 	}
 
-	// A source that is down: each pass fails, the loop goes on.
+	// A source that is down: each pass fails, the loop goes on, and the
+	// retry comes after the backoff (1s, never more than the period).
 	ctx, cancel = context.WithCancel(t.Context())
 	defer cancel()
 	out = &syncBuffer{}
-	c = &cli{stdin: strings.NewReader(""), stdout: out, stderr: out, getenv: func(string) string { return "" }}
+	c = &cli{stdin: strings.NewReader(""), stdout: out, stderr: out, getenv: func(string) string { return "" }, wait: gate.wait}
 	go func() {
 		done <- c.run(ctx, []string{"copy", "--from", "http://127.0.0.1:1", "--to", dst.URL, "--every", "1s"})
 	}()
 	wait("copy: pass 1 failed: listing the secrets of http://127.0.0.1:1?region=us-east-1")
+	wait("copy: next pass at ")
+	if d := gate.next(t); d != time.Second {
+		t.Errorf("after a failed pass, the loop waited %v; want 1s", d)
+	}
 	wait("copy: pass 2 failed")
 	cancel()
 	if code := <-done; code != exitOK {
 		t.Errorf("exit %d:\n%s", code, out.String())
 	}
+}
+
+// passGate is a cli.wait for tests of a loop of passes (copy --every,
+// serve's mirror): each wait lasts until the test calls next, so the next
+// pass begins when the test says, not a period later.
+type passGate struct {
+	waits chan time.Duration // the wait the loop asked for, sent as it begins
+	open  chan struct{}
+}
+
+func newPassGate() *passGate {
+	return &passGate{waits: make(chan time.Duration), open: make(chan struct{})}
+}
+
+func (g *passGate) wait(ctx context.Context, d time.Duration) error {
+	select {
+	case g.waits <- d:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-g.open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// next waits until the loop waits between two passes, lets the next pass
+// begin, and returns the wait the loop asked for.
+func (g *passGate) next(t *testing.T) time.Duration {
+	t.Helper()
+	var d time.Duration
+	select {
+	case d = <-g.waits:
+	case <-time.After(time.Minute):
+		t.Fatal("the loop never waited for its next pass")
+	}
+	g.open <- struct{}{}
+	return d
 }

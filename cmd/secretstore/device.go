@@ -93,6 +93,7 @@ type deviceSetup struct {
 	principal *secretstore.Principal
 	source    *mirror.Endpoint
 	filters   mirror.Filters
+	wait      func(ctx context.Context, d time.Duration) error // the mirror loop's (cli.wait)
 }
 
 // prepare checks the token, finds the principal, parses the source and
@@ -191,6 +192,7 @@ func (s *deviceSetup) start(store *secretstore.Store, dir string, log *slog.Logg
 		}
 		loop := &mirror.Loop{
 			Every: s.d.mirrorEvery,
+			Wait:  s.wait,
 			Pass: func(ctx context.Context) error {
 				_, err := m.Pass(ctx)
 				return err

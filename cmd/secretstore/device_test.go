@@ -46,8 +46,10 @@ func TestServeMirror(t *testing.T) {
 	}
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{"SECRETSTORE_MIRROR_FROM": up.URL, "SECRETSTORE_MIRROR_EVERY": "1s", "SECRETSTORE_MASTER_KEY": testKeyB64}
-	srv := startInProcess(t, env, "--data", data, "--mirror-filter", "name=edge/", "--quiet")
+	gate := newPassGate()
+	srv := startInProcessWith(t, func(c *cli) { c.wait = gate.wait }, env, "--data", data, "--mirror-filter", "name=edge/", "--quiet")
 	waitLog(t, srv.log, "created=3")
+	gate.next(t)
 	waitLog(t, srv.log, "msg=\"mirror pass\" source=\""+up.URL+"?region=us-east-1\" created=0 updated=0 deleted=0 unchanged=3 failed=0 calls=1")
 
 	sm := sdkClient(srv.URL, "test", "test")

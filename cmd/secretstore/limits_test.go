@@ -97,7 +97,7 @@ func TestServeClosesSlowAndIdleClients(t *testing.T) {
 		timeout = 3 * time.Second
 	}
 	var ln *limitListener
-	srv := startInProcessWith(t, func(l *limitListener) { ln = l }, nil, "--memory", "--quiet", "--read-timeout", timeout.String(),
+	srv := startInProcessWith(t, func(c *cli) { c.onListen = func(l *limitListener) { ln = l } }, nil, "--memory", "--quiet", "--read-timeout", timeout.String(),
 		"--write-timeout", timeout.String(), "--idle-timeout", timeout.String(), "--max-connections", "100")
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	big := strings.Repeat("x", 64<<10)

@@ -210,6 +210,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -251,6 +252,11 @@ type cli struct {
 	// (debug.SetMemoryLimit), for serve --memory-budget. Nil in tests,
 	// whose process is not serve's.
 	setMemoryLimit func(int64) int64
+	// wait, when set (by a test), is the wait between the passes of copy
+	// --every and of serve's mirror: it returns when the test lets the
+	// next pass begin, or with ctx's error when ctx ends. Nil: a timer of
+	// the period (mirror.Loop's default).
+	wait func(ctx context.Context, d time.Duration) error
 }
 
 // runFunc runs a subcommand with its positional arguments, once its flags

@@ -275,9 +275,9 @@ func startInProcess(t *testing.T, env map[string]string, args ...string) *server
 	return startInProcessWith(t, nil, env, args...)
 }
 
-// startInProcessWith is startInProcess with the listener serve accepts
-// connections on passed to onListen, if not nil.
-func startInProcessWith(t *testing.T, onListen func(*limitListener), env map[string]string, args ...string) *server {
+// startInProcessWith is startInProcess with the cli set up further by
+// setup, if not nil (a test's hooks: onListen, wait).
+func startInProcessWith(t *testing.T, setup func(*cli), env map[string]string, args ...string) *server {
 	t.Helper()
 	// Under an emulator a child another test starts may hold the data
 	// folder's lock for a moment after this process closed it
@@ -287,11 +287,13 @@ func startInProcessWith(t *testing.T, onListen func(*limitListener), env map[str
 		ctx, cancel := context.WithCancel(context.Background())
 		log := &syncBuffer{}
 		c := &cli{
-			stdin:    strings.NewReader(""),
-			stdout:   log,
-			stderr:   log,
-			getenv:   func(k string) string { return env[k] },
-			onListen: onListen,
+			stdin:  strings.NewReader(""),
+			stdout: log,
+			stderr: log,
+			getenv: func(k string) string { return env[k] },
+		}
+		if setup != nil {
+			setup(c)
 		}
 		exited := make(chan struct{})
 		code := 0

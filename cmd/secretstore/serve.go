@@ -252,6 +252,7 @@ func serve(ctx context.Context, c *cli, f *serveFlags) error {
 		return openError(err, o.Dir, keySource, false)
 	}
 	rotatorEndpoint.listening(endpointURL(ln.Addr())) // exec rotators wait for it
+	setup.wait = c.wait
 	dev, err := setup.start(store, o.Dir, log, f.quiet)
 	if err != nil {
 		store.Close()
