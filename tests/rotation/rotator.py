@@ -17,20 +17,12 @@ The secret's value is a password, or a JSON object whose "password" key is the
 password (its other keys are kept). There is no other system here to update:
 setSecret has nothing to do, and testSecret checks the new value is there and
 long enough.
-
-For tests:
-  - the secret's tag RotatorFailStep=STEP (e.g. testSecret) makes that step
-    fail;
-  - ROTATOR_HANG_ONCE=FILE makes setSecret, the first time only, write the
-    process id to FILE and sleep for ROTATOR_HANG_SECONDS (default 60), so a
-    test can kill the server in the middle of a step.
 """
 
 import json
 import logging
 import os
 import sys
-import time
 
 import boto3
 
@@ -61,10 +53,6 @@ def lambda_handler(event, context):
         return
     if "AWSPENDING" not in stages[token]:
         raise ValueError("Secret version %s not set as AWSPENDING for rotation of secret %s." % (token, arn))
-
-    tags = {t["Key"]: t["Value"] for t in metadata.get("Tags") or []}
-    if tags.get("RotatorFailStep") == step:
-        raise RuntimeError("%s failed on purpose: the secret is tagged RotatorFailStep=%s" % (step, step))
 
     if step == "createSecret":
         create_secret(client, arn, token, event.get("RotationToken"))
@@ -109,12 +97,6 @@ def create_secret(client, arn, token, rotation_token):
 def set_secret(client, arn, token):
     """Would give the new password to the database or service that checks
     it; there is none here."""
-    marker = os.environ.get("ROTATOR_HANG_ONCE")
-    if marker and not os.path.exists(marker):
-        with open(marker + ".tmp", "w") as f:
-            f.write(str(os.getpid()))
-        os.rename(marker + ".tmp", marker)
-        time.sleep(float(os.environ.get("ROTATOR_HANG_SECONDS", "60")))
 
 
 def test_secret(client, arn, token):
