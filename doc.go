@@ -19,8 +19,9 @@
 //
 //	operations   one file per group of AWS operations: secret.go, value.go,
 //	             list.go, deletion.go, replication.go, rotation.go,
-//	             resourcepolicy.go, password.go; each operation is a row of
-//	             the operation table (internal/awsmodel/operations.go);
+//	             resourcepolicy.go, password.go (value.go also has Put,
+//	             PutOrCreate and Get, the short forms); each operation is a
+//	             row of the operation table (internal/awsmodel/operations.go);
 //	             mirror.go: MirrorSecret and PruneMirror, a mirror's writes
 //	             (not AWS operations, so not rows: each secret in one
 //	             transaction, refused on a mirrored secret by the rows that

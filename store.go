@@ -3,7 +3,6 @@ package secretstore
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/secretstore-go/secretstore/internal/arn"
 	"github.com/secretstore-go/secretstore/internal/badger"
 	"github.com/secretstore-go/secretstore/internal/record"
 	"github.com/secretstore-go/secretstore/internal/testhook"
@@ -251,57 +249,6 @@ func (s *Store) begin() (*core, error) {
 }
 
 func (c *core) end() { c.mu.RUnlock() }
-
-// Put stores value as the new current version of secret name, creating the
-// secret if it does not exist, and returns the new version's id. It is
-// PutOrCreate with the defaults.
-func (s *Store) Put(ctx context.Context, name, value string) (versionID string, err error) {
-	out, err := s.PutOrCreate(ctx, &PutSecretValueInput{SecretId: name, SecretString: value})
-	if err != nil {
-		return "", err
-	}
-	return out.VersionId, nil
-}
-
-// PutOrCreate is PutSecretValue, except that when in.SecretId names no
-// secret it creates one of that name (CreateSecret with in's value and
-// ClientRequestToken), whose first version is AWSCURRENT. A secret of that
-// name created meanwhile by another caller gets the value as PutSecretValue
-// would give it.
-func (s *Store) PutOrCreate(ctx context.Context, in *PutSecretValueInput) (*PutSecretValueOutput, error) {
-	for attempt := 0; ; attempt++ {
-		out, err := s.PutSecretValue(ctx, in)
-		if !errors.Is(err, ErrResourceNotFound) || arn.IsARN(in.SecretId) || attempt == maxAttempts {
-			return out, err
-		}
-		created, err := s.CreateSecret(ctx, &CreateSecretInput{
-			Name:               in.SecretId,
-			ClientRequestToken: in.ClientRequestToken,
-			SecretString:       in.SecretString,
-			SecretBinary:       in.SecretBinary,
-		})
-		if errors.Is(err, ErrResourceExists) {
-			continue // created meanwhile by another caller
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &PutSecretValueOutput{ARN: created.ARN, Name: created.Name, VersionId: created.VersionId, VersionStages: []string{StageCurrent}}, nil
-	}
-}
-
-// Get returns the current (AWSCURRENT) string value of secret name. A binary
-// secret is returned as its bytes converted to a string.
-func (s *Store) Get(ctx context.Context, name string) (string, error) {
-	out, err := s.GetSecretValue(ctx, &GetSecretValueInput{SecretId: name})
-	if err != nil {
-		return "", err
-	}
-	if out.SecretBinary != nil {
-		return string(out.SecretBinary), nil
-	}
-	return out.SecretString, nil
-}
 
 // badgerLogger sends Badger's log lines to slog: its chatter at debug level,
 // its warnings and errors as such, each kind of warning or error at most
