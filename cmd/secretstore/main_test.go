@@ -233,13 +233,16 @@ type server struct {
 // cleanup.
 func startProcess(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
-	cmd := testutil.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), runMainEnv + "=1"}, env...)
-	dir := t.TempDir()
-	cmd.Dir = dir // the default ./secretstore-data lands here, not in the source tree
+	home, dir := t.TempDir(), t.TempDir()
 	log := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
+	cmd, err := testutil.Start(func() *exec.Cmd {
+		cmd := testutil.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, runMainEnv + "=1"}, env...)
+		cmd.Dir = dir // the default ./secretstore-data lands here, not in the source tree
+		cmd.Stdout, cmd.Stderr = log, log
+		return cmd
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})

@@ -40,12 +40,12 @@ func Emulator() string { return emulator() }
 // plain fork, so the parent goes on (and releases the fork lock the store
 // closes its lock under) while a child another parallel test starts still
 // holds the lock the store has just closed, for as long as qemu takes to
-// start it.
+// start it, or until the fork watch kills it if its start hung.
 func ForkWindow() time.Duration {
 	if emulator() == "" {
 		return 0
 	}
-	return 5 * time.Second
+	return 5 * time.Second // outlasts stuckForkAfter: a start that hung, which the watch kills (see Start)
 }
 
 // OpenAgain calls open, and again for up to ForkWindow while its error is
@@ -60,6 +60,9 @@ func OpenAgain[T any](open func() (T, error), inUse error) (T, error) {
 	return v, err
 }
 
+// emulator returns the emulator Command runs programs through, or "". Its
+// first call also starts, under an emulator, the watch for starts that
+// hang (see Start).
 var emulator = sync.OnceValue(func() string {
 	if runtime.GOOS != "linux" {
 		return ""
@@ -68,7 +71,11 @@ var emulator = sync.OnceValue(func() string {
 	if err != nil {
 		return ""
 	}
-	return emulatorFor(elfMachine(self), elfMachine("/bin/sh"), runtime.GOARCH, exec.LookPath)
+	emu := emulatorFor(elfMachine(self), elfMachine("/bin/sh"), runtime.GOARCH, exec.LookPath)
+	if emu != "" {
+		go watchForks()
+	}
+	return emu
 })
 
 // emulatorFor returns the emulator for programs of machine target on a
