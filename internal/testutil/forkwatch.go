@@ -83,50 +83,31 @@ func commandLine(args []string) string {
 }
 
 // forkCopies returns the children of process parent, read from the proc
-// file system at proc, whose command line ends with own (a NUL, then
-// parent's arguments as /proc/PID/cmdline holds them) after something
-// else (the emulator's path): copies of parent that have not exec'd. (The
-// emulator shows an emulated process its own command line without the
-// emulator, and another process's as the kernel has it.)
+// file system at proc (each thread's children file), whose command line
+// ends with own (a NUL, then parent's arguments as /proc/PID/cmdline holds
+// them) after something else (the emulator's path): copies of parent that
+// have not exec'd. (The emulator shows an emulated process its own command
+// line without the emulator, and another process's as the kernel has it.)
 func forkCopies(proc string, parent int, own []byte) map[int]bool {
-	entries, err := os.ReadDir(proc)
-	if err != nil {
-		return nil
-	}
+	lists, _ := filepath.Glob(filepath.Join(proc, strconv.Itoa(parent), "task", "*", "children"))
 	copies := map[int]bool{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
+	for _, list := range lists {
+		children, err := os.ReadFile(list)
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join(proc, e.Name(), "stat"))
-		if err != nil || statParent(stat) != parent {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join(proc, e.Name(), "cmdline"))
-		if err == nil && len(cmdline) > len(own) && bytes.HasSuffix(cmdline, own) {
-			copies[pid] = true
+		for _, child := range bytes.Fields(children) {
+			pid, err := strconv.Atoi(string(child))
+			if err != nil {
+				continue
+			}
+			cmdline, err := os.ReadFile(filepath.Join(proc, string(child), "cmdline"))
+			if err == nil && len(cmdline) > len(own) && bytes.HasSuffix(cmdline, own) {
+				copies[pid] = true
+			}
 		}
 	}
 	return copies
-}
-
-// statParent returns the parent process id in a /proc/PID/stat line ("pid
-// (comm) state ppid ..."; comm may hold spaces and parentheses), or -1.
-func statParent(stat []byte) int {
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return -1
-	}
-	fields := bytes.Fields(stat[i+1:])
-	if len(fields) < 2 {
-		return -1
-	}
-	ppid, err := strconv.Atoi(string(fields[1]))
-	if err != nil {
-		return -1
-	}
-	return ppid
 }
 
 // Start starts the command newCmd returns, as exec.Cmd.Start does. Under

@@ -9,24 +9,6 @@ import (
 	"time"
 )
 
-func TestStatParent(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		stat string
-		want int
-	}{
-		{"4242 (cmd.test) S 4000 4242 4000 0 -1 4194560 ...", 4000},
-		{"4243 (a (weird) name) R 17 4243 ...", 17},
-		{"4244 (x) Z", -1},
-		{"garbage", -1},
-		{"4245 (x) S notanumber", -1},
-	} {
-		if got := statParent([]byte(tc.stat)); got != tc.want {
-			t.Errorf("statParent(%q) = %d, want %d", tc.stat, got, tc.want)
-		}
-	}
-}
-
 // TestForkCopies: of a process's children, only those whose command line
 // is the emulator's followed by the process's own are copies that have not
 // exec'd; other processes' children, children that exec'd (this program
@@ -37,32 +19,31 @@ func TestForkCopies(t *testing.T) {
 	const parent = 100
 	own := []byte("\x00" + commandLine([]string{"/tmp/b001/cmd.test", "-test.timeout=10m0s"}))
 	proc := t.TempDir()
-	for _, p := range []struct {
-		pid, ppid string
-		cmdline   string
-	}{
-		{"100", "1", "/tmp/b001/cmd.test\x00-test.timeout=10m0s\x00"},                                   // the process itself, as the emulator shows it
-		{"101", "100", "/usr/bin/qemu-aarch64-static\x00/tmp/b001/cmd.test\x00-test.timeout=10m0s\x00"}, // a copy
-		{"102", "100", "/usr/bin/qemu-aarch64-static\x00/tmp/b001/cmd.test\x00serve\x00"},               // exec'd: this program, other arguments
-		{"103", "100", "/bin/sh\x00-c\x00true\x00"},                                                     // exec'd: another program
-		{"104", "100", ""}, // a zombie
-		{"105", "7", "/usr/bin/qemu-aarch64-static\x00/tmp/b001/cmd.test\x00-test.timeout=10m0s\x00"}, // another process's child
-	} {
-		dir := filepath.Join(proc, p.pid)
-		if err := os.Mkdir(dir, 0o755); err != nil {
+	write := func(path, content string) {
+		t.Helper()
+		path = filepath.Join(proc, path)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		stat := p.pid + " (cmd.test) S " + p.ppid + " 1 1 0"
-		if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "cmdline"), []byte(p.cmdline), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	os.Mkdir(filepath.Join(proc, "self"), 0o755) // not a pid
+	// The process's threads, and the children each started.
+	write("100/task/100/children", "101 102 ")
+	write("100/task/110/children", "103 104\n")
+	write("100/task/111/children", "")
+	write("100/cmdline", "/tmp/b001/cmd.test\x00-test.timeout=10m0s\x00")                                 // as the emulator shows it to the process itself
+	write("101/cmdline", "/usr/bin/qemu-aarch64-static\x00/tmp/b001/cmd.test\x00-test.timeout=10m0s\x00") // a copy
+	write("102/cmdline", "/usr/bin/qemu-aarch64-static\x00/tmp/b001/cmd.test\x00serve\x00")               // exec'd: this program, other arguments
+	write("103/cmdline", "/bin/sh\x00-c\x00true\x00")                                                     // exec'd: another program
+	write("104/cmdline", "")                                                                              // a zombie
+	write("105/cmdline", "/usr/bin/qemu-aarch64-static\x00/tmp/b001/cmd.test\x00-test.timeout=10m0s\x00") // another process's child
 	if got, want := forkCopies(proc, parent, own), map[int]bool{101: true}; !reflect.DeepEqual(got, want) {
 		t.Errorf("forkCopies = %v, want %v", got, want)
+	}
+	if got := forkCopies(proc, 7, own); len(got) != 0 {
+		t.Errorf("forkCopies of a process with no task folder = %v", got)
 	}
 }
 
