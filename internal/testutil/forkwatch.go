@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -73,14 +74,7 @@ func watchForks() {
 }
 
 // commandLine is args as /proc/PID/cmdline holds them.
-func commandLine(args []string) string {
-	var b bytes.Buffer
-	for _, a := range args {
-		b.WriteString(a)
-		b.WriteByte(0)
-	}
-	return b.String()
-}
+func commandLine(args []string) string { return strings.Join(args, "\x00") + "\x00" }
 
 // forkCopies returns the children of process parent, read from the proc
 // file system at proc (each thread's children file), whose command line
